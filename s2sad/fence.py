@@ -1,0 +1,233 @@
+"""The syntax fence: reject what s2sad cannot differentiate, before lowering.
+
+`check(parsed)` walks a `ParsedFunction` and raises one `UnsupportedSyntaxError`
+that lists *every* unsupported construct, each with the user's file, line and
+column, what is unsupported and what to write instead.  It returns None when the
+function is inside the supported subset.
+
+The subset is data: `SUPPORTED` maps each accepted gast node class to None, or to a
+checker for the cases where acceptance depends on context (an assignment target,
+the parameters of the function); `REJECTED` maps known unsupported classes to a
+message and a fix.  Any class in neither table is rejected with a generic message.
+
+Not walked, because they are not part of the differentiated computation:
+annotations, the return annotation and the default values of the parameters
+(Python evaluates defaults once, when the `def` runs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from .errors import UnsupportedSyntaxError
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An unsupported construct: what it is, what to do instead, and whether the
+    fence looks for further problems inside it."""
+
+    what: str
+    fix: str
+    descend: bool = True
+
+    def message(self) -> str:
+        return f"{self.what} is not supported; {self.fix}"
+
+
+_IN_PLACE = ("item assignment `x[...] = ...`: in-place writes into arrays are not "
+             "supported yet; build a new array, e.g. with np.where or np.concatenate")
+_ATTRIBUTE_WRITE = ("assignment to an attribute is not supported: s2sad does not track "
+                    "writes into objects; keep the value in a local variable and return it")
+_HELPER = "define the helper at module level and call it"
+_COMPREHENSION = "write a for loop that appends to a list, or accumulates the result"
+
+
+def _problem(node, message):
+    return [(node, message)]
+
+
+def _check_target(target) -> list:
+    """Assignment and loop targets: a name, or (nested) tuples/lists of names."""
+    if isinstance(target, gast.Name):
+        return []
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [p for elt in target.elts for p in _check_target(elt)]
+    if isinstance(target, gast.Subscript):
+        return _problem(target, _IN_PLACE)
+    if isinstance(target, gast.Attribute):
+        return _problem(target, _ATTRIBUTE_WRITE)
+    if isinstance(target, gast.Starred):
+        return _problem(target, REJECTED[gast.Starred].message())
+    return _problem(target, f"assignment to a {type(target).__name__} is not supported; "
+                            "assign to a plain variable name")
+
+
+def _check_assign(node) -> list:
+    return [p for target in node.targets for p in _check_target(target)]
+
+
+def _check_augassign(node) -> list:
+    return _check_target(node.target)
+
+
+def _check_annassign(node) -> list:
+    problems = _check_target(node.target)
+    if node.value is None:
+        problems += _problem(node, "an annotation without a value is not supported; "
+                                   "assign a value (`x: float = 0.0`) or remove the line")
+    return problems
+
+
+def _check_for(node) -> list:
+    if isinstance(node.target, (gast.Name, gast.Tuple, gast.List)):
+        return _check_target(node.target)
+    return _problem(node.target, f"a for loop whose target is a {type(node.target).__name__} "
+                                 "is not supported; loop over a plain name (or a tuple of "
+                                 "names) and assign from it inside the body")
+
+
+def _check_store(node) -> list:
+    """Subscript and Attribute: reading is fine, writing (however reached) is not."""
+    if isinstance(node.ctx, gast.Store):
+        return _problem(node, _IN_PLACE if isinstance(node, gast.Subscript) else _ATTRIBUTE_WRITE)
+    return []
+
+
+def _check_call(node) -> list:
+    return [(kw, "`**` unpacking of keyword arguments is not supported; "
+                 "pass the keyword arguments explicitly")
+            for kw in node.keywords if kw.arg is None]
+
+
+def _check_signature(node) -> list:
+    """The differentiated function itself: positional, defaulted and keyword-only
+    parameters are accepted; *args and **kwargs are not."""
+    problems = []
+    if isinstance(node, gast.AsyncFunctionDef):
+        problems += _problem(node, "async functions are not supported; differentiate a "
+                                   "plain `def` function")
+    if node.args.vararg is not None:
+        problems += _problem(node.args.vararg, "a *args parameter is not supported; "
+                                               "list the parameters explicitly")
+    if node.args.kwarg is not None:
+        problems += _problem(node.args.kwarg, "a **kwargs parameter is not supported; "
+                                              "list the parameters explicitly (keyword-only "
+                                              "parameters after `*` are fine)")
+    return problems
+
+
+def _classes(*names):
+    """The gast classes of these names that exist in the installed gast version."""
+    return [getattr(gast, n) for n in names if hasattr(gast, n)]
+
+
+SUPPORTED: dict = {
+    # statements
+    gast.Assign: _check_assign, gast.AugAssign: _check_augassign,
+    gast.AnnAssign: _check_annassign, gast.For: _check_for,
+    gast.Return: None, gast.Expr: None, gast.If: None, gast.While: None,
+    gast.Break: None, gast.Continue: None, gast.Pass: None, gast.Assert: None,
+    # expressions
+    gast.BinOp: None, gast.UnaryOp: None, gast.BoolOp: None, gast.Compare: None,
+    gast.IfExp: None, gast.Call: _check_call, gast.keyword: None, gast.Name: None,
+    gast.Constant: None, gast.Attribute: _check_store, gast.Subscript: _check_store,
+    gast.Slice: None, gast.Tuple: None, gast.List: None,
+    gast.JoinedStr: None, gast.FormattedValue: None,
+    # contexts and operators
+    **dict.fromkeys(_classes(
+        "Load", "Store", "Del", "Param",
+        "Add", "Sub", "Mult", "MatMult", "Div", "FloorDiv", "Mod", "Pow",
+        "LShift", "RShift", "BitOr", "BitXor", "BitAnd",
+        "And", "Or", "Invert", "Not", "UAdd", "USub",
+        "Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "Is", "IsNot", "In", "NotIn")),
+    # parts of rejected constructs, so the problems inside them are reported too
+    **dict.fromkeys(_classes("ExceptHandler", "withitem", "comprehension")),
+}
+
+_TRY = Reject("try/except", "check the condition with `if` before the computation")
+_WITH = Reject("a `with` block", "enter the context outside the differentiated function "
+                                 "and call the function inside it")
+_GENERATOR = Reject("a generator (`yield`)", "build a list in a loop and return it")
+_ASYNC = Reject("async code", "differentiate a plain synchronous function")
+_GLOBAL = Reject("a `global`/`nonlocal` declaration",
+                 "pass the value in as an argument and return the new value", descend=False)
+_IMPORT = Reject("an import inside the function", "move the import to module level",
+                 descend=False)
+
+REJECTED: dict = {
+    gast.Try: _TRY,
+    **dict.fromkeys(_classes("TryStar"), _TRY),
+    gast.With: _WITH, gast.AsyncWith: _WITH,
+    gast.Raise: Reject("`raise`", "move the validation of the inputs outside the "
+                                  "differentiated function, before calling it"),
+    gast.Global: _GLOBAL, gast.Nonlocal: _GLOBAL,
+    gast.ClassDef: Reject("a class definition inside the function",
+                          "define the class at module level", descend=False),
+    gast.FunctionDef: Reject("a nested function definition", _HELPER, descend=False),
+    gast.AsyncFunctionDef: Reject("a nested function definition", _HELPER, descend=False),
+    gast.Lambda: Reject("a lambda inside the function",
+                        "define the helper with `def` at module level and call it",
+                        descend=False),
+    gast.Yield: _GENERATOR, gast.YieldFrom: _GENERATOR,
+    gast.Await: _ASYNC, gast.AsyncFor: _ASYNC,
+    gast.ListComp: Reject("a list comprehension", _COMPREHENSION),
+    gast.SetComp: Reject("a set comprehension", _COMPREHENSION),
+    gast.DictComp: Reject("a dict comprehension", _COMPREHENSION),
+    gast.GeneratorExp: Reject("a generator expression", _COMPREHENSION),
+    **dict.fromkeys(_classes("NamedExpr"), Reject(
+        "an assignment expression (`:=`)", "assign the value in a statement of its own first")),
+    gast.Starred: Reject("a starred expression (`*x`)",
+                         "index the elements explicitly (`x[0], x[1]`) or pass them one by one"),
+    gast.Delete: Reject("`del`", "stop using the variable, or rebind it to a new value",
+                        descend=False),
+    gast.Import: _IMPORT, gast.ImportFrom: _IMPORT,
+    **dict.fromkeys(_classes("Match"), Reject("a `match` statement", "use if/elif/else",
+                                              descend=False)),
+    gast.Set: Reject("a set literal", "use a tuple or a list"),
+    gast.Dict: Reject("a dict literal", "use separate variables, or a tuple"),
+}
+
+# Fields that are not part of the computation, per node class.
+_SKIPPED_FIELDS = {gast.AnnAssign: ("annotation",), gast.Name: ("annotation",)}
+
+
+def check(parsed) -> None:
+    """Raise UnsupportedSyntaxError listing every unsupported construct of `parsed`
+    (a ParsedFunction); return None when the whole function is supported."""
+    found: dict[int, tuple] = {}   # id(node) -> (node, message): one problem per node
+    top = parsed.node
+    for node, message in _check_signature(top):
+        found.setdefault(id(node), (node, message))
+    for stmt in top.body:
+        _visit(stmt, found)
+    if not found:
+        return
+    problems = [(parsed.loc(node), message) for node, message in found.values()]
+    problems.sort(key=lambda p: (p[0].line, p[0].col))
+    raise UnsupportedSyntaxError(problems)
+
+
+def _visit(node, found: dict) -> None:
+    cls = type(node)
+    if cls in SUPPORTED:
+        checker = SUPPORTED[cls]
+        for bad, message in (checker(node) if checker else ()):
+            found.setdefault(id(bad), (bad, message))
+        descend = True
+    else:
+        reject = REJECTED.get(cls) or Reject(
+            f"the construct `{cls.__name__}`",
+            "rewrite it with assignments, calls, if and for/while loops", descend=False)
+        found.setdefault(id(node), (node, reject.message()))
+        descend = reject.descend
+    if not descend:
+        return
+    skipped = _SKIPPED_FIELDS.get(cls, ())
+    for field, value in gast.iter_fields(node):
+        if field in skipped:
+            continue
+        for child in (value if isinstance(value, list) else [value]):
+            if isinstance(child, gast.AST):
+                _visit(child, found)

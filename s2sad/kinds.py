@@ -1,0 +1,240 @@
+"""Kind inference: what sort of value each Var holds (Python float, int, bool, a NumPy
+array of some ndim and dtype, a tuple of kinds), propagated from argument kinds.
+
+Kinds let code generation emit plain float arithmetic (no helper calls) where all
+values are Python floats, and decide activity (integers are never differentiated).
+Known functions are evaluated on tiny example values of the argument kinds; anything
+else gets the UNKNOWN kind, for which generated code takes the generic, always
+correct form.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import prims
+from .ir import Block, Const, Eqn, Function, If, Loop, Var
+from .rules import lookup
+
+
+@dataclass(frozen=True)
+class Kind:
+    tag: str                 # float int bool none array tuple object unknown
+    ndim: int | None = None
+    dtype: str | None = None
+    items: tuple = ()
+
+    def __str__(self) -> str:
+        if self.tag == "array":
+            return f"{self.dtype}[{self.ndim}d]"
+        if self.tag == "tuple":
+            return "(" + ", ".join(map(str, self.items)) + ")"
+        return self.tag
+
+
+FLOAT, INT, BOOL, NONE = Kind("float"), Kind("int"), Kind("bool"), Kind("none")
+OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
+SCALARS = (FLOAT, INT, BOOL)
+
+
+def array(ndim: int, dtype) -> Kind:
+    return Kind("array", ndim, np.dtype(dtype).name)
+
+
+def of_value(value) -> Kind:
+    """The kind of a runtime value (used for argument signatures and constants)."""
+    if value is None or value is prims.UNDEFINED:
+        return NONE
+    if isinstance(value, (bool, np.bool_)):
+        return BOOL
+    if isinstance(value, (float, np.float64)) and not isinstance(value, np.ndarray):
+        return FLOAT
+    if isinstance(value, (int, np.integer)) and not isinstance(value, np.ndarray):
+        return INT if isinstance(value, int) else array(0, value.dtype)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return array(np.ndim(value), value.dtype)
+    if isinstance(value, tuple) and len(value) < 32:
+        return Kind("tuple", items=tuple(of_value(v) for v in value))
+    return OBJECT if not isinstance(value, (list, dict)) else UNKNOWN
+
+
+def example(kind: Kind):
+    """A small value of `kind`, for evaluating known functions on kinds."""
+    if kind == FLOAT:
+        return 0.5
+    if kind == INT:
+        return 1
+    if kind == BOOL:
+        return True
+    if kind == NONE:
+        return None
+    if kind.tag == "array":
+        value = np.full((3,) * kind.ndim, 1 if np.dtype(kind.dtype).kind in "iub" else 0.5,
+                        dtype=kind.dtype)
+        return value if kind.ndim else value[()]
+    if kind.tag == "tuple":
+        return tuple(example(k) for k in kind.items)
+    raise ValueError("no example value")
+
+
+def is_scalar(kind) -> bool:
+    return kind in SCALARS
+
+
+def can_be_active(kind) -> bool:
+    """Integers, booleans and objects never carry derivatives."""
+    if kind is None or kind == UNKNOWN or kind == FLOAT:
+        return True
+    if kind.tag == "array":
+        return np.dtype(kind.dtype).kind in "fc"
+    if kind.tag == "tuple":
+        return any(can_be_active(k) for k in kind.items)
+    return False
+
+
+def join(a: Kind | None, b: Kind | None) -> Kind | None:
+    if a is None or a == NONE:
+        return b
+    if b is None or b == NONE or a == b:
+        return a
+    if {a, b} <= {INT, FLOAT, BOOL}:
+        return FLOAT if FLOAT in (a, b) else INT
+    return UNKNOWN
+
+
+_EVALUABLE_MODULES = ("numpy", "math", "operator", "_operator", "builtins")
+_STRUCTURAL = {prims.BUILD_TUPLE: lambda *a: tuple(a), prims.BUILD_LIST: lambda *a: list(a),
+               prims.BUILD_SLICE: builtins.slice, prims.AND: lambda a, b: a and b,
+               prims.OR: lambda a, b: a or b}
+
+
+def _callable_for(prim, args):
+    if prim in _STRUCTURAL:
+        return _STRUCTURAL[prim]
+    name = prims.method_name(prim)
+    if name is not None:
+        return None  # methods are handled by the caller
+    module = getattr(prim, "__module__", None) or ""
+    if isinstance(prim, np.ufunc) or module.split(".")[0] in _EVALUABLE_MODULES or \
+            module.startswith(("s2sad.runtime", "s2sad.rules")) or \
+            lookup(prim) is not None:
+        return prim
+    return None
+
+
+def eqn_kind(eqn: Eqn, kind_of) -> Kind:
+    """Kind of the (single) output of `eqn` given the kinds of its inputs."""
+    if eqn.prim in (prims.ASSERT, prims.FORMAT) or eqn.prim is builtins.print:
+        return NONE if eqn.prim is not prims.FORMAT else OBJECT
+    if eqn.prim in (prims.TAPE_POP,):
+        return UNKNOWN
+    arg_kinds = [kind_of(a) for a in eqn.args]
+    kw_kinds = {k: kind_of(v) for k, v in eqn.kwargs.items()}
+    if any(k == UNKNOWN or k == OBJECT and not isinstance(a, Const)
+           for k, a in zip(arg_kinds + list(kw_kinds.values()),
+                           list(eqn.args) + list(eqn.kwargs.values()))):
+        return UNKNOWN
+    try:
+        args = [_example_atom(a, k) for a, k in zip(eqn.args, arg_kinds)]
+        kwargs = {k: _example_atom(eqn.kwargs[k], v) for k, v in kw_kinds.items()}
+        name = prims.method_name(eqn.prim)
+        if name is not None:
+            if arg_kinds[0].tag != "array":
+                return UNKNOWN
+            attr = getattr(args[0], name)
+            value = attr if eqn.params.get("attribute") else attr(*args[1:], **kwargs)
+        else:
+            fn = _callable_for(eqn.prim, args)
+            if fn is None:
+                return UNKNOWN
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                value = fn(*args, **kwargs)
+        return of_value(value)
+    except Exception:  # a kind we cannot predict: fall back to generic code
+        return UNKNOWN
+
+
+def _example_atom(atom, kind):
+    if isinstance(atom, Const) and not hasattr(atom, "name"):
+        return atom.value
+    return example(kind)
+
+
+def const_kind(atom: Const) -> Kind:
+    if hasattr(atom, "name"):  # a global read at call time
+        return UNKNOWN
+    return of_value(atom.value)
+
+
+def infer(fn: Function, param_kinds) -> None:
+    """Fill `var.kind` for every Var of `fn`, starting from the parameters' kinds."""
+    for p, k in zip(fn.params, param_kinds):
+        p.kind = k
+    for _ in range(20):
+        if not _block(fn.body):
+            return
+
+
+def kind_of(atom) -> Kind:
+    if isinstance(atom, Const):
+        return const_kind(atom)
+    return atom.kind if atom.kind is not None else NONE
+
+
+def _set(var: Var, kind) -> bool:
+    if var.kind != kind:
+        var.kind = kind
+        return True
+    return False
+
+
+def _block(block: Block) -> bool:
+    changed = False
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            if stmt.prim is prims.TAPE_POP:
+                continue  # popped values keep the kinds of the values pushed
+            if len(stmt.outs) == 1:
+                changed |= _set(stmt.outs[0], eqn_kind(stmt, kind_of))
+            else:
+                for v in stmt.outs:
+                    if v.kind is None:
+                        changed |= _set(v, UNKNOWN)
+        elif isinstance(stmt, If):
+            changed |= _block(stmt.then) | _block(stmt.orelse)
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+                changed |= _set(out, join(kind_of(a), kind_of(b)))
+        elif isinstance(stmt, Loop):
+            changed |= _loop(stmt)
+    return changed
+
+
+def _loop(loop: Loop) -> bool:
+    changed = False
+    if loop.index is not None:
+        changed |= _set(loop.index, INT)
+    if loop.count is not None:
+        changed |= _set(loop.count, INT)
+    for _ in range(10):
+        step = False
+        for c, init, res in zip(loop.carried, loop.inits, loop.body.results):
+            step |= _set(c, join(join(c.kind, kind_of(init)), kind_of(res) if
+                                 res.__class__ is not Var or res.kind is not None else None))
+        if loop.cond is not None:
+            step |= _block(loop.cond)
+        step |= _block(loop.body)
+        changed |= step
+        if not step:
+            break
+    for out, c in zip(loop.outs, loop.carried):
+        changed |= _set(out, c.kind)
+    return changed
+
+
+__all__ = ["Kind", "FLOAT", "INT", "BOOL", "NONE", "OBJECT", "UNKNOWN", "array", "of_value",
+           "infer", "kind_of", "is_scalar", "can_be_active", "join", "operator"]

@@ -1,0 +1,25 @@
+"""Compile generated source into a live function, registered in `linecache` so that
+tracebacks, `inspect.getsource` and pdb show the generated lines."""
+from __future__ import annotations
+
+import linecache
+import textwrap
+
+FACTORY = "_s2sad_factory"
+
+
+def load(source: str, name: str, filename: str, objects: dict, globals_: dict):
+    """Compile `source` (a def of `name`) under `filename`; return the function.
+
+    The function's globals are the user's module globals (data globals are read when
+    it runs); `objects` (modules, functions, constants) are bound as closure cells.
+    """
+    params = ", ".join(sorted(objects))
+    text = f"def {FACTORY}({params}):\n{textwrap.indent(source, '    ')}    return {name}\n"
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    code = compile(text, filename, "exec")
+    namespace: dict = {}
+    exec(code, globals_, namespace)
+    fn = namespace[FACTORY](**objects)
+    fn.source = source
+    return fn

@@ -1,0 +1,574 @@
+"""gast -> IR: one primitive per equation, SSA renaming, structured control flow.
+
+Statements are lowered in order with an environment from user names to atoms.
+Control flow becomes `If` and `Loop` regions whose outs merge the environments.
+`return`, `break` and `continue` end the current statement list; the statements
+after a conditional jump move into the branch that falls through, or, when both
+branches may fall through, run under a guard on the `.exit` flag.  Flags live in
+the environment under names that start with a dot:
+
+  .exit    this statement list has jumped (reset at each loop iteration)
+  .stop    the loop is left after this iteration (break, or return in a loop)
+  .ret     a return happened inside a loop; .retval is the returned value
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+import types
+
+import gast
+import numpy as np
+
+from . import prims, scopes
+from .errors import UnsupportedSyntaxError
+from .ir import Block, Const, Eqn, Function, If, Loop, Var
+from .prims import UNDEFINED
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+          gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+          gast.RShift: operator.rshift}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+          gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
+          gast.Is: operator.is_, gast.IsNot: operator.is_not}
+HINTS = {operator.add: "sum", operator.sub: "diff", operator.mul: "prod",
+         operator.truediv: "quot", operator.pow: "power", operator.matmul: "mm",
+         operator.neg: "neg"}
+
+
+def is_static(value) -> bool:
+    """Objects resolved at transform time (found by identity in rule tables)."""
+    return isinstance(value, (types.ModuleType, type, types.FunctionType,
+                              types.BuiltinFunctionType, np.ufunc)) or (
+        callable(value) and not isinstance(value, np.ndarray))
+
+
+def same_atom(a, b) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, Const) and isinstance(b, Const):
+        va, vb = a.value, b.value
+        return type(va) is type(vb) and isinstance(va, (bool, int, float, str, type(None))) \
+            and va == vb
+    return False
+
+
+class Global(Const):
+    """A module global or closure variable holding data: read when the derivative runs."""
+
+    __slots__ = ("name", "cell")
+
+    def __init__(self, name, value, cell=None):
+        super().__init__(value)
+        self.name, self.cell = name, cell
+
+    def __repr__(self) -> str:
+        return f"Global({self.name})"
+
+
+def lower(parsed) -> Function:
+    """Lower a ParsedFunction (already through the fence) to an ir.Function."""
+    return _Lowerer(parsed).function()
+
+
+class _Lowerer:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        fn = parsed.fn
+        self.globals = fn.__globals__
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        self.env: dict = {}
+        self.stmts: list = []
+        self.loc = parsed.loc(parsed.node)
+        self.loop_depth = 0
+
+    # ---- function ----------------------------------------------------------
+
+    def function(self) -> Function:
+        node, fn = self.parsed.node, self.parsed.fn
+        args = node.args
+        names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        params = [Var(n) for n in names]
+        self.env = dict(zip(names, params))
+        self.env.update({".exit": Const(False), ".retval": Const(None)})
+        body = list(node.body)
+        if not scopes.always_exits(body):
+            body.append(gast.copy_location(gast.Return(value=None), body[-1]))
+        self.lower_body(body, set())
+        defaults = dict(zip(names[len(names) - len(args.kwonlyargs) - len(fn.__defaults__ or ()):],
+                            fn.__defaults__ or ()))
+        defaults.update(fn.__kwdefaults__ or {})
+        return Function(fn.__name__, params, Block(self.stmts, [self.env[".retval"]]),
+                        self.parsed.filename, self.parsed.first_line, names,
+                        {k: Const(v) for k, v in defaults.items()}, self.globals)
+
+    # ---- statement lists ---------------------------------------------------
+
+    def lower_body(self, stmts, live_out: set) -> bool:
+        """Lower `stmts`; True when every path through them jumped."""
+        for i, stmt in enumerate(stmts):
+            rest = stmts[i + 1:]
+            live = scopes.names_read(rest) | live_out
+            self.loc = self.parsed.loc(stmt)
+            if isinstance(stmt, gast.If) and scopes.has_jump(stmt, self.loop_depth > 0):
+                return self.lower_if_with_jump(stmt, rest, live_out)
+            if self.lower_stmt(stmt, live):
+                return True
+            ret = self.env.get(".ret")
+            if isinstance(stmt, (gast.For, gast.While)) and isinstance(ret, Var):
+                return self.branch(ret, self.jump_return,
+                                   lambda: self.lower_body(rest, live_out), live_out)
+        return False
+
+    def lower_if_with_jump(self, stmt, rest, live_out) -> bool:
+        in_loop = self.loop_depth > 0
+        then_exits, else_exits = scopes.always_exits(stmt.body), scopes.always_exits(stmt.orelse)
+        then_jumps = any(scopes.has_jump(s, in_loop) for s in stmt.body)
+        else_jumps = any(scopes.has_jump(s, in_loop) for s in stmt.orelse)
+        cond = self.expr(stmt.test, "cond")
+        if (then_exits or not then_jumps) and (else_exits or not else_jumps):
+            # Each branch either always jumps or never does: the rest runs after the
+            # branches that fall through, so it moves into them.
+            return self.branch(cond, lambda: self.lower_body(stmt.body + rest, live_out),
+                               lambda: self.lower_body(stmt.orelse + rest, live_out), live_out)
+        live = scopes.names_read(rest) | live_out | {".exit"}
+        self.branch(cond, lambda: self.lower_body(stmt.body, live),
+                    lambda: self.lower_body(stmt.orelse, live), live)
+        return self.branch(self.env[".exit"], lambda: True,
+                           lambda: self.lower_body(rest, live_out), live_out)
+
+    def branch(self, cond, then_fn, else_fn, live) -> bool:
+        """Lower an If region; each fn lowers a branch and returns whether it jumped."""
+        if isinstance(cond, Const) and not isinstance(cond, Global):
+            return then_fn() if cond.value else else_fn()
+        saved, saved_stmts, loc = self.env, self.stmts, self.loc
+        results = []
+        for fn, known in ((then_fn, True), (else_fn, False)):
+            self.env, self.stmts = dict(saved), []
+            if cond is saved.get(".exit"):
+                self.env[".exit"] = Const(known)
+            jumped = fn()
+            results.append((self.stmts, self.env, jumped))
+        (then_stmts, then_env, then_jumped), (else_stmts, else_env, else_jumped) = results
+        self.env, self.stmts = dict(saved), saved_stmts
+        names = [n for n in _ordered_union(then_env, else_env)
+                 if n in live or (n.startswith(".") and n != ".exit")]
+        outs, then_res, else_res = [], [], []
+        for name in names:
+            a = then_env.get(name, Const(UNDEFINED))
+            b = else_env.get(name, Const(UNDEFINED))
+            if same_atom(a, b):
+                self.env[name] = a
+                continue
+            out = Var(name.lstrip(".") or "t")
+            outs.append(out)
+            then_res.append(a)
+            else_res.append(b)
+            self.env[name] = out
+        self.stmts.append(If(cond, Block(then_stmts, then_res), Block(else_stmts, else_res),
+                             outs, loc))
+        self.loc = loc
+        return then_jumped and else_jumped
+
+    def jump_return(self) -> bool:
+        self.env[".exit"] = Const(True)
+        if self.loop_depth:
+            self.env[".stop"] = Const(True)
+        return True
+
+    # ---- statements ----------------------------------------------------------
+
+    def lower_stmt(self, stmt, live) -> bool:
+        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if handler is None:
+            raise UnsupportedSyntaxError([(self.parsed.loc(stmt),
+                                           f"'{type(stmt).__name__}' statement is not supported")])
+        return bool(handler(stmt, live))
+
+    def stmt_Assign(self, stmt, live):
+        target = stmt.targets[0]
+        if len(stmt.targets) == 1 and isinstance(target, (gast.Tuple, gast.List)) and \
+                isinstance(stmt.value, (gast.Tuple, gast.List)) and \
+                len(target.elts) == len(stmt.value.elts):
+            items = tuple(self.expr(v, _target_hint(t)) for t, v in zip(target.elts, stmt.value.elts))
+            self.assign_items(target, items)
+            return
+        value = self.expr(stmt.value, _target_hint(stmt.targets[0]))
+        for target in stmt.targets:
+            self.assign(target, value, stmt.value)
+
+    def stmt_AnnAssign(self, stmt, live):
+        if stmt.value is not None:
+            self.assign(stmt.target, self.expr(stmt.value, _target_hint(stmt.target)), stmt.value)
+
+    def stmt_AugAssign(self, stmt, live):
+        name = stmt.target.id
+        right = self.expr(stmt.value)
+        self.env[name] = self.emit(BINOPS[type(stmt.op)], [self.name(stmt.target), right],
+                                   hint=name)
+
+    def stmt_Expr(self, stmt, live):
+        if not isinstance(stmt.value, gast.Constant):
+            value = self.expr(stmt.value)
+            if self.stmts and isinstance(self.stmts[-1], Eqn) and value in self.stmts[-1].outs:
+                self.stmts[-1].params["effect"] = True
+
+    def stmt_Pass(self, stmt, live):
+        pass
+
+    def stmt_Assert(self, stmt, live):
+        args = [self.expr(stmt.test)] + ([self.expr(stmt.msg)] if stmt.msg else [])
+        self.emit(prims.ASSERT, args, params={"effect": True})
+
+    def stmt_Return(self, stmt, live):
+        self.env[".retval"] = self.expr(stmt.value, "result") if stmt.value else Const(None)
+        if self.loop_depth:
+            self.env[".ret"] = Const(True)
+        return self.jump_return()
+
+    def stmt_Break(self, stmt, live):
+        self.env[".stop"] = Const(True)
+        self.env[".exit"] = Const(True)
+        return True
+
+    def stmt_Continue(self, stmt, live):
+        self.env[".exit"] = Const(True)
+        return True
+
+    def stmt_If(self, stmt, live):
+        cond = self.expr(stmt.test, "cond")
+        self.branch(cond, lambda: self.lower_body(stmt.body, live),
+                    lambda: self.lower_body(stmt.orelse, live), live)
+
+    def stmt_For(self, stmt, live):
+        it = stmt.iter
+        if _is_call_to(self, it, builtins.range) and isinstance(stmt.target, gast.Name):
+            bounds = [self.expr(a) for a in it.args]
+            bounds = {1: [Const(0), bounds[0] if bounds else None, Const(1)],
+                      2: bounds + [Const(1)], 3: bounds}[len(bounds)]
+            index = Var(stmt.target.id)
+            set_target = lambda: self.env.__setitem__(stmt.target.id, index)  # noqa: E731
+        else:
+            length, item_fn = self.iteration(it)
+            bounds, index = [Const(0), length, Const(1)], Var("k")
+
+            def set_target():
+                self.assign_items(stmt.target, item_fn(index))
+        self.loop(stmt, live, "range", bounds, index, set_target)
+
+    def stmt_While(self, stmt, live):
+        self.loop(stmt, live, "while", [], None, lambda: None)
+
+    # ---- loops ---------------------------------------------------------------
+
+    def loop(self, stmt, live, kind, bounds, index, set_target):
+        has_break, has_return = scopes.loop_jumps(stmt)
+        target = scopes.names_assigned([stmt.target]) if isinstance(stmt, gast.For) else set()
+        assigned = scopes.names_assigned(stmt.body) | target
+        head = [stmt.test] if isinstance(stmt, gast.While) else []
+        exposed = scopes.exposed_reads(head + stmt.body, frozenset(target)) | \
+            scopes.names_read(head)
+        wanted = exposed | live | scopes.names_read(stmt.orelse)
+        names = sorted(n for n in assigned if n in wanted)
+        if has_return:
+            names += [".ret", ".retval"]
+        if has_break or has_return:
+            names.append(".stop")
+        saved, saved_stmts = self.env, self.stmts
+        inits = [saved.get(n, Const(UNDEFINED)) if n not in (".ret", ".stop") else Const(False)
+                 for n in names]
+        carried = [Var(n.lstrip(".")) for n in names]
+        body_env = dict(saved)
+        body_env.update(zip(names, carried))
+        body_env.update({".exit": Const(False), ".stop": Const(False), ".ret": Const(False)})
+        cond = None
+        if kind == "while":
+            self.env, self.stmts = dict(body_env), []
+            cond = Block(self.stmts, [self.expr(stmt.test, "cond")])
+        self.env, self.stmts = body_env, []
+        self.loop_depth += 1
+        set_target()
+        self.lower_body(stmt.body, set(names))
+        self.loop_depth -= 1
+        body = Block(self.stmts, [self.env[n] for n in names])
+        loc = self.parsed.loc(stmt)
+        self.env, self.stmts = saved, saved_stmts
+        outs = [Var(n.lstrip(".")) for n in names]
+        self.stmts.append(Loop(kind, carried, inits, body, outs, bounds, index, cond,
+                               has_stop=".stop" in names, loc=loc))
+        for name, out in zip(names, outs):
+            if name != ".stop":
+                self.env[name] = out
+        if stmt.orelse:
+            if ".stop" in names:
+                stopped = outs[names.index(".stop")]
+                self.branch(stopped, lambda: False,
+                            lambda: self.lower_body(stmt.orelse, live), live)
+            else:
+                self.lower_body(stmt.orelse, live)
+
+    def iteration(self, node):
+        """(length atom, item function of the index) for iterating over `node`."""
+        if _is_call_to(self, node, builtins.enumerate):
+            length, item = self.iteration(node.args[0])
+            start = self.expr(node.args[1]) if len(node.args) > 1 else None
+            return length, lambda k: (self.emit(operator.add, [k, start], hint="i")
+                                      if start is not None else k, item(k))
+        if _is_call_to(self, node, builtins.zip):
+            parts = [self.iteration(a) for a in node.args]
+            length = parts[0][0] if len(parts) == 1 else \
+                self.emit(builtins.min, [p[0] for p in parts], hint="n")
+            return length, lambda k: tuple(item(k) for _, item in parts)
+        seq = self.expr(node, "seq")
+        length = self.emit(builtins.len, [seq], hint="n")
+        return length, lambda k: self.emit(operator.getitem, [seq, k], hint="item")
+
+    # ---- assignment --------------------------------------------------------
+
+    def assign(self, target, value, value_node=None):
+        if isinstance(target, gast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value_node, (gast.Tuple, gast.List)) and self._tuple_parts(value):
+                value = self._tuple_parts(value)
+            self.assign_items(target, value)
+        else:
+            raise UnsupportedSyntaxError([(self.parsed.loc(target),
+                                           "assignment to this target is not supported")])
+
+    def assign_items(self, target, items):
+        if isinstance(target, gast.Name):
+            if isinstance(items, tuple):
+                items = self.emit(prims.BUILD_TUPLE, list(items), hint=target.id)
+            self.env[target.id] = items
+            return
+        elts = target.elts
+        if not isinstance(items, tuple):
+            items = self._tuple_parts(items) or tuple(
+                self.emit(operator.getitem, [items, Const(i)], hint=_target_hint(e))
+                for i, e in enumerate(elts))
+        if len(items) != len(elts):
+            raise UnsupportedSyntaxError([(self.parsed.loc(target),
+                                           f"cannot unpack {len(items)} values into {len(elts)}")])
+        for elt, item in zip(elts, items):
+            self.assign_items(elt, item)
+
+    def _tuple_parts(self, value):
+        """The items of a tuple built in this function, or None."""
+        if isinstance(value, tuple):
+            return value
+        for stmt in reversed(self.stmts):
+            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
+                return tuple(stmt.args) if stmt.prim is prims.BUILD_TUPLE else None
+        return None
+
+    # ---- expressions ---------------------------------------------------------
+
+    def emit(self, prim, args, kwargs=None, hint="t", params=None, node=None) -> Var:
+        out = Var(hint)
+        loc = self.parsed.loc(node) if node is not None else self.loc
+        self.stmts.append(Eqn([out], prim, list(args), kwargs or {}, params or {}, loc))
+        return out
+
+    def expr(self, node, hint="t"):
+        handler = getattr(self, "expr_" + type(node).__name__, None)
+        if handler is None:
+            raise UnsupportedSyntaxError([(self.parsed.loc(node),
+                                           f"'{type(node).__name__}' expression is not supported")])
+        return handler(node, hint)
+
+    def expr_Constant(self, node, hint):
+        return Const(node.value)
+
+    def expr_Name(self, node, hint):
+        return self.name(node)
+
+    def name(self, node):
+        name = node.id
+        if name in self.env:
+            value = self.env[name]
+            if isinstance(value, Const) and value.value is UNDEFINED:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node),
+                                               f"'{name}' may be used before it is assigned")])
+            return value
+        if name in self.cells:
+            try:
+                value = self.cells[name].cell_contents
+            except ValueError:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"free variable '{name}' "
+                                               "is not assigned yet")]) from None
+            return Const(value) if is_static(value) else Global(name, value, self.cells[name])
+        if name in self.globals:
+            value = self.globals[name]
+            return Const(value) if is_static(value) else Global(name, value)
+        if hasattr(builtins, name):
+            return Const(getattr(builtins, name))
+        raise UnsupportedSyntaxError([(self.parsed.loc(node), f"name '{name}' is not defined "
+                                       "(not a parameter, local, global or builtin)")])
+
+    def static_value(self, node):
+        """(True, object) when `node` names a module/class attribute chain, else (False, None)."""
+        if isinstance(node, gast.Name) and node.id not in self.env:
+            try:
+                atom = self.name(node)
+            except UnsupportedSyntaxError:
+                return False, None
+            if isinstance(atom, Const) and not isinstance(atom, Global):
+                return True, atom.value
+        if isinstance(node, gast.Attribute):
+            ok, base = self.static_value(node.value)
+            if ok and isinstance(base, (types.ModuleType, type)) and hasattr(base, node.attr):
+                return True, getattr(base, node.attr)
+        return False, None
+
+    def expr_Attribute(self, node, hint):
+        ok, value = self.static_value(node)
+        if ok:
+            return Const(value)
+        obj = self.expr(node.value)
+        return self.emit(prims.method(node.attr), [obj], hint=node.attr,
+                         params={"attribute": True}, node=node)
+
+    def expr_BinOp(self, node, hint):
+        left, right = self.expr(node.left), self.expr(node.right)
+        prim = BINOPS[type(node.op)]
+        return self.emit(prim, [left, right], hint=hint if hint != "t" else HINTS.get(prim, "t"))
+
+    def expr_UnaryOp(self, node, hint):
+        operand = self.expr(node.operand)
+        return self.emit(UNARYOPS[type(node.op)], [operand], hint=hint)
+
+    def expr_Compare(self, node, hint):
+        left, result = self.expr(node.left), None
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.expr(comparator)
+            if isinstance(op, (gast.In, gast.NotIn)):
+                test = self.emit(operator.contains, [right, left], hint=hint)
+                if isinstance(op, gast.NotIn):
+                    test = self.emit(operator.not_, [test], hint=hint)
+            else:
+                test = self.emit(CMPOPS[type(op)], [left, right], hint=hint)
+            result = test if result is None else self.emit(prims.AND, [result, test], hint=hint)
+            left = right
+        return result
+
+    def expr_BoolOp(self, node, hint):
+        is_and = isinstance(node.op, gast.And)
+        result = self.expr(node.values[0], hint)
+        for value_node in node.values[1:]:
+            if _is_simple(value_node):
+                value = self.expr(value_node, hint)
+                result = self.emit(prims.AND if is_and else prims.OR, [result, value], hint=hint)
+                continue
+            # Short-circuit: the right operand is evaluated only when needed.
+            first = result
+
+            def right(value_node=value_node):
+                self.env[".value"] = self.expr(value_node, hint)
+                return False
+
+            def left(first=first):
+                self.env[".value"] = first
+                return False
+            self.branch(first, right if is_and else left, left if is_and else right, {".value"})
+            result = _named(self.env.pop(".value"), hint)
+        return result
+
+    def expr_IfExp(self, node, hint):
+        cond = self.expr(node.test, "cond")
+
+        def side(value_node):
+            def lower_side():
+                self.env[".value"] = self.expr(value_node, hint)
+                return False
+            return lower_side
+        self.branch(cond, side(node.body), side(node.orelse), {".value"})
+        return _named(self.env.pop(".value"), hint)
+
+    def expr_Tuple(self, node, hint):
+        return self.emit(prims.BUILD_TUPLE, [self.expr(e) for e in node.elts], hint=hint)
+
+    def expr_List(self, node, hint):
+        return self.emit(prims.BUILD_LIST, [self.expr(e) for e in node.elts], hint=hint)
+
+    def expr_Slice(self, node, hint):
+        parts = [self.expr(p) if p is not None else Const(None)
+                 for p in (node.lower, node.upper, node.step)]
+        if all(isinstance(p, Const) and not isinstance(p, Global) for p in parts):
+            return Const(slice(*(p.value for p in parts)))
+        return self.emit(prims.BUILD_SLICE, parts, hint="slice")
+
+    def expr_Subscript(self, node, hint):
+        value = self.expr(node.value)
+        index = node.slice
+        if isinstance(index, gast.Tuple):
+            parts = [self.expr(e) for e in index.elts]
+            if all(isinstance(p, Const) and not isinstance(p, Global) for p in parts):
+                key = Const(tuple(p.value for p in parts))
+            else:
+                key = self.emit(prims.BUILD_TUPLE, parts, hint="index")
+        else:
+            key = self.expr(index, "index")
+        parts = self._tuple_parts(value) if isinstance(key, Const) and \
+            isinstance(key.value, int) else None
+        if parts is not None and -len(parts) <= key.value < len(parts):
+            return parts[key.value]
+        return self.emit(operator.getitem, [value, key], hint=hint, node=node)
+
+    def expr_JoinedStr(self, node, hint):
+        return self.emit(prims.FORMAT, [self.expr(v.value) if isinstance(v, gast.FormattedValue)
+                                        else Const(v.value) for v in node.values], hint="text")
+
+    def expr_Call(self, node, hint):
+        ok, fn = self.static_value(node.func)
+        args = [self.expr(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if ok:
+            name = getattr(fn, "__name__", "t")
+            return self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+        if isinstance(node.func, gast.Attribute):
+            obj = self.expr(node.func.value)
+            return self.emit(prims.method(node.func.attr), [obj] + args, kwargs,
+                             hint=hint if hint != "t" else node.func.attr, node=node)
+        raise UnsupportedSyntaxError([(self.parsed.loc(node),
+                                       "calling a function computed inside the differentiated "
+                                       "function is not supported")],
+                                     fix="call a module-level function by its name")
+
+
+def _named(atom, hint):
+    if isinstance(atom, Var) and atom.hint == "value" and hint != "t":
+        atom.hint = hint
+    return atom
+
+
+def _ordered_union(a: dict, b: dict) -> list:
+    seen = dict.fromkeys(a)
+    seen.update(dict.fromkeys(b))
+    return list(seen)
+
+
+def _target_hint(target) -> str:
+    return target.id if isinstance(target, gast.Name) else "t"
+
+
+def _is_call_to(lowerer, node, fn) -> bool:
+    if not isinstance(node, gast.Call):
+        return False
+    ok, value = lowerer.static_value(node.func)
+    return ok and value is fn
+
+
+def _is_simple(node) -> bool:
+    """Expressions safe to evaluate eagerly: names, constants and comparisons of them."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(node, gast.Compare):
+        return all(_is_simple(n) for n in [node.left] + node.comparators)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return _is_simple(node.operand)
+    return False

@@ -1,0 +1,44 @@
+"""Readable, deterministic names for IR values.
+
+The user's variable names are kept; later versions of a name get `_1`, `_2`, ...
+Tangents are `d<name>` and adjoints `b<name>` (Griewank-Walther); the names are
+assigned in program order, so the same IR always prints the same way.
+"""
+from __future__ import annotations
+
+import keyword
+import re
+
+TANGENT_PREFIX = "d"
+ADJOINT_PREFIX = "b"
+
+
+class Namer:
+    """Assigns each Var a unique Python identifier derived from its hint."""
+
+    def __init__(self, reserved=()):
+        self.names: dict = {}
+        self.used: set = set(reserved)
+
+    def __call__(self, var) -> str:
+        name = self.names.get(var)
+        if name is None:
+            name = self.fresh(var.hint)
+            self.names[var] = name
+        return name
+
+    def bind(self, var, name: str) -> None:
+        """Give `var` the exact name `name` (for values that share a variable)."""
+        self.names[var] = name
+        self.used.add(name)
+
+    def fresh(self, hint: str) -> str:
+        base = re.sub(r"\W", "_", hint or "t").strip("_") or "t"
+        if base[0].isdigit() or keyword.iskeyword(base):
+            base = "v_" + base
+        name, n = base, 0
+        while name in self.used:
+            n += 1
+            name = f"{base}_{n}"
+        self.used.add(name)
+        return name

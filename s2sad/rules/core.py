@@ -1,0 +1,201 @@
+"""The rule registry: derivative rules are data, looked up by the primal function.
+
+A `Rule` says, for a function `fn` with a Python-like signature, how to build
+
+* the tangent of its output (forward mode): one *term* per differentiable parameter,
+  written with `d<param>` for that parameter's tangent; the terms of the active
+  parameters are summed;
+* the cotangent contribution to each differentiable parameter (reverse mode),
+  written with `g` for the output's cotangent.
+
+Terms are Python expressions over the parameter names, `ans` (the primal output),
+`np`, `math`, `rt` (`s2sad.runtime`) and builtins.  They are parsed once, at import,
+so a typo fails at import time.  The transforms lower them into IR equations.
+
+Elementwise functions are declared once, as partial derivatives (`defpartials`),
+and both modes are derived from that one table.  An elementwise rule's reverse
+contributions are summed back to the parameter's shape (unbroadcast), and its
+forward tangent is broadcast to the output's shape, by the transforms.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+RESERVED = ("ans", "g", "np", "math", "rt")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Derivative rule of one primal function (see the module docstring)."""
+
+    fn: object
+    name: str
+    params: tuple[str, ...]
+    defaults: dict = field(default_factory=dict)
+    varargs: str | None = None
+    jvp: dict = field(default_factory=dict)
+    vjp: dict = field(default_factory=dict)
+    elementwise: bool = False
+    partials: dict = field(default_factory=dict)
+
+    @property
+    def differentiable(self) -> tuple[str, ...]:
+        return tuple(p for p in self.all_params if p in self.jvp or p in self.vjp)
+
+    @property
+    def all_params(self) -> tuple[str, ...]:
+        return self.params + ((self.varargs,) if self.varargs else ())
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return tuple(m for m, table in (("forward", self.jvp), ("reverse", self.vjp))
+                     if table or not self.differentiable)
+
+
+RULES: dict = {}          # key (function object or "method:name") -> Rule
+NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
+
+
+def rule_key(fn):
+    """Registry key of a primal: the object itself, or 'method:<name>' for methods."""
+    return fn
+
+
+def lookup(fn):
+    """The Rule of `fn`, the string 'nondiff' for non-differentiable functions, or None."""
+    try:
+        if fn in NONDIFF:
+            return "nondiff"
+        return RULES.get(fn)
+    except TypeError:  # unhashable callable objects have no rule
+        return None
+
+
+def display_name(fn) -> str:
+    if isinstance(fn, str):
+        return fn.replace("method:", "ndarray.")
+    module = getattr(fn, "__module__", None) or ""
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+    if isinstance(fn, np.ufunc):
+        module = "numpy"
+    module = {"_operator": "operator", "numpy.linalg._linalg": "numpy.linalg",
+              "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy",
+              "numpy.lib._function_base_impl": "numpy"}.get(module, module)
+    if module.startswith("numpy.") and not module.startswith("numpy.linalg"):
+        module = "numpy"
+    return f"{module}.{name}" if module and module != "builtins" else name
+
+
+def _parse_signature(signature: str):
+    func = ast.parse(f"def _({signature}): pass").body[0]
+    args = func.args
+    params = tuple(a.arg for a in args.args)
+    defaults = {}
+    for name, default in zip(params[len(params) - len(args.defaults):], args.defaults):
+        defaults[name] = ast.literal_eval(default)
+    varargs = args.vararg.arg if args.vararg else None
+    return params, defaults, varargs
+
+
+def _parse_term(text: str, allowed: set, where: str):
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"rule {where}: cannot parse {text!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in allowed and not hasattr(builtins, node.id):
+            raise ValueError(f"rule {where}: unknown name {node.id!r} in {text!r}")
+    return text
+
+
+def _register(rule: Rule, override: bool) -> Rule:
+    key = rule_key(rule.fn)
+    if not override and (key in RULES or key in NONDIFF):
+        raise ValueError(f"a rule for {rule.name} is already registered")
+    NONDIFF.pop(key, None)
+    RULES[key] = rule
+    return rule
+
+
+def defrule(fn, signature: str, *, jvp=None, vjp=None, name=None, override=False) -> Rule:
+    """Register a structural rule: tangent terms and cotangent contributions per parameter.
+
+    `jvp` maps a parameter to its tangent term (using `d<param>`), `vjp` maps it to its
+    cotangent contribution (using `g`).  Parameters absent from both are not
+    differentiable.  A vararg parameter (`*arrays`) is bound to a tuple.
+    """
+    params, defaults, varargs = _parse_signature(signature)
+    names = set(params) | ({varargs} if varargs else set())
+    allowed = names | {f"d{p}" for p in names} | set(RESERVED)
+    label = name or display_name(fn)
+    jvp = {p: _parse_term(t, allowed, label) for p, t in (jvp or {}).items()}
+    vjp = {p: _parse_term(t, allowed, label) for p, t in (vjp or {}).items()}
+    for p in list(jvp) + list(vjp):
+        if p not in names:
+            raise ValueError(f"rule {label}: {p!r} is not a parameter of ({signature})")
+    return _register(Rule(fn, label, params, defaults, varargs, jvp, vjp), override)
+
+
+def defpartials(fn, signature: str, *, name=None, override=False, **partials) -> Rule:
+    """Register an elementwise function by its partial derivatives, one per parameter.
+
+    `defpartials(np.sin, "x", x="np.cos(x)")`: forward term `dx * np.cos(x)`, reverse
+    contribution `g * np.cos(x)` summed back to x's shape.  A partial may use `ans`.
+    """
+    params, defaults, varargs = _parse_signature(signature)
+    allowed = set(params) | set(RESERVED)
+    label = name or display_name(fn)
+    jvp, vjp = {}, {}
+    for p, partial in partials.items():
+        if p not in params:
+            raise ValueError(f"rule {label}: {p!r} is not a parameter of ({signature})")
+        _parse_term(partial, allowed, label)
+        jvp[p], vjp[p] = _scale(f"d{p}", partial), _scale("g", partial)
+    rule = Rule(fn, label, params, defaults, varargs, jvp, vjp, elementwise=True,
+                partials=dict(partials))
+    return _register(rule, override)
+
+
+def _scale(factor: str, partial: str) -> str:
+    text = partial.strip()
+    if text in ("1", "1.0"):
+        return factor
+    if text in ("-1", "-1.0"):
+        return f"-{factor}"
+    return f"{factor} * ({text})"
+
+
+def nondiff(*fns, override=True):
+    """Declare functions non-differentiable: zero derivative, no derivative code."""
+    for fn in fns:
+        RULES.pop(rule_key(fn), None) if override else None
+        NONDIFF[rule_key(fn)] = display_name(fn)
+    return fns[0] if len(fns) == 1 else fns
+
+
+def method(name: str) -> str:
+    """Registry key of the array method `name` (`x.sum()` is looked up as method('sum'))."""
+    return f"method:{name}"
+
+
+__all__ = ["Rule", "RULES", "NONDIFF", "lookup", "defrule", "defpartials", "nondiff",
+           "method", "display_name", "math"]
+
+
+def _register_ir_prims():
+    """Rules of the IR's own structural primitives (tuples and lists of values)."""
+    from .. import prims
+
+    for prim in (prims.BUILD_TUPLE, prims.BUILD_LIST):
+        defrule(prim, "*items", jvp={"items": "ditems"}, vjp={"items": "g"},
+                name=f"{prim.name} display")
+    for prim in (prims.AND, prims.OR, prims.ASSERT, prims.FORMAT, prims.BUILD_SLICE):
+        NONDIFF[prim] = prim.name
+
+
+_register_ir_prims()

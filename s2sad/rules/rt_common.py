@@ -1,0 +1,109 @@
+"""Shared pieces of the rule runtime helpers: dtypes, shapes and cotangent casting.
+
+Every helper that builds a cotangent returns it with the shape of the primal input
+and its floating dtype (float64 for integer or boolean inputs), so float32 code
+stays float32 and no integer cotangent buffer is ever made.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """`runtime.unbroadcast`, imported late (runtime re-exports this package)."""
+    from ..runtime import unbroadcast as _unbroadcast
+    return _unbroadcast(g, x)
+
+
+def is_py_scalar(x) -> bool:
+    """A plain Python number (bool, int, float), not a NumPy scalar."""
+    return isinstance(x, (int, float)) and not isinstance(x, np.generic)
+
+
+def float_dtype(*xs) -> np.dtype:
+    """The floating dtype derivatives of these values use (float64 for ints, bools)."""
+    dtype = np.result_type(*xs)
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
+
+
+def zero_cotangent(x):
+    """A zero cotangent for `x`: 0.0, a float array, or a tuple of those for containers."""
+    if isinstance(x, (tuple, list)):
+        return tuple(zero_cotangent(item) for item in x)
+    if is_py_scalar(x):
+        return 0.0
+    zeros = np.zeros(np.shape(x), float_dtype(x))
+    return zeros if isinstance(x, np.ndarray) else zeros[()]
+
+
+def like(g, x):
+    """The cotangent `g` (already of x's size) given x's shape, float dtype and kind.
+
+    A Python number gets a Python float, a NumPy scalar a NumPy scalar, and a list
+    or tuple of values (an array_like argument) a tuple of per-item cotangents.
+    """
+    if isinstance(x, (tuple, list)):
+        g = np.reshape(g, np.shape(x)) if np.ndim(g) else g
+        return tuple(like(g[i], item) for i, item in enumerate(x))
+    if g is None:
+        return zero_cotangent(x)
+    if is_py_scalar(x):
+        return float(g)
+    shape, dtype = np.shape(x), float_dtype(x)
+    g = np.asarray(g)
+    if g.shape != shape:
+        g = np.reshape(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g if isinstance(x, np.ndarray) else g[()]
+
+
+def zeros_float(x):
+    """A writable float array of zeros with x's shape (x may be an array_like)."""
+    return np.zeros(np.shape(x), float_dtype(x) if not isinstance(x, (tuple, list))
+                    else float_dtype(*_leaves(x)))
+
+
+def _leaves(x):
+    if isinstance(x, (tuple, list)):
+        for item in x:
+            yield from _leaves(item)
+    else:
+        yield x
+
+
+def normalize_axes(axis, ndim: int) -> tuple:
+    """Axes of a reduction as sorted non-negative ints (None means every axis)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(sorted(int(a) % ndim if ndim else 0 for a in axes))
+
+
+def expand_reduced(g, ndim: int, axis, keepdims: bool):
+    """Give a reduction's output (or its cotangent) back the reduced axes as size 1."""
+    if keepdims:
+        return np.asarray(g)
+    axes = normalize_axes(axis, ndim)
+    return np.expand_dims(g, axes) if axes else np.asarray(g)
+
+
+def broadcast_like(g, x, dtype=None):
+    """`g` broadcast to x's shape and materialised (writable) with x's float dtype."""
+    dtype = dtype or float_dtype(x)
+    out = np.broadcast_to(g, np.shape(x)).astype(dtype)
+    return like(out, x)
+
+
+def safe_ratio(x, y):
+    """x / y with 0 where y == 0 (the minimum-norm subgradient of a norm at 0)."""
+    if is_py_scalar(x) and is_py_scalar(y):
+        return x / y if y else 0.0
+    x, y = np.asarray(x), np.asarray(y)
+    zero = y == 0
+    if not zero.any():
+        return x / y
+    return np.where(zero, 0.0, x / np.where(zero, 1.0, y).astype(y.dtype))
+
+
+__all__ = ["safe_ratio", "float_dtype"]

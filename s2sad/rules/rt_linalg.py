@@ -1,0 +1,301 @@
+"""Runtime helpers of products and numpy.linalg rules (real arrays).
+
+Products contract with `tensordot`/`matmul`; matrix functions use the classical
+matrix-calculus identities.  `cholesky` and `eigh` read one triangle of their input
+only, so their derivatives are taken with respect to that triangle (what NumPy
+computes), which makes them exact for any input, symmetric or not.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .rt_common import float_dtype, like, unbroadcast
+from .rt_reductions import prod_others
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+def matmul_vjp_a(g, a, b):
+    """Cotangent of `a` in `a @ b` (1-D operands and batch broadcasting included)."""
+    a_, b_, g_ = _matmul_views(g, a, b)
+    contrib = np.matmul(g_, _t(b_))
+    return like(unbroadcast(contrib[..., 0, :] if np.ndim(a) == 1 else contrib, a), a)
+
+
+def matmul_vjp_b(g, a, b):
+    """Cotangent of `b` in `a @ b`."""
+    a_, b_, g_ = _matmul_views(g, a, b)
+    contrib = np.matmul(_t(a_), g_)
+    return like(unbroadcast(contrib[..., :, 0] if np.ndim(b) == 1 else contrib, b), b)
+
+
+def _matmul_views(g, a, b):
+    a_ = np.asarray(a)[None, :] if np.ndim(a) == 1 else np.asarray(a)
+    b_ = np.asarray(b)[:, None] if np.ndim(b) == 1 else np.asarray(b)
+    g_ = np.asarray(g)
+    if np.ndim(a) == 1:
+        g_ = np.expand_dims(g_, -2 if np.ndim(b) != 1 else 0)
+    if np.ndim(b) == 1:
+        g_ = np.expand_dims(g_, -1)
+    return a_, b_, g_
+
+
+def dot_vjp_a(g, a, b):
+    """Cotangent of `a` in np.dot(a, b) (last axis of a against b's second-to-last)."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return like(unbroadcast(g * b, a), a)
+    if nb == 1:
+        return like(np.multiply.outer(g, b), a)
+    axes = (tuple(range(na - 1, np.ndim(g))), tuple(i for i in range(nb) if i != nb - 2))
+    return like(np.tensordot(g, b, axes=axes), a)
+
+
+def dot_vjp_b(g, a, b):
+    """Cotangent of `b` in np.dot(a, b)."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return like(unbroadcast(g * a, b), b)
+    lead = tuple(range(na - 1))
+    contrib = np.tensordot(a, g, axes=(lead, lead))
+    return like(contrib if nb == 1 else np.moveaxis(contrib, 0, -2), b)
+
+
+def vdot_vjp(g, other, x):
+    """Cotangent of one argument of np.vdot (both are flattened; real arrays)."""
+    return like(g * np.reshape(other, np.shape(x)), x)
+
+
+def inner_vjp(g, x, other, first):
+    """Cotangent of x in np.inner(x, other) (first=True) or np.inner(other, x)."""
+    nx, no = np.ndim(x), np.ndim(other)
+    if nx == 0 or no == 0:
+        return like(unbroadcast(g * other, x), x)
+    g = np.asarray(g)
+    if first:
+        return like(np.tensordot(g, other, axes=(tuple(range(nx - 1, g.ndim)),
+                                                 tuple(range(no - 1)))), x)
+    return like(np.tensordot(g, other, axes=(tuple(range(no - 1)), tuple(range(no - 1)))), x)
+
+
+def outer_vjp(g, x, other, first):
+    """Cotangent of x in np.outer(x, other) (first=True) or np.outer(other, x)."""
+    other = np.ravel(other)
+    return like(np.dot(g, other) if first else np.dot(other, g), x)
+
+
+def _tensordot_axes(axes, na, nb):
+    if np.ndim(axes) == 0:
+        n = int(axes)
+        return list(range(na - n, na)), list(range(n))
+    a_axes, b_axes = axes
+    a_axes = [a_axes] if np.ndim(a_axes) == 0 else list(a_axes)
+    b_axes = [b_axes] if np.ndim(b_axes) == 0 else list(b_axes)
+    return [int(i) % na for i in a_axes], [int(i) % nb for i in b_axes]
+
+
+def _tensordot_first(g, a, b, a_axes, b_axes):
+    """Cotangent of a in tensordot(a, b, (a_axes, b_axes)); g has free(a) + free(b) dims."""
+    na, nb = np.ndim(a), np.ndim(b)
+    free_a = [i for i in range(na) if i not in a_axes]
+    free_b = [i for i in range(nb) if i not in b_axes]
+    g_axes = list(range(len(free_a), len(free_a) + len(free_b)))
+    res = np.tensordot(g, b, axes=(g_axes, free_b))    # free_a + b_axes (in b order)
+    b_contracted = [i for i in range(nb) if i in b_axes]
+    position = {}
+    for k, d in enumerate(free_a):
+        position[d] = k
+    for k, e in enumerate(b_contracted):
+        position[a_axes[b_axes.index(e)]] = len(free_a) + k
+    return like(np.transpose(res, [position[d] for d in range(na)]), a)
+
+
+def tensordot_vjp(g, a, b, axes, first):
+    """Cotangent of a (first=True) or b in np.tensordot(a, b, axes)."""
+    a_axes, b_axes = _tensordot_axes(axes, np.ndim(a), np.ndim(b))
+    if first:
+        return _tensordot_first(g, a, b, a_axes, b_axes)
+    n_free_a = np.ndim(a) - len(a_axes)
+    g_t = np.moveaxis(np.asarray(g), tuple(range(n_free_a)),
+                      tuple(range(np.ndim(g) - n_free_a, np.ndim(g))))
+    return _tensordot_first(g_t, b, a, b_axes, a_axes)
+
+
+def kron_vjp(g, x, other, first):
+    """Cotangent of x in np.kron(x, other) (first=True) or np.kron(other, x)."""
+    nd = max(np.ndim(x), np.ndim(other))
+    xs = (1,) * (nd - np.ndim(x)) + np.shape(x)
+    os = (1,) * (nd - np.ndim(other)) + np.shape(other)
+    pairs = [(p, q) for p, q in zip(xs, os)] if first else [(q, p) for p, q in zip(xs, os)]
+    g4 = np.reshape(g, [n for pair in pairs for n in pair])
+    other4 = np.reshape(other, [n for q in os for n in ((1, q) if first else (q, 1))])
+    keep = 0 if first else 1
+    summed = np.sum(g4 * other4, axis=tuple(range(1 - keep, 2 * nd, 2)))
+    return like(np.reshape(summed, np.shape(x)), x)
+
+
+def cross_vjp(g, x, other, first):
+    """Cotangent of x in np.cross(x, other) (first=True) or np.cross(other, x)."""
+    if np.shape(x)[-1:] == (3,) or np.shape(other)[-1:] == (3,):
+        # a 2-vector next to a 3-vector is read with a zero third component
+        contrib = np.cross(other, g) if first else np.cross(g, other)
+        if np.shape(x)[-1] == 2:
+            contrib = contrib[..., :2]
+        return like(unbroadcast(contrib, x), x)
+    o = np.asarray(other)
+    rot = np.stack([o[..., 1], -o[..., 0]], -1)
+    contrib = (rot if first else -rot) * np.expand_dims(g, -1)
+    return like(unbroadcast(contrib, x), x)
+
+
+# Matrix functions.
+
+def inv_vjp(g, ans):
+    return -np.matmul(np.matmul(_t(ans), g), _t(ans))
+
+
+def cofactor(a):
+    """The cofactor matrix (gradient of det), from an SVD: exact for singular matrices."""
+    u, s, vh = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    scaled = u * np.expand_dims(prod_others(s, axis=-1) * sign[..., None], -2)
+    return np.matmul(scaled, vh)
+
+
+def det_jvp(da, a):
+    return np.sum(cofactor(a) * da, axis=(-2, -1))
+
+
+def det_vjp(g, a):
+    return like(np.asarray(g)[..., None, None] * cofactor(a), a)
+
+
+def slogdet_jvp(da, a, ans):
+    dlog = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return np.zeros_like(ans[0]), dlog.astype(np.result_type(ans[1]), copy=False)
+
+
+def slogdet_vjp(g, a):
+    glog = g[1]
+    if glog is None:
+        return like(np.zeros(np.shape(a)), a)
+    return like(np.asarray(glog)[..., None, None] * _t(np.linalg.inv(a)), a)
+
+
+def _as_matrix(x, vector):
+    return np.asarray(x)[..., None] if vector else np.asarray(x)
+
+
+def solve_jvp_a(da, a, b, ans):
+    vector = np.ndim(b) == 1
+    x = _as_matrix(ans, vector)
+    out = -np.linalg.solve(a, np.matmul(da, x))
+    return out[..., 0] if vector else out
+
+
+def solve_vjp_b(g, a, b):
+    vector = np.ndim(b) == 1
+    gb = np.linalg.solve(_t(a), _as_matrix(g, vector))
+    return like(unbroadcast(gb[..., 0] if vector else gb, b), b)
+
+
+def solve_vjp_a(g, a, b, ans):
+    vector = np.ndim(b) == 1
+    gb = np.linalg.solve(_t(a), _as_matrix(g, vector))
+    return like(unbroadcast(-np.matmul(gb, _t(_as_matrix(ans, vector))), a), a)
+
+
+def _from_triangle(d, lower=True):
+    """The symmetric matrix a routine reading one triangle of `d` sees."""
+    tri = np.tril(d) if lower else np.triu(d)
+    return tri + _t(np.tril(d, -1) if lower else np.triu(d, 1))
+
+
+def _to_triangle(s, lower=True):
+    """Adjoint of `_from_triangle`: a cotangent of the symmetric matrix, on the triangle."""
+    return (np.tril(s) + np.tril(_t(s), -1)) if lower else (np.triu(s) + np.triu(_t(s), 1))
+
+
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * x
+
+
+def cholesky_jvp(da, ans):
+    low = ans
+    inner = np.linalg.solve(low, _t(np.linalg.solve(low, _from_triangle(da))))
+    return np.matmul(low, _phi(inner))
+
+
+def cholesky_vjp(g, a, ans):
+    low_t = _t(ans)
+    p = _phi(np.matmul(low_t, g))
+    s = _t(np.linalg.solve(low_t, _t(np.linalg.solve(low_t, p))))
+    return like(_to_triangle(s), a)
+
+
+def _eig_gaps(w):
+    diff = w[..., None, :] - w[..., :, None]          # w_j - w_i
+    eye = np.eye(w.shape[-1], dtype=bool)
+    with np.errstate(divide="ignore"):
+        return np.where(eye, 0, 1.0 / np.where(eye, 1, diff)).astype(w.dtype)
+
+
+def eigh_jvp(da, ans, UPLO="L"):
+    w, v = ans
+    x = np.matmul(np.matmul(_t(v), _from_triangle(da, UPLO.upper() == "L")), v)
+    dw = np.diagonal(x, axis1=-2, axis2=-1).copy()
+    dv = np.matmul(v, _eig_gaps(w) * x)
+    return dw, dv
+
+
+def eigh_vjp(g, a, ans, UPLO="L"):
+    w, v = ans
+    gw, gv = g
+    inner = np.zeros(np.shape(v), v.dtype)
+    if gv is not None:
+        inner = inner + _eig_gaps(w) * np.matmul(_t(v), gv)
+    if gw is not None:
+        inner = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1], dtype=v.dtype)
+    s = np.matmul(np.matmul(v, inner), _t(v))
+    return like(_to_triangle(s, UPLO.upper() == "L"), a)
+
+
+def eigvalsh_jvp(da, a, UPLO="L"):
+    _, v = np.linalg.eigh(a, UPLO)
+    x = np.matmul(np.matmul(_t(v), _from_triangle(da, UPLO.upper() == "L")), v)
+    return np.diagonal(x, axis1=-2, axis2=-1).copy()
+
+
+def eigvalsh_vjp(g, a, UPLO="L"):
+    w, v = np.linalg.eigh(a, UPLO)
+    return eigh_vjp((g, None), a, (w, v), UPLO)
+
+
+def pinv_jvp(da, a, ans):
+    p, pt = ans, _t(ans)
+    eye_m = np.eye(np.shape(a)[-2], dtype=p.dtype)
+    eye_n = np.eye(np.shape(a)[-1], dtype=p.dtype)
+    dat = _t(da)
+    return (-np.matmul(np.matmul(p, da), p)
+            + np.matmul(np.matmul(np.matmul(p, pt), dat), eye_m - np.matmul(a, p))
+            + np.matmul(np.matmul(eye_n - np.matmul(p, a), dat), np.matmul(pt, p)))
+
+
+def pinv_vjp(g, a, ans):
+    p, pt, gt = ans, _t(ans), _t(g)
+    eye_m = np.eye(np.shape(a)[-2], dtype=p.dtype)
+    eye_n = np.eye(np.shape(a)[-1], dtype=p.dtype)
+    out = (-np.matmul(np.matmul(pt, g), pt)
+           + np.matmul(np.matmul(eye_m - np.matmul(a, p), gt), np.matmul(p, pt))
+           + np.matmul(np.matmul(np.matmul(pt, p), gt), eye_n - np.matmul(p, a)))
+    return like(out, a)
+
+
+__all__ = ["matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "vdot_vjp",
+           "inner_vjp", "outer_vjp", "tensordot_vjp", "kron_vjp", "cross_vjp", "inv_vjp",
+           "cofactor", "det_jvp", "det_vjp", "slogdet_jvp", "slogdet_vjp", "solve_jvp_a",
+           "solve_vjp_b", "solve_vjp_a", "cholesky_jvp", "cholesky_vjp", "eigh_jvp",
+           "eigh_vjp", "eigvalsh_jvp", "eigvalsh_vjp", "pinv_jvp", "pinv_vjp"]

@@ -1,0 +1,286 @@
+"""Runtime helpers of reductions: sum, mean, prod, max/min, var/std, cumulative ops, norms.
+
+A reduction's tangent is `sum(da * G)` over the reduced axes and its cotangent
+`expand(g) * G`, where `G` is the gradient of one reduced slice.  Ties of max/min
+split evenly; norms have gradient 0 at 0 (the minimum-norm subgradient).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .rt_common import (broadcast_like, expand_reduced, float_dtype, like, normalize_axes,
+                        safe_ratio)
+
+
+def _count(a, axis) -> int:
+    shape = np.shape(a)
+    return int(np.prod([shape[i] for i in normalize_axes(axis, len(shape))]))
+
+
+def sum_vjp(g, a, axis=None, keepdims=False):
+    """Cotangent of `a` for `np.sum(a, axis, keepdims=keepdims)`."""
+    return broadcast_like(expand_reduced(g, np.ndim(a), axis, keepdims), a)
+
+
+def mean_vjp(g, a, axis=None, keepdims=False):
+    """Cotangent of `a` for `np.mean(a, axis, keepdims=keepdims)`."""
+    return sum_vjp(np.true_divide(g, _count(a, axis)), a, axis, keepdims)
+
+
+def _reduce_jvp(da, grad, axis, keepdims):
+    return np.sum(da * grad, axis=axis, keepdims=keepdims)
+
+
+def _reduce_vjp(g, grad, a, axis, keepdims):
+    return like(expand_reduced(g, np.ndim(a), axis, keepdims) * grad, a)
+
+
+# prod: the product of the other elements of the slice, without dividing by a.
+
+def prod_others(a, axis=None):
+    """For each element, the product of the other elements of its reduced slice."""
+    a = np.asarray(a)
+    axes = normalize_axes(axis, a.ndim)
+    k = len(axes)
+    last = tuple(range(a.ndim - k, a.ndim))
+    moved = np.moveaxis(a, axes, last)
+    flat = moved.reshape(moved.shape[:a.ndim - k] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis((left * right).reshape(moved.shape), last, axes)
+
+
+def prod_jvp(da, a, axis=None, keepdims=False):
+    return _reduce_jvp(da, prod_others(a, axis), axis, keepdims)
+
+
+def prod_vjp(g, a, axis=None, keepdims=False):
+    return _reduce_vjp(g, prod_others(a, axis), a, axis, keepdims)
+
+
+# max, min, nanmax, nanmin, amax, amin: ties split evenly among the maximal elements.
+
+def extremum_grad(a, ans, axis=None, keepdims=False):
+    """1/k on each of the k elements equal to the slice's extremum (NaNs never equal)."""
+    a = np.asarray(a)
+    hit = np.equal(a, expand_reduced(ans, a.ndim, axis, keepdims))
+    dtype = float_dtype(a)
+    count = np.sum(hit, axis=normalize_axes(axis, a.ndim), keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (hit / count).astype(dtype)
+
+
+def extremum_jvp(da, a, ans, axis=None, keepdims=False):
+    return _reduce_jvp(da, extremum_grad(a, ans, axis, keepdims), axis, keepdims)
+
+
+def extremum_vjp(g, a, ans, axis=None, keepdims=False):
+    return _reduce_vjp(g, extremum_grad(a, ans, axis, keepdims), a, axis, keepdims)
+
+
+def _ptp_grad(a, axis):
+    hi = extremum_grad(a, np.max(a, axis=axis, keepdims=True), axis, True)
+    lo = extremum_grad(a, np.min(a, axis=axis, keepdims=True), axis, True)
+    return hi - lo
+
+
+def ptp_jvp(da, a, axis=None, keepdims=False):
+    return _reduce_jvp(da, _ptp_grad(a, axis), axis, keepdims)
+
+
+def ptp_vjp(g, a, axis=None, keepdims=False):
+    return _reduce_vjp(g, _ptp_grad(a, axis), a, axis, keepdims)
+
+
+# var and std: std has gradient 0 where it is 0 (all elements of a slice equal).
+
+def _var_grad(a, axis, ddof):
+    a = np.asarray(a)
+    centred = a - np.mean(a, axis=axis, keepdims=True)
+    return centred * (2.0 / (_count(a, axis) - ddof))
+
+
+def var_jvp(da, a, axis=None, ddof=0, keepdims=False):
+    return _reduce_jvp(da, _var_grad(a, axis, ddof), axis, keepdims)
+
+
+def var_vjp(g, a, axis=None, ddof=0, keepdims=False):
+    return _reduce_vjp(g, _var_grad(a, axis, ddof), a, axis, keepdims)
+
+
+def _std_grad(a, ans, axis, ddof, keepdims):
+    std = expand_reduced(ans, np.ndim(a), axis, keepdims)
+    return safe_ratio(0.5 * _var_grad(a, axis, ddof), std)
+
+
+def std_jvp(da, a, ans, axis=None, ddof=0, keepdims=False):
+    return _reduce_jvp(da, _std_grad(a, ans, axis, ddof, keepdims), axis, keepdims)
+
+
+def std_vjp(g, a, ans, axis=None, ddof=0, keepdims=False):
+    return _reduce_vjp(g, _std_grad(a, ans, axis, ddof, keepdims), a, axis, keepdims)
+
+
+# average(a, axis, weights): sum(w * a) / sum(w).
+
+def _average_parts(a, axis, weights):
+    a = np.asarray(a)
+    if weights is None:
+        w = np.ones_like(a, dtype=float_dtype(a))
+    else:
+        w = np.asarray(weights)
+        if w.shape != a.shape:
+            if axis is None or np.ndim(axis) != 0 or w.ndim != 1:
+                raise ValueError("average: weights must match a, or be 1-D along an int axis")
+            shape = [1] * a.ndim
+            shape[int(axis) % a.ndim] = w.size
+            w = w.reshape(shape)
+    total = np.sum(np.broadcast_to(w, a.shape), axis=axis, keepdims=True)
+    return a, w, total
+
+
+def _check_returned(returned):
+    if returned:
+        raise NotImplementedError("derivative of np.average(..., returned=True) is not "
+                                  "supported; compute the weight sum separately")
+
+
+def average_jvp_a(da, a, axis=None, weights=None, returned=False, keepdims=False):
+    _check_returned(returned)
+    a, w, total = _average_parts(a, axis, weights)
+    return np.sum(da * (w / total), axis=axis, keepdims=keepdims)
+
+
+def average_vjp_a(g, a, axis=None, weights=None, returned=False, keepdims=False):
+    _check_returned(returned)
+    arr, w, total = _average_parts(a, axis, weights)
+    return broadcast_like(expand_reduced(g, arr.ndim, axis, keepdims) * (w / total), a)
+
+
+def _average_weight_grad(a, ans, axis, weights, keepdims):
+    a, w, total = _average_parts(a, axis, weights)
+    return (a - expand_reduced(ans, a.ndim, axis, keepdims)) / total
+
+
+def average_jvp_w(dweights, a, ans, axis=None, weights=None, returned=False, keepdims=False):
+    _check_returned(returned)
+    _, w, _ = _average_parts(a, axis, weights)
+    grad = _average_weight_grad(a, ans, axis, weights, keepdims)
+    return np.sum(np.reshape(dweights, w.shape) * grad, axis=axis, keepdims=keepdims)
+
+
+def average_vjp_w(g, a, ans, axis=None, weights=None, returned=False, keepdims=False):
+    _check_returned(returned)
+    grad = _average_weight_grad(a, ans, axis, weights, keepdims)
+    full = expand_reduced(g, np.ndim(a), axis, keepdims) * grad
+    if np.shape(weights) != np.shape(a):
+        other = tuple(i for i in range(np.ndim(a)) if i != int(axis) % np.ndim(a))
+        full = np.sum(full, axis=other)
+    return like(full, weights)
+
+
+# Cumulative sums and products (axis None flattens, like NumPy).
+
+def _along_last(x, axis):
+    x = np.asarray(x)
+    return (x.reshape(-1), -1) if axis is None else (x, axis)
+
+
+def cumsum_vjp(g, a, axis=None):
+    g, ax = _along_last(g, axis)
+    out = np.flip(np.cumsum(np.flip(g, ax), ax), ax)
+    return like(out, a)
+
+
+def _cumprod_matrix(x):
+    """J[..., k, j] = prod of x[..., i] for i <= k, i != j (0 above the diagonal)."""
+    n = x.shape[-1]
+    jac = np.zeros(x.shape + (n,), x.dtype)
+    left = np.cumprod(np.concatenate([np.ones(x.shape[:-1] + (1,), x.dtype),
+                                      x[..., :-1]], -1), -1)
+    for j in range(n):
+        tail = np.cumprod(x[..., j + 1:], -1)
+        jac[..., j, j] = left[..., j]
+        jac[..., j + 1:, j] = left[..., j, None] * tail
+    return jac
+
+
+def cumprod_jvp(da, a, ans, axis=None):
+    a, ax = _along_last(a, axis)
+    da = np.reshape(da, a.shape)
+    if np.all(a != 0):
+        return ans * np.cumsum(da / a, axis=ax)
+    x, d = np.moveaxis(a, ax, -1), np.moveaxis(da, ax, -1)
+    out = np.einsum("...kj,...j->...k", _cumprod_matrix(x), d)
+    return np.moveaxis(out, -1, ax)
+
+
+def cumprod_vjp(g, a, ans, axis=None):
+    arr, ax = _along_last(a, axis)
+    g = np.reshape(g, arr.shape)
+    if np.all(arr != 0):
+        ans = np.reshape(ans, arr.shape)
+        out = np.flip(np.cumsum(np.flip(g * ans, ax), ax), ax) / arr
+    else:
+        x, gm = np.moveaxis(arr, ax, -1), np.moveaxis(g, ax, -1)
+        out = np.moveaxis(np.einsum("...kj,...k->...j", _cumprod_matrix(x), gm), -1, ax)
+    return like(out, a)
+
+
+# nansum, nanmean: NaN elements are skipped and get no derivative.
+
+def nansum_jvp(da, a, axis=None, keepdims=False):
+    return np.sum(np.where(np.isnan(a), 0, da), axis=axis, keepdims=keepdims)
+
+
+def nansum_vjp(g, a, axis=None, keepdims=False):
+    full = np.broadcast_to(expand_reduced(g, np.ndim(a), axis, keepdims), np.shape(a))
+    return like(np.where(np.isnan(a), 0, full), a)
+
+
+def _nan_count(a, axis):
+    return np.sum(~np.isnan(a), axis=axis, keepdims=True).astype(float_dtype(a))
+
+
+def nanmean_jvp(da, a, axis=None, keepdims=False):
+    return np.sum(np.where(np.isnan(a), 0, da) / _nan_count(a, axis), axis=axis,
+                  keepdims=keepdims)
+
+
+def nanmean_vjp(g, a, axis=None, keepdims=False):
+    full = expand_reduced(g, np.ndim(a), axis, keepdims) / _nan_count(a, axis)
+    return like(np.where(np.isnan(a), 0, np.broadcast_to(full, np.shape(a))), a)
+
+
+# median: the middle element (or the mean of the two middle ones) of a stable sort.
+
+def _median_grad(a, axis):
+    arr = np.asarray(a)
+    axes = normalize_axes(axis, arr.ndim)
+    last = tuple(range(arr.ndim - len(axes), arr.ndim))
+    moved = np.moveaxis(arr, axes, last)
+    flat = moved.reshape(moved.shape[:arr.ndim - len(axes)] + (-1,))
+    n = flat.shape[-1]
+    weight = np.zeros(n, float_dtype(arr))
+    weight[(n - 1) // 2] += 0.5
+    weight[n // 2] += 0.5
+    grad = np.zeros(flat.shape, weight.dtype)
+    order = np.argsort(flat, axis=-1, kind="stable")
+    np.put_along_axis(grad, order, np.broadcast_to(weight, flat.shape), axis=-1)
+    return np.moveaxis(grad.reshape(moved.shape), last, axes)
+
+
+def median_jvp(da, a, axis=None, keepdims=False):
+    return _reduce_jvp(da, _median_grad(a, axis), axis, keepdims)
+
+
+def median_vjp(g, a, axis=None, keepdims=False):
+    return _reduce_vjp(g, _median_grad(a, axis), a, axis, keepdims)
+
+
+__all__ = ["sum_vjp", "mean_vjp", "prod_others", "prod_jvp", "prod_vjp", "extremum_grad",
+           "extremum_jvp", "extremum_vjp", "ptp_jvp", "ptp_vjp", "var_jvp", "var_vjp",
+           "std_jvp", "std_vjp", "average_jvp_a", "average_vjp_a", "average_jvp_w",
+           "average_vjp_w", "cumsum_vjp", "cumprod_jvp", "cumprod_vjp", "nansum_jvp",
+           "nansum_vjp", "nanmean_jvp", "nanmean_vjp", "median_jvp", "median_vjp"]

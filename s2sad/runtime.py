@@ -1,0 +1,73 @@
+"""The few helpers generated derivative code may call.
+
+Generated code calls these only where kinds do not prove them unnecessary: on
+Python floats the transforms emit plain arithmetic instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def unbroadcast(g, x):
+    """Sum the cotangent `g` back to the shape of the primal `x` (undo broadcasting)."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if not shape:
+        return g[()] if isinstance(x, np.ndarray) else g.item()
+    return g
+
+
+def match_shape(t, ans):
+    """Broadcast the tangent `t` to the shape of the primal output `ans`."""
+    shape = np.shape(ans)
+    if np.shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
+def zeros_like(x):
+    """A zero (co)tangent for `x`: 0.0 for Python scalars, a float array for arrays,
+    a tuple of zeros for a tuple or list."""
+    if isinstance(x, (float, int)) or x is None:
+        return 0.0
+    if isinstance(x, (tuple, list)):
+        return tuple(zeros_like(item) for item in x)
+    x = np.asarray(x)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64
+    if x.ndim == 0:
+        return np.zeros((), dtype)[()]
+    return np.zeros(x.shape, dtype)
+
+
+def accumulate(a, b):
+    """a + b for (co)tangents, item by item for tuples (the cotangents of containers)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return tuple(accumulate(x, y) for x, y in zip(a, b, strict=True))
+    return a + b
+
+
+def cast_like(g, x):
+    """A derivative `g` with the shape and float dtype of the input `x`.
+
+    Scalar zeros (0.0) from loops that never ran become arrays of x's shape; a
+    Python float input gets a Python float derivative.
+    """
+    if isinstance(x, float) and not isinstance(x, np.generic):
+        return float(g)
+    shape = np.shape(x)
+    dtype = np.result_type(x) if np.issubdtype(np.result_type(x), np.inexact) else np.float64
+    if np.shape(g) != shape:
+        g = np.broadcast_to(unbroadcast(g, x), shape)
+    g = np.asarray(g, dtype=dtype)
+    if isinstance(x, np.ndarray):
+        return g.copy() if not g.flags.writeable else g
+    return g[()]
+from .rules.vjp_helpers import *  # noqa: E402,F401,F403  (rule helpers as rt.<name>)

@@ -1,0 +1,109 @@
+"""Syntactic name analyses on gast statements, used by lowering to pick loop-carried
+values and the values live after a branch."""
+from __future__ import annotations
+
+import gast
+
+JUMPS = (gast.Return, gast.Break, gast.Continue)
+
+
+def names_read(nodes) -> set[str]:
+    """Names loaded anywhere in `nodes` (augmented assignments read their target)."""
+    found = set()
+    for root in nodes:
+        for node in gast.walk(root):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                found.add(node.id)
+            elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                found.add(node.target.id)
+    return found
+
+
+def names_assigned(nodes) -> set[str]:
+    """Names stored anywhere in `nodes`."""
+    found = set()
+    for root in nodes:
+        for node in gast.walk(root):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                found.add(node.id)
+            elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                found.add(node.target.id)
+    return found
+
+
+def exposed_reads(stmts, assigned=frozenset()) -> set[str]:
+    """Names that may be read in `stmts` before being assigned there."""
+    exposed, defined = set(), set(assigned)
+    _exposed(stmts, exposed, defined)
+    return exposed
+
+
+def _exposed(stmts, exposed: set, defined: set) -> None:
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            exposed |= names_read([stmt.test]) - defined
+            then_def, else_def = set(defined), set(defined)
+            _exposed(stmt.body, exposed, then_def)
+            _exposed(stmt.orelse, exposed, else_def)
+            then_done, else_done = always_exits(stmt.body), always_exits(stmt.orelse)
+            if then_done and not else_done:
+                defined |= else_def
+            elif else_done and not then_done:
+                defined |= then_def
+            else:
+                defined |= then_def & else_def
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = [stmt.iter] if isinstance(stmt, gast.For) else [stmt.test]
+            exposed |= names_read(head) - defined
+            inner = set(defined) | (names_assigned([stmt.target]) if isinstance(stmt, gast.For) else set())
+            _exposed(stmt.body, exposed, inner)
+            _exposed(stmt.orelse, exposed, set(defined))
+        else:
+            exposed |= names_read([stmt]) - defined
+            if isinstance(stmt, JUMPS):
+                return
+            defined |= names_assigned([stmt])
+
+
+def always_exits(stmts) -> bool:
+    """True when every path through `stmts` ends in return, break or continue."""
+    for stmt in stmts:
+        if isinstance(stmt, JUMPS):
+            return True
+        if isinstance(stmt, gast.If) and always_exits(stmt.body) and always_exits(stmt.orelse):
+            return True
+    return False
+
+
+def has_jump(stmt, in_loop: bool) -> bool:
+    """True when `stmt` contains a return, or (when `in_loop`) a break/continue that
+    leaves the enclosing loop, so the statements after it may not run."""
+    if isinstance(stmt, gast.Return):
+        return True
+    if isinstance(stmt, (gast.Break, gast.Continue)):
+        return in_loop
+    if isinstance(stmt, (gast.For, gast.While)):
+        return any(has_jump(s, False) for s in stmt.body + stmt.orelse) or \
+            any(has_jump(s, in_loop) for s in stmt.orelse)
+    if isinstance(stmt, gast.If):
+        return any(has_jump(s, in_loop) for s in stmt.body + stmt.orelse)
+    return False
+
+
+def loop_jumps(loop) -> tuple[bool, bool]:
+    """(has break, has return) for the body of `loop` (not counting nested loops' breaks)."""
+    brk = ret = False
+    stack = list(loop.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, gast.Return):
+            ret = True
+        elif isinstance(node, gast.Break):
+            brk = True
+        elif isinstance(node, gast.If):
+            stack.extend(node.body + node.orelse)
+        elif isinstance(node, (gast.For, gast.While)):
+            ret = ret or any(isinstance(n, gast.Return) for s in node.body + node.orelse
+                             for n in gast.walk(s))
+            stack.extend(node.orelse)
+    return brk, ret

@@ -1,0 +1,131 @@
+"""Read a function's source and parse it with gast, keeping positions in the user's file.
+
+This is the only module that reads source text with `inspect`/`linecache`, and the
+only one that prints gast back to text (`to_source`).
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import types
+from dataclasses import dataclass
+
+import gast
+
+from .errors import Loc, SourceUnavailableError
+
+_HOW_TO_FIX = ("define the function with `def` in a .py file (or in a notebook cell), "
+               "or give it a derivative rule with s2sad.defvjp/defjvp, "
+               "or declare it non-differentiable with s2sad.nondiff")
+
+
+@dataclass
+class ParsedFunction:
+    """A user function parsed with gast.
+
+    `node` is a gast.FunctionDef (a lambda is turned into one whose body returns the
+    lambda's expression) without decorators.  Positions of its nodes are relative to
+    the parsed text; `loc(node)` maps them to the user's real file.
+    """
+
+    fn: types.FunctionType
+    node: gast.FunctionDef
+    filename: str
+    line_offset: int
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__
+
+    @property
+    def first_line(self) -> int:
+        return self.node.lineno + self.line_offset
+
+    def loc(self, node) -> Loc:
+        line = getattr(node, "lineno", None) or self.node.lineno
+        col = getattr(node, "col_offset", None) or 0
+        real_line = line + self.line_offset
+        return Loc(self.filename, real_line, col, linecache.getline(self.filename, real_line))
+
+
+def unwrap_function(fn) -> types.FunctionType:
+    """The plain Python function behind a method, a decorated or a derivative callable."""
+    if isinstance(fn, functools.partial):
+        raise SourceUnavailableError(
+            f"cannot differentiate functools.partial object {fn!r}: it has no source of its own; "
+            "differentiate the wrapped function with the bound arguments passed explicitly, "
+            "or wrap the call in a def")
+    fn = inspect.unwrap(fn)
+    if isinstance(fn, types.MethodType):
+        fn = fn.__func__
+    if not isinstance(fn, types.FunctionType):
+        kind = ("a builtin or C-extension function" if callable(fn) else "not a function")
+        raise SourceUnavailableError(
+            f"cannot read the source of {fn!r}: it is {kind}, so s2sad has no Python source to "
+            f"transform; {_HOW_TO_FIX}")
+    return fn
+
+
+def parse_function(fn) -> ParsedFunction:
+    """Parse `fn` (a def or a lambda) into a ParsedFunction.
+
+    Raises SourceUnavailableError saying why the source cannot be read and what to do.
+    """
+    fn = unwrap_function(fn)
+    filename = fn.__code__.co_filename
+    try:
+        lines, first_line = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        where = ("it was defined in an interactive session or with exec/eval"
+                 if filename.startswith("<") else f"{filename} cannot be read ({exc})")
+        raise SourceUnavailableError(
+            f"cannot read the source of function '{fn.__name__}' ({filename}): {where}; "
+            f"{_HOW_TO_FIX}") from None
+    first_line = max(first_line, 1)
+    text = "".join(lines)
+    # An indented def (a method, a nested function) is parsed under `if 1:` so that
+    # columns stay those of the real file.
+    wrapped = bool(lines) and lines[0][:1] in (" ", "\t")
+    if wrapped:
+        text = "if 1:\n" + text
+    line_offset = first_line - 1 - (1 if wrapped else 0)
+    try:
+        module = gast.parse(text)
+    except SyntaxError:
+        raise SourceUnavailableError(
+            f"cannot parse the source of '{fn.__name__}' at {filename}:{first_line}: the "
+            f"lines around it do not form a complete statement; define it with `def` on "
+            f"lines of its own") from None
+    body = module.body[0].body if wrapped else module.body
+    node = _find_function(body, fn, filename, first_line)
+    return ParsedFunction(fn, node, filename, line_offset)
+
+
+def _find_function(body, fn, filename, first_line) -> gast.FunctionDef:
+    if fn.__name__ == "<lambda>":
+        lambdas = [n for stmt in body for n in gast.walk(stmt) if isinstance(n, gast.Lambda)]
+        if len(lambdas) != 1:
+            raise SourceUnavailableError(
+                f"cannot tell which lambda to differentiate: {len(lambdas)} lambdas at "
+                f"{filename}:{first_line}; put the lambda alone on its line or use `def`")
+        lam = lambdas[0]
+        ret = gast.Return(value=lam.body)
+        gast.copy_location(ret, lam.body)
+        node = gast.FunctionDef(name="<lambda>", args=lam.args, body=[ret], decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+        return gast.copy_location(node, lam)
+    for stmt in body:
+        if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef)) and stmt.name == fn.__name__:
+            stmt.decorator_list = []
+            return stmt
+    raise SourceUnavailableError(
+        f"the source of '{fn.__name__}' at {filename}:{first_line} is not a plain function "
+        f"definition; {_HOW_TO_FIX}")
+
+
+def to_source(node) -> str:
+    """Python source text for a gast node."""
+    import astor
+
+    return astor.to_source(gast.gast_to_ast(node))

@@ -1,0 +1,1 @@
+"""IR -> IR transforms: activity analysis, forward mode, reverse mode, clean-up."""

@@ -1,0 +1,98 @@
+"""Activity analysis: which values need derivatives.
+
+A value is *varied* when it depends differentiably on an active input, and *useful*
+when the output depends differentiably on it.  Only values that are both get
+tangents or adjoints.  Integers, booleans and outputs of non-differentiable
+functions are never varied.  Loops are solved to a fixed point.
+"""
+from __future__ import annotations
+
+from .. import prims
+from ..ir import Eqn, Function, If, Loop, Var
+from ..kinds import can_be_active
+from ..rules import lookup
+
+
+def _eqn_inputs(eqn: Eqn):
+    return list(eqn.args) + list(eqn.kwargs.values())
+
+
+def _blocks_differentiation(eqn: Eqn) -> bool:
+    if eqn.prim in (prims.ASSERT, prims.FORMAT, prims.AND, prims.OR):
+        return True
+    return lookup(eqn.prim) == "nondiff"
+
+
+def varied(fn: Function, active_params) -> set:
+    """Values that depend differentiably on the parameters in `active_params`."""
+    found = {p for p in active_params if can_be_active(p.kind)}
+    while _forward(fn.body, found):
+        pass
+    return found
+
+
+def _mark(var, found: set) -> bool:
+    if var not in found and can_be_active(var.kind):
+        found.add(var)
+        return True
+    return False
+
+
+def _forward(block, found: set) -> bool:
+    changed = False
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            if not _blocks_differentiation(stmt) and any(a in found for a in _eqn_inputs(stmt)):
+                for v in stmt.outs:
+                    changed |= _mark(v, found)
+        elif isinstance(stmt, If):
+            changed |= _forward(stmt.then, found) | _forward(stmt.orelse, found)
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+                if a in found or b in found:
+                    changed |= _mark(out, found)
+        elif isinstance(stmt, Loop):
+            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs):
+                if init in found or res in found:
+                    changed |= _mark(c, found) | _mark(out, found)
+            changed |= _forward(stmt.body, found)
+    return changed
+
+
+def useful(fn: Function, outputs) -> set:
+    """Values the `outputs` depend on differentiably."""
+    found = {v for v in outputs if isinstance(v, Var)}
+    while _backward(fn.body, found):
+        pass
+    return found
+
+
+def _need(atom, found: set) -> bool:
+    if isinstance(atom, Var) and atom not in found:
+        found.add(atom)
+        return True
+    return False
+
+
+def _backward(block, found: set) -> bool:
+    changed = False
+    for stmt in reversed(block.stmts):
+        if isinstance(stmt, Eqn):
+            if not _blocks_differentiation(stmt) and any(v in found for v in stmt.outs):
+                for a in _eqn_inputs(stmt):
+                    changed |= _need(a, found)
+        elif isinstance(stmt, If):
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+                if out in found:
+                    changed |= _need(a, found) | _need(b, found)
+            changed |= _backward(stmt.then, found) | _backward(stmt.orelse, found)
+        elif isinstance(stmt, Loop):
+            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs):
+                if out in found or c in found:
+                    changed |= _need(c, found) | _need(res, found) | _need(init, found)
+                    changed |= _need(out, found)
+            changed |= _backward(stmt.body, found)
+    return changed
+
+
+def active(fn: Function, active_params, outputs) -> set:
+    return varied(fn, active_params) & useful(fn, outputs)

@@ -1,0 +1,78 @@
+"""Pieces shared by the forward and reverse transforms."""
+from __future__ import annotations
+
+from .. import kinds, prims, runtime
+from ..errors import MissingRuleError
+from ..ir import Const, Eqn, Var
+from ..rules import Rule, display_name, lookup
+
+HOW_TO_ADD_RULE = ("give it a rule with s2sad.defvjp/s2sad.defjvp (or s2sad.defpartials for an "
+                   "elementwise function), or declare it with s2sad.nondiff(fn) if its derivative "
+                   "is zero, or wrap the argument in s2sad.stop_gradient(...) if it should not be "
+                   "differentiated")
+
+
+def rule_for(eqn: Eqn, mode: str) -> Rule:
+    """The rule of an equation with an active input, or a located MissingRuleError."""
+    rule = lookup(eqn.prim)
+    if isinstance(rule, Rule):
+        table = rule.jvp if mode == "forward" else rule.vjp
+        if table:
+            return rule
+    name = display_name(eqn.prim) if not isinstance(eqn.prim, prims.Prim) else eqn.prim.name
+    if callable(eqn.prim) and getattr(eqn.prim, "__code__", None) is not None and rule is None:
+        why = (f"'{name}' is a Python function called with a differentiable argument; "
+               "differentiating through calls to other functions is not supported yet")
+    else:
+        why = f"no {mode}-mode derivative rule for '{name}', called with a differentiable argument"
+    raise MissingRuleError(why, eqn.loc, fix=HOW_TO_ADD_RULE)
+
+
+def bind(rule: Rule, eqn: Eqn) -> dict:
+    """Map the rule's parameter names to the equation's atoms (defaults filled in)."""
+    args = list(eqn.args)
+    bound = {}
+    for name in rule.params:
+        if args:
+            bound[name] = args.pop(0)
+        elif name in eqn.kwargs:
+            bound[name] = eqn.kwargs[name]
+        elif name in rule.defaults:
+            bound[name] = Const(rule.defaults[name])
+        else:
+            raise MissingRuleError(f"call to '{rule.name}' is missing argument '{name}'", eqn.loc)
+    if rule.varargs:
+        bound[rule.varargs] = tuple(args)
+    elif args:
+        raise MissingRuleError(f"too many arguments in the call to '{rule.name}'", eqn.loc)
+    unknown = set(eqn.kwargs) - set(bound)
+    if unknown:
+        raise MissingRuleError(f"'{rule.name}' has no derivative rule for keyword argument(s) "
+                               f"{sorted(unknown)}", eqn.loc, fix=HOW_TO_ADD_RULE)
+    return bound
+
+
+def zeros_like(atom, emit):
+    """A materialised zero derivative for the primal `atom`."""
+    kind = kinds.kind_of(atom)
+    if kinds.is_scalar(kind):
+        return Const(0.0)
+    return emit(runtime.zeros_like, [atom], hint="zero")
+
+
+def scalar(atom) -> bool:
+    return kinds.is_scalar(kinds.kind_of(atom))
+
+
+def insert_carried(loop, entries) -> None:
+    """Add (param, init, result, out) entries to a loop, keeping the stop flag last."""
+    at = len(loop.carried) - 1 if loop.has_stop else len(loop.carried)
+    for param, init, result, out in reversed(entries):
+        loop.carried.insert(at, param)
+        loop.inits.insert(at, init)
+        loop.body.results.insert(at, result)
+        loop.outs.insert(at, out)
+
+
+def is_var(atom) -> bool:
+    return isinstance(atom, Var)

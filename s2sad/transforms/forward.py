@@ -1,0 +1,158 @@
+"""Forward mode: IR -> IR computing (output, tangent of output).
+
+Each active equation is followed by its tangent, the sum of the rule's terms of the
+arguments with nonzero tangents.  Zero tangents are symbolic (absent from `tan`)
+and are materialised only where a region must yield a value.  Regions keep their
+structure: an If yields tangents of its outs, a Loop carries tangents.
+"""
+from __future__ import annotations
+
+import operator
+
+from .. import kinds, prims, runtime
+from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from .activity import active
+from .common import bind, insert_carried, rule_for, scalar, zeros_like
+from .templates import Emitter
+
+
+def forward(fn: Function, wrt: list[int]) -> Function:
+    """The JVP of `fn` w.r.t. the parameters at positions `wrt`.
+
+    The result takes the primal parameters then one tangent per `wrt` parameter and
+    returns (output, output tangent).
+    """
+    return _Forward(fn, wrt).run()
+
+
+class _Forward:
+    def __init__(self, fn: Function, wrt):
+        self.fn = fn
+        result = fn.body.results[0]
+        self.active = active(fn, [fn.params[i] for i in wrt], [result])
+        self.tan: dict = {}
+        self.tangent_params = []
+        for i in wrt:
+            p = fn.params[i]
+            d = Var("d" + p.hint, p.kind)
+            self.tangent_params.append(d)
+            if p in self.active:
+                self.tan[p] = d
+        self.emit = Emitter([], role="tangent")
+
+    def run(self) -> Function:
+        body = self.block(self.fn.body)
+        result = body.results[0]
+        self.emit.stmts = body.stmts
+        body.results = [result, self.materialise(result)]
+        fn = self.fn
+        return Function(fn.name + "_jvp", fn.params + self.tangent_params, body, fn.filename,
+                        fn.first_line, fn.param_names + [d.hint for d in self.tangent_params],
+                        fn.defaults, fn.globals)
+
+    def tangent(self, atom):
+        return self.tan.get(atom) if isinstance(atom, Var) else None
+
+    def materialise(self, atom):
+        """The tangent of `atom`, emitting a zero where it is symbolically zero."""
+        t = self.tangent(atom)
+        return t if t is not None else zeros_like(atom, self.emit)
+
+    def block(self, block: Block) -> Block:
+        saved = self.emit.stmts
+        self.emit.stmts = stmts = []
+        for stmt in block.stmts:
+            if isinstance(stmt, Eqn):
+                stmts.append(stmt)
+                self.eqn(stmt)
+            elif isinstance(stmt, If):
+                self.if_(stmt)
+            else:
+                self.loop(stmt)
+        self.emit.stmts = saved
+        return Block(stmts, list(block.results))
+
+    def eqn(self, eqn: Eqn) -> None:
+        out = eqn.outs[0]
+        if out not in self.active:
+            return
+        rule = rule_for(eqn, "forward")
+        bound = bind(rule, eqn)
+        env = dict(bound)
+        env["ans"] = out
+        self.emit.loc = eqn.loc
+        live = []
+        for name in rule.all_params:
+            atom = bound[name]
+            if isinstance(atom, tuple):
+                if any(self.tangent(a) is not None for a in atom):
+                    env["d" + name] = self.emit(prims.BUILD_TUPLE,
+                                                [self.materialise(a) for a in atom], hint="d" + name)
+                    live.append(name)
+            elif self.tangent(atom) is not None:
+                env["d" + name] = self.tan[atom]
+                live.append(name)
+        terms = [self.emit.term(rule.jvp[name], env, hint="d" + out.hint)
+                 for name in live if name in rule.jvp]
+        if not terms:
+            return
+        total = terms[0]
+        for term in terms[1:]:
+            total = self.emit(operator.add, [total, term], hint="d" + out.hint)
+        if rule.elementwise and not scalar(out) and not self._covers(rule, bound, live):
+            total = self.emit(runtime.match_shape, [total, out], hint="d" + out.hint)
+        if isinstance(total, Var) and total.hint != "d" + out.hint and self.emit.stmts and \
+                self.emit.stmts[-1].outs == [total]:
+            total.hint = "d" + out.hint
+        self.tan[out] = total
+
+    @staticmethod
+    def _covers(rule, bound, live) -> bool:
+        """True when every array argument has a tangent term, so the summed tangent
+        already has the broadcast shape of the output."""
+        arrays = [n for n in rule.params if isinstance(bound[n], (Var, Const))
+                  and kinds.kind_of(bound[n]).tag in ("array", "unknown")]
+        return bool(arrays) and all(n in live for n in arrays) and all(
+            kinds.kind_of(bound[n]).tag == "array" for n in arrays)
+
+    def if_(self, stmt: If) -> None:
+        then, orelse = self.block(stmt.then), self.block(stmt.orelse)
+        outs = list(stmt.outs)
+        for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+            if out not in self.active:
+                continue
+            d = Var("d" + out.hint)
+            then.results.append(self._in(then, a))
+            orelse.results.append(self._in(orelse, b))
+            outs.append(d)
+            self.tan[out] = d
+        self.emit.stmts.append(If(stmt.cond, then, orelse, outs, stmt.loc, stmt.role))
+
+    def _in(self, block: Block, atom):
+        """The tangent of `atom`, materialised at the end of `block`."""
+        saved = self.emit.stmts
+        self.emit.stmts = block.stmts
+        t = self.materialise(atom)
+        self.emit.stmts = saved
+        return t
+
+    def loop(self, loop: Loop) -> None:
+        entries = []
+        for c, init, out in zip(loop.carried, loop.inits, loop.outs):
+            if c in self.active or out in self.active:
+                dc = Var("d" + c.hint)
+                entries.append((c, dc, self.materialise(init), Var("d" + out.hint), out))
+                self.tan[c] = dc
+        body = self.block(loop.body)
+        new = Loop(loop.kind, list(loop.carried), list(loop.inits), body, list(loop.outs),
+                   list(loop.bounds), loop.index, loop.cond, loop.has_stop, loop.count,
+                   loop.loc, loop.role)
+        results = dict(zip(loop.carried, loop.body.results))
+        insert_carried(new, [(dc, dinit, self._in(body, results[c]), dout)
+                             for c, dc, dinit, dout, out in entries])
+        for c, dc, dinit, dout, out in entries:
+            self.tan[out] = dout
+        self.emit.stmts.append(new)
+
+
+__all__ = ["forward", "Const"]

@@ -1,0 +1,160 @@
+"""Clean-up of derivative IR once kinds are known.
+
+* Helpers that kinds prove unnecessary are dropped: `rt.unbroadcast`,
+  `rt.match_shape` and `rt.cast_like` between Python scalars, `rt.zeros_like` of a
+  Python scalar (0.0).
+* Dead code is removed: equations whose outputs are unused (unless they have an
+  effect), unused outs of Ifs, and loop-carried values nobody reads.
+"""
+from __future__ import annotations
+
+from .. import kinds, prims, runtime
+from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from .rewrite import substitute, used_vars
+
+_IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
+_KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT)
+
+
+def optimize(fn: Function, param_kinds) -> Function:
+    kinds.infer(fn, param_kinds)
+    mapping: dict = {}
+    _simplify(fn.body, mapping)
+    _resolve(mapping)
+    substitute(fn.body, mapping)
+    while _dce(fn.body, set(used_vars(fn.body))):
+        pass
+    _prune_tape(fn.body, set(used_vars(fn.body)))
+    _drop_dead_pushes(fn.body)
+    kinds.infer(fn, param_kinds)
+    return fn
+
+
+def _resolve(mapping: dict) -> None:
+    for key in list(mapping):
+        value = mapping[key]
+        while isinstance(value, Var) and value in mapping:
+            value = mapping[value]
+        mapping[key] = value
+
+
+def _float_like(atom) -> bool:
+    return kinds.kind_of(atom) in (kinds.FLOAT, kinds.INT)
+
+
+def _simplify(block: Block, mapping: dict) -> None:
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            if stmt.prim in _IDENTITY_HELPERS and all(_float_like(a) for a in stmt.args):
+                mapping[stmt.outs[0]] = stmt.args[0]
+            elif stmt.prim is runtime.zeros_like and _float_like(stmt.args[0]):
+                mapping[stmt.outs[0]] = Const(0.0)
+        elif isinstance(stmt, If):
+            _simplify(stmt.then, mapping)
+            _simplify(stmt.orelse, mapping)
+            _simplify_flag_if(stmt, mapping)
+        elif isinstance(stmt, Loop):
+            _simplify(stmt.body, mapping)
+
+
+def _prune_tape(block: Block, used: set) -> None:
+    """Drop taped values the reverse sweep no longer reads (after simplification)."""
+    for stmt in list(block.stmts):
+        if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
+            push = stmt.params["push"]
+            keep = [i for i, v in enumerate(stmt.outs) if v in used]
+            stmt.outs = [stmt.outs[i] for i in keep]
+            push.args = [push.args[i] for i in keep]
+            if not keep:
+                block.stmts.remove(stmt)
+                push.params["dead"] = True
+        elif isinstance(stmt, If):
+            _prune_tape(stmt.then, used)
+            _prune_tape(stmt.orelse, used)
+        elif isinstance(stmt, Loop):
+            _prune_tape(stmt.body, used)
+
+
+def _drop_dead_pushes(block: Block) -> None:
+    block.stmts[:] = [s for s in block.stmts if not (isinstance(s, Eqn) and s.params.get("dead"))]
+    for stmt in block.stmts:
+        if isinstance(stmt, If):
+            _drop_dead_pushes(stmt.then)
+            _drop_dead_pushes(stmt.orelse)
+        elif isinstance(stmt, Loop):
+            _drop_dead_pushes(stmt.body)
+
+
+def _is_bool(atom, value) -> bool:
+    return isinstance(atom, Const) and atom.value is value
+
+
+def _simplify_flag_if(stmt: If, mapping: dict) -> None:
+    """`if c: f = True else: f = False` -> `f = c` (flags of lowered break/return)."""
+    if stmt.then.stmts or stmt.orelse.stmts:
+        return
+    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+        if _is_bool(a, True) and _is_bool(b, False) and kinds.kind_of(stmt.cond) == kinds.BOOL:
+            mapping[out] = stmt.cond
+
+
+def _has_effect(eqn: Eqn) -> bool:
+    return eqn.prim in _KEEP or bool(eqn.params.get("effect"))
+
+
+def _dce(block: Block, used: set) -> bool:
+    changed = False
+    kept = []
+    for stmt in block.stmts:
+        if isinstance(stmt, Eqn):
+            if not _has_effect(stmt) and not any(v in used for v in stmt.outs):
+                changed = True
+                continue
+        elif isinstance(stmt, If):
+            keep = [i for i, v in enumerate(stmt.outs) if v in used]
+            if len(keep) != len(stmt.outs):
+                changed = True
+                stmt.outs = [stmt.outs[i] for i in keep]
+                stmt.then.results = [stmt.then.results[i] for i in keep]
+                stmt.orelse.results = [stmt.orelse.results[i] for i in keep]
+            changed |= _dce(stmt.then, used) | _dce(stmt.orelse, used)
+            if not stmt.outs and not stmt.then.stmts and not stmt.orelse.stmts:
+                changed = True
+                continue
+        elif isinstance(stmt, Loop):
+            changed |= _dce_loop(stmt, used)
+        kept.append(stmt)
+    block.stmts[:] = kept
+    return changed
+
+
+def _dce_loop(loop: Loop, used: set) -> bool:
+    changed = False
+    inner_used = set(used_vars(loop.body)) | (set(used_vars(loop.cond)) if loop.cond else set())
+    last = len(loop.carried) - 1
+    keep = []
+    for i, (c, res, out) in enumerate(zip(loop.carried, loop.body.results, loop.outs)):
+        if loop.has_stop and i == last:
+            keep.append(i)
+            continue
+        read_in_body = c in inner_used and not _only_yield_use(loop, c, i)
+        if out in used or read_in_body:
+            keep.append(i)
+    if len(keep) != len(loop.carried):
+        changed = True
+        for name in ("carried", "inits", "outs"):
+            setattr(loop, name, [getattr(loop, name)[i] for i in keep])
+        loop.body.results = [loop.body.results[i] for i in keep]
+    changed |= _dce(loop.body, used | set(used_vars(loop.body)))
+    if loop.count is not None and loop.count not in used:
+        loop.count = None
+        changed = True
+    return changed
+
+
+def _only_yield_use(loop: Loop, c: Var, i: int) -> bool:
+    """True when carried value `c` is read only as its own next value."""
+    body_uses = set(used_vars(Block(loop.body.stmts, [])))
+    cond_uses = set(used_vars(loop.cond)) if loop.cond is not None else set()
+    other_results = [r for j, r in enumerate(loop.body.results) if j != i]
+    return c not in body_uses and c not in cond_uses and c not in other_results

@@ -1,0 +1,240 @@
+"""Reverse mode: IR -> IR computing (output, gradients) in one function.
+
+The function runs the primal (the forward sweep) and then the adjoint statements in
+reverse order (the reverse sweep).  SSA means straight-line code needs no tape: the
+reverse sweep reads forward values directly.  Loops are the only regions that
+overwrite values, so a loop's forward body pushes, once per iteration, exactly the
+values its adjoint body reads, and the reverse loop pops them.  A `range` loop is
+reversed as a loop over the reversed range; other loops count their iterations.
+An `If` in the reverse sweep tests the same condition as the forward one.
+
+Adjoints accumulate: the first contribution assigns, later ones add.  Zeros are
+materialised only where a region must yield a value.
+"""
+from __future__ import annotations
+
+import operator
+
+from .. import prims, runtime
+from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from .activity import active
+from .common import bind, insert_carried, rule_for, scalar, zeros_like
+from .rewrite import defined_vars, substitute, used_vars
+from .templates import Emitter
+
+
+def reverse(fn: Function, wrt: list[int]) -> Function:
+    """The VJP of `fn` w.r.t. the parameters at positions `wrt`.
+
+    The result takes the primal parameters then the output's cotangent, and returns
+    (output, cotangent of each `wrt` parameter).
+    """
+    return _Reverse(fn, wrt).run()
+
+
+class _Reverse:
+    def __init__(self, fn: Function, wrt):
+        self.fn, self.wrt = fn, wrt
+        self.result = fn.body.results[0]
+        self.active = active(fn, [fn.params[i] for i in wrt], [self.result])
+        self.emit = Emitter([], role="adjoint")
+        self.aliases: dict = {}
+
+    def run(self) -> Function:
+        fn = self.fn
+        hint = self.result.hint if isinstance(self.result, Var) else "out"
+        seed = Var("b" + hint)
+        adj = {self.result: seed} if self.result in self.active else {}
+        reverse_stmts = []
+        self.emit.stmts = reverse_stmts
+        self.adjoint_block(fn.body, adj)
+        grads = []
+        self.emit.loc = None
+        for i in self.wrt:
+            p = fn.params[i]
+            g = adj.get(p)
+            if g is None:
+                g = zeros_like(p, self.emit)
+            grads.append(self.emit(runtime.cast_like, [g, p], hint="b" + p.hint))
+        body = Block(fn.body.stmts + reverse_stmts, [self.result] + grads)
+        return Function(fn.name + "_vjp", fn.params + [seed], body, fn.filename, fn.first_line,
+                        fn.param_names + [seed.hint], fn.defaults, fn.globals, self.aliases)
+
+    # ---- accumulation ------------------------------------------------------------
+
+    def accumulate(self, var, contribution, adj: dict) -> None:
+        if not isinstance(var, Var) or var not in self.active:
+            return
+        if var in adj:
+            numeric = var.kind is not None and var.kind.tag in ("float", "int", "array")
+            add = operator.add if numeric else runtime.accumulate
+            adj[var] = self.emit(add, [adj[var], contribution], hint="b" + var.hint)
+        else:
+            adj[var] = contribution
+
+    def in_block(self, stmts: list, fn):
+        saved = self.emit.stmts
+        self.emit.stmts = stmts
+        try:
+            return fn()
+        finally:
+            self.emit.stmts = saved
+
+    # ---- statements --------------------------------------------------------------
+
+    def adjoint_block(self, block: Block, adj: dict) -> None:
+        for stmt in reversed(block.stmts):
+            if isinstance(stmt, Eqn):
+                self.adjoint_eqn(stmt, adj)
+            elif isinstance(stmt, If):
+                self.adjoint_if(stmt, adj)
+            else:
+                self.adjoint_loop(stmt, adj)
+
+    def adjoint_eqn(self, eqn: Eqn, adj: dict) -> None:
+        out = eqn.outs[0] if eqn.outs else None
+        if out not in self.active or out not in adj:
+            return
+        g = adj.pop(out)
+        rule = rule_for(eqn, "reverse")
+        bound = bind(rule, eqn)
+        env = dict(bound)
+        env.update(g=g, ans=out)
+        self.emit.loc = eqn.loc
+        for name in rule.all_params:
+            atom = bound[name]
+            items = atom if isinstance(atom, tuple) else (atom,)
+            if not any(isinstance(a, Var) and a in self.active for a in items):
+                continue
+            if name not in rule.vjp:
+                rule_for(Eqn([], object(), [], loc=eqn.loc), "reverse")
+            hint = "b" + (atom.hint if isinstance(atom, Var) else name)
+            contribution = self.emit.term(rule.vjp[name], env, hint=hint)
+            if isinstance(atom, tuple):
+                for i, item in enumerate(atom):
+                    if isinstance(item, Var) and item in self.active:
+                        part = self.emit(operator.getitem, [contribution, Const(i)],
+                                         hint="b" + item.hint)
+                        self.accumulate(item, part, adj)
+                continue
+            if rule.elementwise:
+                contribution = self.emit(runtime.unbroadcast, [contribution, atom], hint=hint)
+            self.accumulate(atom, contribution, adj)
+
+    def adjoint_if(self, stmt: If, adj: dict) -> None:
+        incoming = {out: adj.pop(out) for out in stmt.outs if out in adj}
+        base = dict(adj)
+        branches = []
+        for block in (stmt.then, stmt.orelse):
+            badj, stmts = dict(base), []
+
+            def run(block=block, badj=badj):
+                for out, r in zip(stmt.outs, block.results):
+                    if out in incoming:
+                        self.accumulate(r, incoming[out], badj)
+                self.adjoint_block(block, badj)
+            self.in_block(stmts, run)
+            branches.append((block, stmts, badj))
+        local = defined_vars(stmt.then) | defined_vars(stmt.orelse)
+        changed = []
+        for _, _, badj in branches:
+            for var, value in badj.items():
+                if var not in local and value is not base.get(var) and var not in changed:
+                    changed.append(var)
+        if not changed and not any(stmts for _, stmts, _ in branches):
+            return
+        outs = [Var("b" + v.hint) for v in changed]
+        blocks = []
+        for _, stmts, badj in branches:
+            results = []
+            for var in changed:
+                value = badj.get(var)
+                if value is None:
+                    value = self.in_block(stmts, lambda var=var: zeros_like(var, self.emit))
+                results.append(value)
+            blocks.append(Block(stmts, results))
+        self.emit.stmts.append(If(stmt.cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
+        for var, out in zip(changed, outs):
+            adj[var] = out
+
+    def adjoint_loop(self, loop: Loop, adj: dict) -> None:
+        slots = [(c, init, res, out) for c, init, res, out in
+                 zip(loop.carried, loop.inits, loop.body.results, loop.outs)
+                 if c in self.active or out in self.active]
+        local = defined_vars(loop.body) | set(loop.carried)
+        if loop.index is not None:
+            local.add(loop.index)
+        outer = [v for v in _ordered(used_vars(loop.body))
+                 if v in self.active and v not in local]
+        if not slots and not outer:
+            return
+        carried, inits, badj, stmts = [], [], {}, []
+        for c, init, res, out in slots:
+            bc = Var("b" + c.hint)
+            start = adj.pop(out, None)
+            inits.append(start if start is not None else zeros_like(out, self.emit))
+            carried.append(bc)
+        for v in outer:
+            bv = Var("b" + v.hint)
+            start = adj.get(v)
+            inits.append(start if start is not None else zeros_like(v, self.emit))
+            carried.append(bv)
+            badj[v] = bv
+
+        def run():
+            for (c, init, res, out), bc in zip(slots, carried):
+                self.accumulate(res, bc, badj)
+            self.adjoint_block(loop.body, badj)
+            results = []
+            for (c, init, res, out), bc in zip(slots, carried):
+                value = badj.get(c)
+                if value is None:
+                    value = Const(0.0) if scalar(c) else self.emit(runtime.zeros_like, [bc],
+                                                                    hint="zero")
+                results.append(value)
+            return results + [badj[v] for v in outer]
+        results = self.in_block(stmts, run)
+        reverse_loop = self._reverse_loop(loop, Block(stmts, results), carried, inits)
+        self.emit.stmts.append(reverse_loop)
+        for v, bout in zip(outer, reverse_loop.outs[len(slots):]):
+            adj[v] = bout
+        self.emit.loc = loop.loc
+        for (c, init, res, out), bout in zip(slots, reverse_loop.outs):
+            self.accumulate(init, bout, adj)
+
+    def _reverse_loop(self, loop: Loop, body: Block, carried, inits) -> Loop:
+        """The reverse loop over `body`, with the tape pushes added to the forward loop."""
+        outs = [Var(c.hint) for c in carried]
+        needs_count = loop.kind == "while" or loop.has_stop
+        if needs_count and loop.count is None:
+            loop.count = Var("n_iter")
+        if loop.kind == "range":
+            index = Var(loop.index.hint, loop.index.kind)
+            substitute(body, {loop.index: index})
+            self.aliases[index] = loop.index
+            rev = Loop("range", carried, inits, body, outs, list(loop.bounds), index,
+                       loc=loop.loc, role="adjoint", reverse=True,
+                       limit=loop.count if loop.has_stop else None)
+        else:
+            rev = Loop("range", carried, inits, body, outs, [Const(0), loop.count, Const(1)],
+                       None, loc=loop.loc, role="adjoint")
+        local = defined_vars(loop.body) | set(loop.carried)
+        needed = [v for v in _ordered(used_vars(body)) if v in local]
+        if needed:
+            popped = [Var(v.hint, v.kind) for v in needed]
+            # Popped values reuse the names of the values pushed, except carried
+            # values, whose names also hold the loop's results after it.
+            self.aliases.update((p, v) for p, v in zip(popped, needed) if v not in loop.carried)
+            push = Eqn([], prims.TAPE_PUSH, list(needed), role="primal")
+            loop.body.stmts.append(push)
+            substitute(body, dict(zip(needed, popped)))
+            body.stmts.insert(0, Eqn(popped, prims.TAPE_POP, [], params={"push": push},
+                                     role="adjoint"))
+        return rev
+
+
+def _ordered(vars_: dict) -> list:
+    return list(vars_)
+
+
+__all__ = ["reverse", "insert_carried"]

@@ -1,0 +1,150 @@
+"""Instantiate a rule's term (a Python expression string) as IR equations.
+
+Names in the term are looked up in `env` (parameter atoms, `g`, `ans`, tangents)
+or are the modules `np`, `math`, `rt`, or builtins.  Multiplying by one and adding
+zero are folded away so the generated code stays short.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import math
+import operator
+
+import numpy as np
+
+from .. import prims
+from ..ir import Const, Eqn, Var
+
+_BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+           ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod}
+_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+           ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+@functools.lru_cache(maxsize=None)
+def parse(text: str):
+    return ast.parse(text, mode="eval").body
+
+
+def _modules():
+    from .. import runtime
+    return {"np": np, "math": math, "rt": runtime}
+
+
+class Emitter:
+    """Appends equations for instantiated terms to `stmts`, with a location and role."""
+
+    def __init__(self, stmts: list, loc=None, role="adjoint"):
+        self.stmts, self.loc, self.role = stmts, loc, role
+        self.tuples: dict = {}   # Var built by BUILD_TUPLE -> its items, to fold t[i]
+
+    def __call__(self, prim, args, kwargs=None, hint="t") -> Var:
+        folded = _fold(prim, args)
+        if folded is not None:
+            return folded
+        if prim is operator.getitem and args[0] in self.tuples and isinstance(args[1], Const) \
+                and isinstance(args[1].value, int):
+            return self.tuples[args[0]][args[1].value]
+        out = Var(hint)
+        self.stmts.append(Eqn([out], prim, list(args), dict(kwargs or {}), {}, self.loc, self.role))
+        if prim is prims.BUILD_TUPLE:
+            self.tuples[out] = list(args)
+        return out
+
+    def term(self, text: str, env: dict, hint="t"):
+        return _Instantiator(self, env, hint).expr(parse(text))
+
+
+def _is(atom, value) -> bool:
+    return isinstance(atom, Const) and not hasattr(atom, "name") and \
+        isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool) and \
+        atom.value == value
+
+
+def _fold(prim, args):
+    if prim is operator.mul:
+        a, b = args
+        if _is(a, 1):
+            return b
+        if _is(b, 1):
+            return a
+    if prim is operator.add:
+        a, b = args
+        if _is(a, 0):
+            return b
+        if _is(b, 0):
+            return a
+    if prim is operator.neg and isinstance(args[0], Const) and isinstance(args[0].value, (int, float)) \
+            and not hasattr(args[0], "name"):
+        return Const(-args[0].value)
+    return None
+
+
+class _Instantiator:
+    def __init__(self, emit: Emitter, env: dict, hint: str):
+        self.emit, self.env, self.hint = emit, env, hint
+        self.modules = _modules()
+
+    def expr(self, node):
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node)
+
+    def _Constant(self, node):
+        return Const(node.value)
+
+    def _Name(self, node):
+        if node.id in self.env:
+            return self.env[node.id]
+        if node.id in self.modules:
+            return Const(self.modules[node.id])
+        return Const(getattr(builtins, node.id))
+
+    def _Attribute(self, node):
+        base = self.expr(node.value)
+        if isinstance(base, Const):
+            return Const(getattr(base.value, node.attr))
+        return self._attr(base, node.attr)
+
+    def _attr(self, base, attr):
+        out = self.emit(prims.method(attr), [base], hint=self.hint)
+        if isinstance(out, Var):
+            self.emit.stmts[-1].params["attribute"] = True
+        return out
+
+    def _BinOp(self, node):
+        return self.emit(_BINOPS[type(node.op)], [self.expr(node.left), self.expr(node.right)],
+                         hint=self.hint)
+
+    def _UnaryOp(self, node):
+        prim = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}[type(node.op)]
+        return self.emit(prim, [self.expr(node.operand)], hint=self.hint)
+
+    def _Compare(self, node):
+        return self.emit(_CMPOPS[type(node.ops[0])], [self.expr(node.left),
+                                                      self.expr(node.comparators[0])], hint=self.hint)
+
+    def _Call(self, node):
+        fn = self.expr(node.func)
+        args = [self.expr(a) for a in node.args]
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if isinstance(fn, Const):
+            return self.emit(fn.value, args, kwargs, hint=self.hint)
+        raise ValueError("rule terms may only call named functions")
+
+    def _Subscript(self, node):
+        return self.emit(operator.getitem, [self.expr(node.value), self.expr(node.slice)],
+                         hint=self.hint)
+
+    def _Tuple(self, node):
+        return self.emit(prims.BUILD_TUPLE, [self.expr(e) for e in node.elts], hint=self.hint)
+
+    def _Slice(self, node):
+        parts = [self.expr(p) if p is not None else Const(None)
+                 for p in (node.lower, node.upper, node.step)]
+        return self.emit(prims.BUILD_SLICE, parts, hint=self.hint)
+
+    def _IfExp(self, node):
+        raise ValueError("rule terms may not use conditional expressions; use np.where")

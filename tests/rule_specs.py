@@ -1,0 +1,566 @@
+"""Test specs of the derivative rules: how to call each registered function.
+
+`SPECS` is a plain list of `RuleSpec`, at least one per key of `s2sad.rules.RULES`.
+A spec builds float64 arguments from a NumPy Generator (`make_args(rng)`), names
+static keyword arguments, and says whether the float32 variant applies.  Arguments
+are drawn from a domain where the function is differentiable (away from kinks), so
+finite differences are meaningful.  `spec.call(*args)` evaluates the primal.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from s2sad import prims
+from s2sad.rules import RULES, method
+
+ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+class RuleSpec(NamedTuple):
+    fn_key: object                 # registry key: a function, or method("name")
+    make_args: Callable            # rng -> tuple of positional arguments (float64)
+    kwargs: dict                   # static keyword arguments
+    id: str
+    float32: bool = True           # the float32 variant keeps float32 (cast float arrays)
+    wrt: tuple | None = None       # parameters to differentiate (None: every float argument)
+    seed: int | None = None        # reseed np.random before each call (random draws)
+
+    def call(self, *args, **kwargs):
+        """The primal value fn(*args, **kwargs) (kwargs default to the spec's)."""
+        kwargs = self.kwargs if not kwargs else kwargs
+        if self.seed is not None:
+            np.random.seed(self.seed)
+        return primal(self.fn_key)(*args, **kwargs)
+
+
+def primal(key) -> Callable:
+    """The callable of a registry key (methods and attributes act on their first arg)."""
+    if key is prims.BUILD_TUPLE:
+        return lambda *items: tuple(items)
+    if key is prims.BUILD_LIST:
+        return lambda *items: list(items)
+    if isinstance(key, str) and key.startswith("method:"):
+        name = key[len("method:"):]
+        if name in ATTRIBUTES:
+            return lambda obj: getattr(obj, name)
+        return lambda obj, *args, **kwargs: getattr(obj, name)(*args, **kwargs)
+    return key
+
+
+# ---- argument makers ----------------------------------------------------------------
+
+def _sample(rng, shape, dom):
+    size = () if shape is None else shape
+    if dom == "any":
+        x = rng.normal(size=size)
+    elif dom == "pos":
+        x = rng.uniform(0.5, 2.0, size=size)
+    elif dom == "unit":
+        x = rng.uniform(-0.9, 0.9, size=size)
+    elif dom == "gt1":
+        x = rng.uniform(1.2, 3.0, size=size)
+    elif dom == "nonzero":
+        x = rng.uniform(0.5, 2.0, size=size) * rng.choice([-1.0, 1.0], size=size)
+    elif dom == "small":
+        x = rng.uniform(-1.2, 1.2, size=size)
+    elif dom == "spd":
+        b = rng.normal(size=size)
+        x = b @ np.swapaxes(b, -1, -2) + size[-1] * np.eye(size[-1])
+    elif dom == "sym":
+        b = rng.normal(size=size)
+        x = b + np.swapaxes(b, -1, -2)
+    elif dom == "square":
+        x = rng.normal(size=size) + 2.0 * size[-1] ** 0.5 * np.eye(size[-1])
+    else:
+        raise ValueError(dom)
+    return float(x) if shape is None else np.asarray(x, dtype=np.float64)
+
+
+class A:
+    """Maker of a float argument: shape None is a Python float, () a NumPy scalar."""
+
+    def __init__(self, shape=(3,), dom="any", put=None):
+        self.shape, self.dom, self.put = shape, dom, put
+
+    def __call__(self, rng):
+        x = _sample(rng, self.shape, self.dom)
+        if self.put is not None:          # fixed entries (zeros, NaNs) at given places
+            x = np.array(x)
+            for index, value in self.put:
+                x[index] = value
+        return x[()] if self.shape == () else x
+
+    def __repr__(self):
+        return "py" if self.shape is None else "x".join(map(str, self.shape)) or "0d"
+
+
+class C:
+    """A constant argument (copied on each call, so specs stay independent)."""
+
+    def __init__(self, value, label=None):
+        self.value, self.label = value, label
+
+    def __call__(self, rng):
+        return np.copy(self.value) if isinstance(self.value, np.ndarray) else self.value
+
+    def __repr__(self):
+        return self.label or repr(self.value)
+
+
+class L:
+    """A list (or tuple) of arguments made by other makers."""
+
+    def __init__(self, *makers, kind=list):
+        self.makers, self.kind = makers, kind
+
+    def __call__(self, rng):
+        return self.kind(m(rng) for m in self.makers)
+
+    def __repr__(self):
+        return "[" + ",".join(map(repr, self.makers)) + "]"
+
+
+class F:
+    """An argument computed from the random generator by a function (e.g. indices)."""
+
+    def __init__(self, fn, label):
+        self.fn, self.label = fn, label
+
+    def __call__(self, rng):
+        return self.fn(rng)
+
+    def __repr__(self):
+        return self.label
+
+
+def _name(key) -> str:
+    if isinstance(key, str):
+        return key.replace("method:", "ndarray.")
+    if isinstance(key, prims.Prim):
+        return f"prim.{key.name}"
+    if isinstance(key, np.ufunc):
+        return f"np.{key.__name__}"
+    module = getattr(key, "__module__", "") or ""
+    prefix = {"math": "math.", "_operator": "operator.", "builtins": ""}.get(module)
+    if prefix is None:
+        prefix = "np.linalg." if "linalg" in module else \
+            "np.random." if "random" in module else "np."
+    return prefix + key.__name__
+
+
+SPECS: list[RuleSpec] = []
+
+
+def add(key, *makers, float32=True, wrt=None, seed=None, label="", **kwargs):
+    """Append a spec calling key(*makers(rng), **kwargs)."""
+    args = ",".join(map(repr, makers))
+    extra = ",".join(f"{k}={v!r}" for k, v in kwargs.items())
+    ident = f"{_name(key)}({args}{';' if extra else ''}{extra}){label}"
+    SPECS.append(RuleSpec(key, lambda rng, ms=makers: tuple(m(rng) for m in ms), kwargs,
+                          ident, float32, wrt, seed))
+
+
+UNARY_SHAPES = (None, (), (3,), (2, 3))
+BINARY_SHAPES = ((None, None), ((), (3,)), ((3,), (3,)), ((2, 3), (1, 3)), ((2, 1), (3,)),
+                 ((2, 3), None), ((1, 3), (2, 1)))
+
+
+def unary(key, dom="any", shapes=UNARY_SHAPES, **kw):
+    for shape in shapes:
+        add(key, A(shape, dom), **kw)
+
+
+def binary(key, dom=("any", "any"), shapes=BINARY_SHAPES, **kw):
+    for sx, sy in shapes:
+        add(key, A(sx, dom[0]), A(sy, dom[1]), **kw)
+
+
+PY = (None,)   # Python floats only (math module)
+
+
+# ---- Python operators and builtins ------------------------------------------------
+
+binary(operator.add)
+binary(operator.sub)
+binary(operator.mul)
+binary(operator.truediv, ("any", "nonzero"))
+binary(operator.pow, ("pos", "any"))
+add(operator.pow, A((2, 3)), C(3))
+add(operator.pow, A(None), C(2))
+binary(operator.mod, ("any", "pos"))
+for _op in (operator.neg, operator.pos, operator.abs):
+    unary(_op, "nonzero" if _op is operator.abs else "any")
+for _pair in (((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
+              ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((2, 1, 2, 3), (3, 3, 2))):
+    add(operator.matmul, A(_pair[0]), A(_pair[1]))
+    add(np.matmul, A(_pair[0]), A(_pair[1]))
+
+add(operator.getitem, A((5,)), C(2))
+add(operator.getitem, A((5,)), C(slice(1, 4)))
+add(operator.getitem, A((4, 3)), C((slice(None), 1), "[:,1]"))
+add(operator.getitem, A((4, 3)), C((Ellipsis, None, slice(0, 2)), "[...,None,:2]"))
+add(operator.getitem, A((5,)), C(np.array([0, 2, 2, 4]), "[0,2,2,4]"))
+add(operator.getitem, A((4, 3)), C((np.array([0, 0, 3]), np.array([1, 1, 2])), "pairs"))
+add(operator.getitem, A((4, 3)), C(np.array([[True, False, True]] * 4), "mask"))
+add(operator.getitem, A((4, 3)), C(np.array([True, False, True, True]), "rowmask"))
+add(operator.getitem, L(A(None), A(None), A(None)), C(1))
+add(operator.getitem, L(A(None), A((2,)), A(None), kind=tuple), C(slice(0, 2)))
+add(prims.BUILD_TUPLE, A(None), A((3,)))
+add(prims.BUILD_LIST, A((2,)), A((2, 3)))
+
+unary(builtins.abs, "nonzero", shapes=(None, (3,)))
+add(builtins.pow, A(None, "pos"), A(None))
+add(builtins.pow, A((3,), "pos"), C(2))
+add(builtins.float, A(None))
+add(builtins.float, A(()))
+add(builtins.float, A((1,)))
+for _fn in (builtins.max, builtins.min):
+    add(_fn, A(None), A(None))
+    add(_fn, A(None), A(None), A(None))
+    add(_fn, L(A(None), A(None), A(None), A(None)))
+add(builtins.sum, L(A(None), A(None), A(None)))
+add(builtins.sum, L(A((3,)), A((2, 3))), A(None))
+add(builtins.sum, A((4, 3)))
+add(builtins.sum, L(A(None), A(None)), A((2,)))
+
+# ---- math ---------------------------------------------------------------------------
+
+for _fn, _dom in ((math.sin, "any"), (math.cos, "any"), (math.tan, "unit"),
+                  (math.asin, "unit"), (math.acos, "unit"), (math.atan, "any"),
+                  (math.sinh, "any"), (math.cosh, "any"), (math.tanh, "any"),
+                  (math.asinh, "any"), (math.acosh, "gt1"), (math.atanh, "unit"),
+                  (math.exp, "any"), (math.expm1, "any"), (math.exp2, "any"),
+                  (math.log, "pos"), (math.log2, "pos"), (math.log10, "pos"),
+                  (math.log1p, "pos"), (math.sqrt, "pos"), (math.cbrt, "nonzero"),
+                  (math.fabs, "nonzero"), (math.erf, "any"), (math.erfc, "any"),
+                  (math.degrees, "any"), (math.radians, "any")):
+    unary(_fn, _dom, shapes=PY)
+add(math.log, A(None, "pos"), A(None, "gt1"))
+binary(math.atan2, ("nonzero", "nonzero"), shapes=(PY * 2,))
+binary(math.pow, ("pos", "any"), shapes=(PY * 2,))
+binary(math.copysign, ("nonzero", "nonzero"), shapes=(PY * 2,))
+binary(math.fmod, ("any", "pos"), shapes=(PY * 2,))
+binary(math.remainder, ("any", "pos"), shapes=(PY * 2,))
+add(math.ldexp, A(None), C(3))
+add(math.hypot, A(None), A(None), A(None))
+add(math.hypot, A(None, "nonzero"))
+add(math.dist, L(A(None), A(None)), L(A(None), A(None)))
+add(math.fsum, L(A(None), A(None), A(None)))
+add(math.prod, L(A(None), A(None), A(None)))
+add(math.prod, L(A(None), C(0.0), A(None)))
+
+# ---- NumPy elementwise ------------------------------------------------------------------
+
+for _fn, _dom in ((np.sin, "any"), (np.cos, "any"), (np.tan, "unit"), (np.arcsin, "unit"),
+                  (np.arccos, "unit"), (np.arctan, "any"), (np.sinh, "any"),
+                  (np.cosh, "any"), (np.tanh, "any"), (np.arcsinh, "any"),
+                  (np.arccosh, "gt1"), (np.arctanh, "unit"), (np.exp, "any"),
+                  (np.exp2, "any"), (np.expm1, "any"), (np.log, "pos"), (np.log2, "pos"),
+                  (np.log10, "pos"), (np.log1p, "pos"), (np.sqrt, "pos"),
+                  (np.cbrt, "nonzero"), (np.square, "any"), (np.reciprocal, "nonzero"),
+                  (np.abs, "nonzero"), (np.fabs, "nonzero"), (np.negative, "any"),
+                  (np.positive, "any"), (np.sinc, "any"), (np.deg2rad, "any"),
+                  (np.rad2deg, "any"), (np.degrees, "any"), (np.radians, "any"),
+                  (np.conjugate, "any"), (np.real, "any"), (np.nan_to_num, "any")):
+    unary(_fn, _dom)
+add(np.sinc, A((4,), put=[(1, 0.0)]), label="-zero")
+add(np.nan_to_num, A((5,), put=[(1, np.nan), (3, np.inf), (4, -np.inf)]), label="-nonfinite")
+add(np.nan_to_num, A((5,), put=[(1, np.nan)]), nan=2.0)
+for _fn in (np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.fmax, np.fmin,
+            np.logaddexp, np.logaddexp2, np.hypot):
+    binary(_fn)
+binary(np.divide, ("any", "nonzero"))
+binary(np.power, ("pos", "any"))
+add(np.power, A((2, 3)), C(3))
+binary(np.float_power, ("pos", "any"), float32=False)
+binary(np.remainder, ("any", "pos"))
+binary(np.fmod, ("any", "pos"))
+binary(np.arctan2, ("nonzero", "nonzero"))
+binary(np.copysign, ("nonzero", "nonzero"))
+add(np.fmax, A((4,)), A((4,), put=[(1, np.nan)]), label="-nan")
+add(np.fmin, A((4,), put=[(2, np.nan)]), A((4,)), label="-nan")
+add(np.ldexp, A((2, 3)), C(np.array([1, -2, 3]), "ints"))
+add(np.clip, A((2, 3)), C(-0.5), C(0.5))
+add(np.clip, A((2, 3), "small"), A((3,), "unit"), A((2, 1), "gt1"))
+add(np.clip, A((4,)), C(None), C(0.3))
+add(np.clip, A(None), A(None, "unit"), A(None, "gt1"))
+add(method("clip"), A((2, 3)), A((3,), "unit"), C(0.4))
+add(method("clip"), A((2, 3)), max=0.2)
+_COND = F(lambda rng: rng.uniform(size=(2, 3)) > 0.5, "cond")
+add(np.where, _COND, A((2, 3)), A((2, 3)))
+add(np.where, _COND, A((3,)), A(None))
+add(np.where, F(lambda rng: rng.uniform(size=(2, 1)) > 0.5, "cond21"), A((1, 3)), A((2, 3)))
+
+# ---- reductions -------------------------------------------------------------------------
+
+_AXES = ({}, {"axis": 0}, {"axis": -1, "keepdims": True}, {"axis": (0, 2)},
+         {"axis": 1, "keepdims": False})
+
+
+def reduction(key, dom="any", shapes=((4,), (2, 3, 4)), axes=_AXES, **kw):
+    add(key, A(shapes[0], dom), **kw)
+    for axis in axes:
+        add(key, A(shapes[-1], dom), **axis, **kw)
+
+
+for _key in (np.sum, np.mean, np.prod, np.max, np.amax, np.min, np.amin, np.nanmax,
+             np.nanmin, np.var, np.std, np.ptp, np.median, np.nansum, np.nanmean,
+             method("sum"), method("mean"), method("prod"), method("max"), method("min"),
+             method("var"), method("std")):
+    reduction(_key, "pos" if _key in (np.prod, method("prod")) else "any")
+add(np.sum, A(None))
+add(np.mean, A(()))
+for _key in (np.var, np.std, method("var"), method("std")):
+    add(_key, A((3, 4)), axis=1, ddof=1)
+add(np.prod, A((2, 4), put=[((0, 1), 0.0)]), axis=1, label="-zero")
+add(np.prod, A((2, 4), put=[((0, 1), 0.0), ((0, 3), 0.0)]), label="-zeros")
+add(np.median, A((5,)))
+add(np.median, A((3, 5)), axis=0)
+add(np.nansum, A((3, 4), put=[((0, 1), np.nan)]), axis=1, label="-nan")
+add(np.nanmean, A((3, 4), put=[((0, 1), np.nan), ((2, 2), np.nan)]), axis=0, label="-nan")
+add(np.nanmax, A((3, 4), put=[((1, 1), np.nan)]), axis=1, label="-nan")
+add(np.average, A((2, 3)))
+add(np.average, A((2, 3)), axis=1, weights=None)
+add(np.average, A((2, 3)), C(1), A((3,), "pos"))
+add(np.average, A((2, 3)), C(None), A((2, 3), "pos"))
+add(np.average, A((4, 3)), C(0), A((4,), "pos"), keepdims=True)
+for _key in (np.cumsum, np.cumprod, method("cumsum"), method("cumprod")):
+    add(_key, A((5,), "pos"))
+    add(_key, A((3, 4), "pos"), axis=1)
+    add(_key, A((3, 4), "pos"), axis=0)
+add(np.cumprod, A((2, 4), put=[((0, 1), 0.0), ((1, 3), 0.0)]), axis=1, label="-zeros")
+add(np.cumprod, A((5,), put=[(2, 0.0)]), label="-zero")
+for _key in (np.trace, method("trace")):
+    add(_key, A((3, 3)))
+    add(_key, A((3, 4)), offset=1)
+    add(_key, A((4, 3)), offset=-2)
+    add(_key, A((2, 3, 3)), axis1=1, axis2=2)
+_NORM = np.linalg.norm
+for _kw in ({}, {"ord": 1}, {"ord": 2}, {"ord": np.inf}, {"ord": -np.inf}, {"ord": 3},
+            {"ord": 0.5}, {"ord": -1.5}, {"ord": 0}):
+    add(_NORM, A((5,), "nonzero"), **_kw)
+add(_NORM, A((2, 3, 4)))
+add(_NORM, A((2, 3)), axis=1)
+add(_NORM, A((2, 3)), axis=0, keepdims=True, ord=1)
+add(_NORM, A((2, 3, 4)), axis=-1, ord=np.inf)
+for _ord in (None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf):
+    add(_NORM, A((3, 4)), ord=_ord)
+    add(_NORM, A((2, 3, 4)), ord=_ord, axis=(2, 1))
+add(_NORM, A((2, 3, 4)), axis=(0, 2), keepdims=True)
+
+# ---- products and linear algebra ------------------------------------------------------
+
+for _a, _b in (((), (3,)), ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
+               ((2, 2, 3), (4, 3, 2)), ((2, 3), (5, 3, 4))):
+    add(np.dot, A(_a), A(_b))
+    if _a:
+        add(method("dot"), A(_a), A(_b))
+add(np.vdot, A((2, 3)), A((3, 2)))
+add(np.vdot, A((4,)), A((4,)))
+for _a, _b in (((3,), (3,)), ((2, 3), (4, 3)), ((), (2, 3)), ((2, 2, 3), (3,))):
+    add(np.inner, A(_a), A(_b))
+for _a, _b in (((3,), (4,)), ((2, 2), (3,)), (None, (3,))):
+    add(np.outer, A(_a), A(_b))
+add(np.tensordot, A((2, 3, 4)), A((3, 4, 5)))
+add(np.tensordot, A((2, 3)), A((3, 4)), C(1))
+add(np.tensordot, A((3, 2, 4)), A((2, 3, 5)), C(([1, 0], [0, 1]), "([1,0],[0,1])"))
+add(np.tensordot, A((2, 3)), A((4,)), C(0))
+add(np.tensordot, A((4, 3, 2)), A((2, 5, 4)), axes=([0, 2], [2, 0]))
+for _sub, _shapes in (("ij,jk->ik", ((2, 3), (3, 4))), ("ij,jk", ((2, 3), (3, 4))),
+                      ("ii->i", ((3, 3),)), ("ii", ((3, 3),)), ("ij->", ((2, 3),)),
+                      ("ij->j", ((2, 3),)), ("i,i", ((3,), (3,))), ("i,j->ij", ((2,), (3,))),
+                      ("...ij,...jk->...ik", ((1, 2, 3), (4, 3, 2))),
+                      ("bij,bjk->bik", ((2, 2, 3), (2, 3, 4))),
+                      ("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2))), ("iij->j", ((2, 2, 3),)),
+                      ("ij,i->ji", ((3, 4), (3,))), ("Ab,bA", ((2, 3), (3, 2)))):
+    add(np.einsum, C(_sub), *[A(s) for s in _shapes])
+for _a, _b in (((2,), (3,)), ((2, 2), (3, 2)), ((2,), (2, 3)), ((2, 1, 2), (3, 2))):
+    add(np.kron, A(_a), A(_b))
+for _a, _b in (((3,), (3,)), ((4, 3), (3,)), ((2,), (2,)), ((2,), (3,)), ((3,), (2,))):
+    add(np.cross, A(_a), A(_b))
+for _shape in ((3, 3), (2, 3, 3)):
+    add(np.linalg.inv, A(_shape, "square"))
+    add(np.linalg.det, A(_shape))
+    add(np.linalg.slogdet, A(_shape, "square"))
+    add(np.linalg.cholesky, A(_shape, "spd"))
+    add(np.linalg.eigh, A(_shape, "sym"))
+    add(np.linalg.eigvalsh, A(_shape, "sym"))
+add(np.linalg.det, C(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]]),
+                     "rank2"))
+add(np.linalg.det, A((1, 1)))
+add(np.linalg.eigh, A((3, 3), "sym"), C("U"))
+add(np.linalg.eigvalsh, A((3, 3), "sym"), UPLO="U")
+add(np.linalg.solve, A((3, 3), "square"), A((3,)))
+add(np.linalg.solve, A((3, 3), "square"), A((3, 2)))
+add(np.linalg.solve, A((2, 3, 3), "square"), A((2, 3, 2)))
+add(np.linalg.solve, A((2, 3, 3), "square"), A((3,)))
+for _shape in ((3, 2), (2, 3), (3, 3)):
+    add(np.linalg.pinv, A(_shape))
+add(np.linalg.pinv, A((2, 4, 3)))
+
+# ---- shapes, joining, splitting, indexing ---------------------------------------------
+
+add(np.reshape, A((2, 3)), C((3, 2)))
+add(np.reshape, A((2, 3)), C((6,)), order="F")
+add(np.reshape, A(()), C((1, 1)))
+add(method("reshape"), A((2, 3)), C(3), C(2))
+add(method("reshape"), A((2, 3)), C((1, 6)))
+add(method("reshape"), A((2, 3)), C(-1))
+for _key in (np.ravel, method("ravel"), method("flatten")):
+    add(_key, A((2, 3)))
+    add(_key, A((2, 3)), order="F")
+add(np.ravel, F(lambda rng: rng.normal(size=(3, 4))[::2, ::-1], "strided"), order="K")
+add(np.ravel, F(lambda rng: np.asfortranarray(rng.normal(size=(3, 4))), "fortran"),
+    order="A")
+add(np.transpose, A((2, 3)))
+add(np.transpose, A((2, 3, 4)), C((1, 0, 2)))
+add(np.transpose, A((2, 3, 4)), axes=(-1, 0, 1))
+add(method("transpose"), A((2, 3)))
+add(method("transpose"), A((2, 3, 4)), C(2), C(0), C(1))
+add(method("transpose"), A((2, 3, 4)), C((1, 2, 0)))
+add(method("T"), A((2, 3)))
+add(method("T"), A((3,)))
+for _key in (np.swapaxes, method("swapaxes")):
+    add(_key, A((2, 3, 4)), C(0), C(2))
+add(np.moveaxis, A((2, 3, 4)), C(0), C(-1))
+add(np.moveaxis, A((2, 3, 4)), C((0, 1)), C((2, 0)))
+add(np.expand_dims, A((2, 3)), C(1))
+add(np.expand_dims, A((3,)), C((0, 2)))
+for _key in (np.squeeze, method("squeeze")):
+    add(_key, A((2, 1, 3, 1)))
+    add(_key, A((2, 1, 3)), axis=1)
+add(np.broadcast_to, A((3,)), C((2, 3)))
+add(np.broadcast_to, A((2, 1)), C((4, 2, 3)))
+add(np.broadcast_to, A(None), C((2,)))
+add(np.flip, A((2, 3)))
+add(np.flip, A((2, 3, 4)), C((0, 2)))
+add(np.fliplr, A((2, 3)))
+add(np.flipud, A((2, 3)))
+add(np.rot90, A((2, 3)))
+add(np.rot90, A((2, 3, 4)), C(3), C((2, 0)))
+add(np.roll, A((5,)), C(2))
+add(np.roll, A((2, 3)), C(1))
+add(np.roll, A((3, 4)), C((1, -2)), C((0, 1)))
+add(np.tile, A((3,)), C(2))
+add(np.tile, A((2, 3)), C((2, 1, 2)))
+add(np.tile, A((2, 1, 3)), C((2, 2)))
+add(np.tile, A(None), C(3))
+for _key in (np.repeat, method("repeat")):
+    add(_key, A((2, 3)), C(2))
+    add(_key, A((2, 3)), C(np.array([1, 0, 3])), C(1))
+add(np.repeat, A((2, 3)), C(2), axis=0)
+add(np.diff, A((5,)))
+add(np.diff, A((3, 5)), C(2))
+add(np.diff, A((4, 3)), C(1), C(0))
+add(np.sort, A((5,)))
+add(np.sort, A((3, 4)), C(0))
+add(np.sort, A((3, 4)), axis=None)
+add(np.diag, A((3,)))
+add(np.diag, A((3,)), C(-1))
+add(np.diag, A((3, 4)))
+add(np.diag, A((4, 3)), C(1))
+for _key in (np.diagonal, method("diagonal")):
+    add(_key, A((3, 4)))
+    add(_key, A((2, 3, 4)), C(1), C(2), C(0))
+for _key in (np.triu, np.tril):
+    add(_key, A((3, 4)))
+    add(_key, A((2, 3, 3)), C(-1))
+    add(_key, A((3,)), C(1))
+add(np.copy, A((2, 3)))
+add(np.copy, A(None))
+add(method("copy"), A((2, 3)))
+add(method("astype"), A((2, 3)), C(np.float64))
+add(method("astype"), A((2, 3)), C(np.float32), float32=False)
+add(method("item"), A((1,)))
+add(method("item"), A((2, 3)), C(4))
+add(method("item"), A((2, 3)), C(1), C(2))
+add(method("item"), A((2, 3)), C((0, 1)))
+add(np.pad, A((3,)), C(2))
+add(np.pad, A((2, 3)), C(((1, 0), (2, 1))), C("constant"), A(None))
+for _mode in ("edge", "reflect", "symmetric", "wrap"):
+    add(np.pad, A((3, 4)), C(((1, 2), (2, 1))), C(_mode))
+add(np.pad, A((2, 3)), C(1), mode="edge")
+for _axis in (0, 1, None):
+    add(np.concatenate, L(A((2, 3)), A((1, 3)), A((4, 3))) if _axis != 1
+        else L(A((2, 3)), A((2, 1))), axis=_axis)
+add(np.concatenate, L(A((2,)), A((3,)), kind=tuple))
+for _axis in (0, 1, -1):
+    add(np.stack, L(A((2, 3)), A((2, 3)), A((2, 3))), axis=_axis)
+add(np.stack, L(A(None), A(None)))
+add(np.vstack, L(A((3,)), A((2, 3))))
+add(np.hstack, L(A((3,)), A((2,))))
+add(np.hstack, L(A((2, 3)), A((2, 1))))
+add(np.dstack, L(A((3,)), A((3,))))
+add(np.dstack, L(A((2, 3)), A((2, 3, 2))))
+add(np.column_stack, L(A((3,)), A((3, 2))))
+add(np.split, A((6,)), C(3))
+add(np.split, A((2, 6)), C([1, 4]), C(1))
+add(np.array_split, A((7,)), C(3))
+add(np.array_split, A((5, 2)), C(2), axis=0)
+add(np.hsplit, A((2, 4)), C(2))
+add(np.vsplit, A((4, 2)), C([1]))
+add(np.dsplit, A((2, 2, 4)), C(2))
+for _key in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    add(_key, A(None))
+    add(_key, A((3,)))
+    add(_key, A(()), A((2, 3)))
+add(np.broadcast_arrays, A((3,)), A((2, 1)))
+add(np.broadcast_arrays, A(None), A((2,)), A((3, 1)))
+for _key in (np.take, method("take")):
+    add(_key, A((5,)), C(np.array([0, 3, 3, 1])))
+    add(_key, A((3, 4)), C(np.array([[0, 2], [2, 2]])), C(1))
+add(np.take, A((2, 3)), C(np.array([1, 4])))
+add(np.take, A((4,)), C(np.array([5, -1, 2])), mode="wrap")
+add(np.take, A((4,)), C(np.array([5, -1, 2])), mode="clip")
+add(np.take_along_axis, A((3, 4)), F(lambda rng: rng.integers(0, 4, size=(3, 5)), "idx35"),
+    C(1))
+add(np.take_along_axis, A((3, 4)), F(lambda rng: rng.integers(0, 3, size=(2, 1)), "idx21"),
+    C(0))
+add(np.take_along_axis, A((6,)), F(lambda rng: rng.integers(0, 6, size=(8,)), "idx8"),
+    C(None))
+
+# ---- constructors and draws ----------------------------------------------------------
+
+add(np.array, L(A(None), A(None), A(None)))
+add(np.array, L(L(A(None), A(None)), L(A(None), A(None))))
+add(np.array, L(A((3,)), A((3,))))
+add(np.array, A((2, 3)))
+add(np.array, L(A(None), A(None)), ndmin=2)
+for _key in (np.asarray, np.asanyarray):
+    add(_key, L(A(None), A(None), kind=tuple))
+    add(_key, A((2, 3)))
+for _key in (np.ascontiguousarray, np.asfortranarray):
+    add(_key, A((2, 3)))
+    add(_key, A(None))
+add(np.full, C((2, 3)), A(None))
+add(np.full, C((2, 3)), A((3,)))
+add(np.full_like, A((2, 3)), A(None))
+add(np.full_like, A((2, 3)), A((2, 1)))
+add(np.linspace, A(None), A(None), C(5))
+add(np.linspace, A(None), A(None), C(4), endpoint=False)
+add(np.linspace, A((3,)), A(None), C(4), axis=1)
+add(np.linspace, A((2, 1)), A((3,)), C(5), axis=-1)
+add(np.arange, F(lambda rng: rng.uniform(0.2, 0.4), "start"), C(5.0),
+    F(lambda rng: rng.uniform(0.6, 0.8), "step"))
+add(np.arange, F(lambda rng: rng.uniform(4.2, 4.8), "stop"))
+add(np.arange, F(lambda rng: rng.uniform(0.2, 0.4), "start"), C(3.0))
+for _key in (np.random.normal, np.random.laplace, np.random.logistic, np.random.gumbel):
+    add(_key, A((3,)), A((3,), "pos"), C((2, 3)), seed=7, float32=False)
+    add(_key, A(None), A(None, "pos"), seed=3, float32=False)
+add(np.random.uniform, A((3,)), A((3,), "gt1"), C((2, 3)), seed=5, float32=False)
+add(np.random.exponential, A((3,), "pos"), C((4, 3)), seed=2, float32=False)
+add(np.random.lognormal, A((3,), "unit"), A((3,), "pos"), C((2, 3)), seed=11,
+    float32=False)
+
+
+def specs_for(key) -> list:
+    """The specs of one registry key."""
+    return [s for s in SPECS if s.fn_key is key or (isinstance(key, str) and s.fn_key == key)]
+
+
+MISSING = [key for key in RULES if not specs_for(key)]
