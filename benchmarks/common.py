@@ -404,24 +404,22 @@ def _run_candidate(cand: Candidate, args: Sequence, ref: Sequence[float], n_iter
         return row
     try:
         if cand.scaled is not None and hand_scaled is not None and not opts.full:
-            # Probe on a few iterations; if the whole loop would blow the budget, time
-            # a cut loop instead and scale linearly.
-            n_probe = max(2, n_iter // 50)
-            probe = cand.scaled(n_probe)
-            time_once(probe, args)                 # warm-up: tracing, kernel caches
-            _, t_probe = time_once(probe, args)
-            estimate = t_probe * n_iter / n_probe
-            if estimate > opts.budget:
-                target = min(1.5, opts.budget / 4)
-                n_cut = max(n_probe, min(n_iter, int(n_iter * target / estimate)))
-                fn = cand.scaled(n_cut)
-                _measure(row, fn, args, as_vector(hand_scaled(n_cut)(*args)), cand)
-                scale = n_iter / n_cut
-                t = row.timing
-                row.timing = Timing(t.median_us * scale, t.min_us * scale,
-                                    t.first_call_us * scale, t.number, t.repeats)
-                row.cut = (n_cut, n_iter)
-                return row
+            # Probe on 2% of the iterations (at least 10).  If the whole loop might
+            # blow the budget (the projection is doubled: per-iteration costs can grow
+            # with the loop), report the probe's times scaled linearly to the loop.
+            n_cut = min(n_iter, max(10, n_iter // 50))
+            probe = RowResult(cand.name)
+            probe_cand = Candidate(cand.name, None, tolerance=cand.tolerance, repeat=3,
+                                   slow_call_s=math.inf)
+            _measure(probe, cand.scaled(n_cut), args,
+                     as_vector(hand_scaled(n_cut)(*args)), probe_cand)
+            scale = n_iter / n_cut
+            if 2.0 * probe.timing.min_us * 1e-6 * scale > opts.budget:
+                t = probe.timing
+                probe.timing = Timing(t.median_us * scale, t.min_us * scale,
+                                      t.first_call_us * scale, t.number, t.repeats)
+                probe.cut = (n_cut, n_iter)
+                return probe
         t0 = time.perf_counter()
         fn = cand.make()
         setup = time.perf_counter() - t0
@@ -479,10 +477,10 @@ def run_gradient_rows(primal: Callable, hand_grad: Callable, args: Sequence[floa
     for row in results:
         if row.cut:
             print(f"* {row.name}: estimated: one call on the whole loop was projected at more "
-                  f"than the {opts.budget:g} s budget, so it ran the first {row.cut[0]} of "
+                  f"than half the {opts.budget:g} s budget, so it ran the first {row.cut[0]} of "
                   f"{row.cut[1]} loop iterations and its times were multiplied by "
-                  f"{row.cut[1] / row.cut[0]:.3g} (a lower bound if its cost per iteration "
-                  "grows with the loop; --full measures the whole loop)")
+                  f"{row.cut[1] / row.cut[0]:.3g}\n  (a lower bound if its cost per "
+                  "iteration grows with the loop; --full measures the whole loop)")
     print()
     print("gradients " + "(" + ", ".join(grad_names) + "):")
     width = max(len(r.name) for r in results)

@@ -1,8 +1,8 @@
-"""A simple pendulum: energy and a small loss, in straight-line scalar code.
+"""A simple pendulum: its energy and a loss on its period, in straight-line scalar code.
 
     s2sad show examples/pendulum.py:energy            # d energy / d theta, reverse mode
     s2sad show examples/pendulum.py:energy --wrt theta,omega
-    s2sad show examples/pendulum.py:loss --mode forward
+    s2sad show examples/pendulum.py:period_loss --mode forward
 """
 import math
 
@@ -18,8 +18,9 @@ def energy(theta: float, omega: float, length: float = 1.0, mass: float = 1.0) -
     return kinetic + potential
 
 
-def loss(theta: float, omega: float, target: float) -> float:
-    """Squared relative error between the pendulum's energy and a target energy."""
-    e = energy(theta, omega)
-    error = (e - target) / target
+def period_loss(length: float, measured: float) -> float:
+    """Squared relative error between the small-angle period of a pendulum of this
+    `length` and a `measured` period."""
+    period = 2.0 * math.pi * math.sqrt(length / GRAVITY)
+    error = (period - measured) / measured
     return error * error

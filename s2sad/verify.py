@@ -7,11 +7,14 @@ from __future__ import annotations
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
 
 
-def verify(fn: Function) -> None:
+def verify(fn: Function, scoped: bool = True) -> None:
+    """Check `fn`; with `scoped=False` a value may be read outside the region that
+    defines it (derivative code reads forward values in the reverse sweep, where
+    the generated Python still has them)."""
     defined: set = set()
     for p in fn.params:
         _define(p, defined)
-    _block(fn.body, set(defined), defined)
+    _block(fn.body, defined if not scoped else set(defined), defined)
 
 
 def _define(var, defined: set) -> None:

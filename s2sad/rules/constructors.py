@@ -10,7 +10,7 @@ import numpy as np
 from .core import defpartials, defrule
 
 defrule(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
-        jvp={"object": "rt.array_jvp(dobject, ans, ndmin)"},
+        jvp={"object": "rt.array_jvp(dobject, ans)"},
         vjp={"object": "rt.array_vjp(g, object)"})
 for _fn in (np.asarray, np.asanyarray):
     defrule(_fn, "a, dtype=None, order=None",

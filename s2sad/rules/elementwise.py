@@ -2,7 +2,9 @@
 
 Partials are written so that they keep the input's floating dtype: constants are
 Python floats (`math.log(2.0)`, never NumPy float64 scalars) and masks are built by
-`rt` helpers in the operands' dtype.  Kinks follow the table in docs/rules.md.
+`rt` helpers in the operands' dtype.  Divisions whose operands may all be Python
+numbers use `rt.fdiv`, which gives inf/nan like the primal instead of raising
+ZeroDivisionError (and keeps Python floats weakly typed).  Kinks follow the table in docs/rules.md.
 """
 import numpy as np
 
@@ -14,7 +16,7 @@ _P = defpartials
 _P(np.add, "x, y", x="1", y="1")
 _P(np.subtract, "x, y", x="1", y="-1")
 _P(np.multiply, "x, y", x="y", y="x")
-_P(np.divide, "x, y", x="1 / y", y="-ans / y")
+_P(np.divide, "x, y", x="rt.fdiv(1.0, y)", y="-ans / y")
 _P(np.negative, "x", x="-1")
 _P(np.positive, "x", x="1")
 _P(np.reciprocal, "x", x="-ans * ans")
@@ -34,10 +36,10 @@ _P(np.ldexp, "x, i", x="np.ldexp(np.ones_like(x), i)")
 _P(np.exp, "x", x="ans")
 _P(np.exp2, "x", x="ans * math.log(2.0)")
 _P(np.expm1, "x", x="ans + 1.0")
-_P(np.log, "x", x="1.0 / x")
-_P(np.log2, "x", x="1.0 / (x * math.log(2.0))")
-_P(np.log10, "x", x="1.0 / (x * math.log(10.0))")
-_P(np.log1p, "x", x="1.0 / (1.0 + x)")
+_P(np.log, "x", x="rt.fdiv(1.0, x)")
+_P(np.log2, "x", x="rt.fdiv(1.0, x * math.log(2.0))")
+_P(np.log10, "x", x="rt.fdiv(1.0, x * math.log(10.0))")
+_P(np.log1p, "x", x="rt.fdiv(1.0, 1.0 + x)")
 _P(np.logaddexp, "x, y", x="np.exp(x - ans)", y="np.exp(y - ans)")
 _P(np.logaddexp2, "x, y", x="np.exp2(x - ans)", y="np.exp2(y - ans)")
 _P(np.sqrt, "x", x="0.5 / ans")
@@ -50,14 +52,15 @@ _P(np.tan, "x", x="1.0 + ans * ans")
 _P(np.arcsin, "x", x="1.0 / np.sqrt(1.0 - x * x)")
 _P(np.arccos, "x", x="-1.0 / np.sqrt(1.0 - x * x)")
 _P(np.arctan, "x", x="1.0 / (1.0 + x * x)")
-_P(np.arctan2, "y, x", y="x / (x * x + y * y)", x="-y / (x * x + y * y)")
+_P(np.arctan2, "y, x", y="rt.fdiv(x, x * x + y * y)",
+   x="rt.fdiv(-y, x * x + y * y)")
 _P(np.hypot, "x, y", x="rt.safe_ratio(x, ans)", y="rt.safe_ratio(y, ans)")
 _P(np.sinh, "x", x="np.cosh(x)")
 _P(np.cosh, "x", x="np.sinh(x)")
 _P(np.tanh, "x", x="1.0 - ans * ans")
 _P(np.arcsinh, "x", x="1.0 / np.sqrt(x * x + 1.0)")
 _P(np.arccosh, "x", x="1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0))")
-_P(np.arctanh, "x", x="1.0 / (1.0 - x * x)")
+_P(np.arctanh, "x", x="rt.fdiv(1.0, 1.0 - x * x)")
 _P(np.sinc, "x", x="rt.sinc_dx(x)")
 _P(np.deg2rad, "x", x="math.pi / 180.0")
 _P(np.radians, "x", x="math.pi / 180.0")

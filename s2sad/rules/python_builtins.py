@@ -18,8 +18,8 @@ for _fn in (builtins.max, builtins.min):
             vjp={"args": "rt.builtin_extremum_vjp(g, args, ans)"})
 
 defrule(builtins.sum, "iterable, start=0",
-        jvp={"iterable": "rt.match_shape(rt.iter_sum_jvp(diterable), ans)",
-             "start": "rt.match_shape(dstart, ans)"},
+        jvp={"iterable": "rt.cast_like(rt.iter_sum_jvp(diterable), ans)",
+             "start": "rt.cast_like(dstart, ans)"},
         vjp={"iterable": "rt.iter_sum_vjp(g, iterable)", "start": "rt.reduce_to(g, start)"})
 
 nondiff(builtins.len, builtins.int, builtins.round, builtins.bool, builtins.range,

@@ -48,7 +48,7 @@ def like(g, x):
     if g is None:
         return zero_cotangent(x)
     if is_py_scalar(x):
-        return float(g)
+        return float(np.reshape(g, ()))
     shape, dtype = np.shape(x), float_dtype(x)
     g = np.asarray(g)
     if g.shape != shape:
@@ -99,11 +99,10 @@ def safe_ratio(x, y):
     """x / y with 0 where y == 0 (the minimum-norm subgradient of a norm at 0)."""
     if is_py_scalar(x) and is_py_scalar(y):
         return x / y if y else 0.0
-    x, y = np.asarray(x), np.asarray(y)
-    zero = y == 0
-    if not zero.any():
+    zero = np.equal(y, 0)
+    if not np.any(zero):
         return x / y
-    return np.where(zero, 0.0, x / np.where(zero, 1.0, y).astype(y.dtype))
+    return np.where(zero, 0, x / np.where(zero, 1, y))
 
 
 __all__ = ["safe_ratio", "float_dtype"]

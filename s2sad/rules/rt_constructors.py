@@ -7,9 +7,9 @@ import numpy as np
 from .rt_common import float_dtype, like, unbroadcast
 
 
-def array_jvp(dobject, ans, ndmin=0):
+def array_jvp(dobject, ans):
     """Tangent of np.array(object): the tangents assembled the same way, float dtype."""
-    return np.array(dobject, dtype=float_dtype(ans), ndmin=ndmin)
+    return np.reshape(np.array(dobject, dtype=float_dtype(ans)), np.shape(ans))
 
 
 def array_vjp(g, obj):

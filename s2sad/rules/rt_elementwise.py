@@ -27,8 +27,7 @@ def fdiv(a, b):
             if a == 0 or a != a:
                 return math.nan
             return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.true_divide(a, b)
+    return np.true_divide(a, b)
 
 
 def sign(x):

@@ -16,7 +16,7 @@ from .rt_common import expand_reduced, float_dtype, like, normalize_axes, safe_r
 
 def _split_ties(values, target, axes):
     hit = np.equal(values, target)
-    return hit / np.sum(hit, axis=axes, keepdims=True)
+    return (hit / np.sum(hit, axis=axes, keepdims=True)).astype(values.dtype)
 
 
 def _vector_grad(x, ans_e, ord, axes):
@@ -46,11 +46,13 @@ def _matrix_grad(x, ans_e, ord, axes):
     if ord in (2, -2, "nuc"):
         xm = np.moveaxis(x, axes, (-2, -1))
         u, s, vh = np.linalg.svd(xm, full_matrices=False)
-        if ord == "nuc":
-            grad = np.matmul(u, vh)
+        if ord == "nuc":       # zero singular values get no direction (min-norm)
+            grad = np.matmul(u * (s > 0)[..., None, :], vh)
         else:
             k = 0 if ord == 2 else s.shape[-1] - 1
             grad = u[..., :, k:k + 1] * vh[..., k:k + 1, :]
+            if ord == 2:
+                grad = grad * (s[..., :1, None] > 0)
         return np.moveaxis(grad, (-2, -1), axes)
     raise ValueError(f"norm: unsupported matrix ord {ord!r}")
 
@@ -64,7 +66,8 @@ def norm_grad(x, ans, ord=None, axis=None, keepdims=False):
     if axis is None and ord is not None and x.ndim == 2:
         return _matrix_grad(x, ans_e, ord, axes)
     if len(axes) == 2 and axis is not None:
-        return _matrix_grad(x, ans_e, ord, axes)
+        rows, cols = (int(a) % x.ndim for a in axis)   # in the caller's order
+        return _matrix_grad(x, ans_e, ord, (rows, cols))
     if axis is None and ord is None:
         return safe_ratio(x, ans_e)
     return _vector_grad(x, ans_e, ord, axes)

@@ -35,18 +35,34 @@ def transpose_vjp(g, a, axes=None):
     return like(np.transpose(g, np.argsort(axes)), a)
 
 
-def ravel_vjp(g, a, order="C"):
-    """Cotangent of np.ravel(a, order) (also ndarray.flatten)."""
+def _ravel_order(a, order):
+    """'C', 'F', or for order 'K' on a strided array the permutation NumPy uses."""
     fortran = isinstance(a, np.ndarray) and a.flags.f_contiguous and not a.flags.c_contiguous
-    if order == "A":
-        order = "F" if fortran else "C"
+    if order == "A" or (order == "K" and fortran):
+        return "F" if fortran else "C"
     if order == "K" and isinstance(a, np.ndarray) and not a.flags.c_contiguous:
         index = np.empty_like(a, dtype=np.intp)      # a's memory layout, C positions
         index[...] = np.arange(a.size).reshape(a.shape)
-        out = np.empty(a.size, float_dtype(a))
-        out[np.ravel(index, order="K")] = g
-        return out.reshape(a.shape)
-    return like(np.reshape(g, np.shape(a), order="F" if order == "F" else "C"), a)
+        return np.ravel(index, order="K")
+    return "F" if order == "F" else "C"
+
+
+def ravel_jvp(da, a, order="C"):
+    """Tangent of np.ravel(a, order) (also ndarray.flatten): da in a's element order."""
+    order = _ravel_order(a, order)
+    if isinstance(order, str):
+        return np.ravel(da, order=order)
+    return np.ravel(da)[order]
+
+
+def ravel_vjp(g, a, order="C"):
+    """Cotangent of np.ravel(a, order) (also ndarray.flatten)."""
+    order = _ravel_order(a, order)
+    if isinstance(order, str):
+        return like(np.reshape(g, np.shape(a), order=order), a)
+    out = np.empty(np.size(a), float_dtype(a))
+    out[order] = g
+    return like(out, a)
 
 
 def reshape_vjp(g, a, order="C"):
@@ -298,7 +314,7 @@ def item_vjp(g, a, args):
     return like(out, a)
 
 
-__all__ = ["apply", "shape_arg", "axes_arg", "item_jvp", "transpose_vjp", "ravel_vjp", "reshape_vjp", "concatenate_vjp", "stack_vjp",
+__all__ = ["ravel_jvp", "apply", "shape_arg", "axes_arg", "item_jvp", "transpose_vjp", "ravel_vjp", "reshape_vjp", "concatenate_vjp", "stack_vjp",
            "stacked_vjp", "split_vjp", "broadcast_arrays_vjp", "atleast_vjp", "tile_vjp",
            "repeat_vjp", "roll_vjp", "embed_diagonal", "diagonal_vjp", "trace_vjp",
            "diag_vjp", "take_vjp", "take_along_axis_vjp", "pad_jvp", "pad_vjp",

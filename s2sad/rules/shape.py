@@ -18,7 +18,7 @@ _linear((np.reshape,), "a, shape=None, order='C'",
 _linear((method("reshape"),), "a, *shape",
         "np.reshape(da, rt.shape_arg(shape))", "rt.reshape_vjp(g, a)")
 _linear((np.ravel, method("ravel"), method("flatten")), "a, order='C'",
-        "np.ravel(da, order=order)", "rt.ravel_vjp(g, a, order)")
+        "rt.ravel_jvp(da, a, order)", "rt.ravel_vjp(g, a, order)")
 _linear((np.transpose,), "a, axes=None",
         "np.transpose(da, axes)", "rt.transpose_vjp(g, a, axes)")
 _linear((method("transpose"),), "a, *axes",

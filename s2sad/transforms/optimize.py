@@ -8,6 +8,10 @@
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .. import kinds, prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .rewrite import substitute, used_vars
@@ -19,7 +23,7 @@ _KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT)
 def optimize(fn: Function, param_kinds) -> Function:
     kinds.infer(fn, param_kinds)
     mapping: dict = {}
-    _simplify(fn.body, mapping)
+    _rewrite(fn.body, mapping, {})
     _resolve(mapping)
     substitute(fn.body, mapping)
     while _dce(fn.body, set(used_vars(fn.body))):
@@ -38,51 +42,94 @@ def _resolve(mapping: dict) -> None:
         mapping[key] = value
 
 
-def _float_like(atom) -> bool:
-    return kinds.kind_of(atom) in (kinds.FLOAT, kinds.INT)
+def _lookup(atom, mapping):
+    while isinstance(atom, Var) and atom in mapping:
+        atom = mapping[atom]
+    return atom
 
 
-def _simplify(block: Block, mapping: dict) -> None:
+_PURE_MODULES = ("math", "operator", "_operator", "s2sad.runtime", "s2sad.rules")
+
+
+def _pure(prim) -> bool:
+    """Functions whose result depends only on their arguments (safe to fold and share)."""
+    if prim is prims.BUILD_TUPLE or prim is prims.BUILD_SLICE:
+        return True
+    if isinstance(prim, np.ufunc):
+        return True
+    module = getattr(prim, "__module__", None) or ""
+    return module.startswith(_PURE_MODULES) or (module == "numpy" and callable(prim))
+
+
+def _literal(atom) -> bool:
+    return isinstance(atom, Const) and not hasattr(atom, "name") and \
+        type(atom.value) in (int, float, bool)
+
+
+def _key(atom):
+    if isinstance(atom, Var):
+        return atom
+    if _literal(atom):
+        return (type(atom.value), atom.value)
+    return ("object", id(atom.value))
+
+
+def _rewrite(block: Block, mapping: dict, available: dict) -> None:
+    """One pass in program order: substitute earlier results, drop helpers that kinds
+    prove unnecessary, fold constant arithmetic and reuse equal pure computations
+    (from this block or an enclosing one)."""
+    available = dict(available)
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
+            stmt.args = [_lookup(a, mapping) for a in stmt.args]
+            stmt.kwargs = {k: _lookup(v, mapping) for k, v in stmt.kwargs.items()}
+            if len(stmt.outs) != 1 or stmt.params.get("effect") or not _pure(stmt.prim):
+                continue
+            out = stmt.outs[0]
             if stmt.prim in _IDENTITY_HELPERS and all(_float_like(a) for a in stmt.args):
-                mapping[stmt.outs[0]] = stmt.args[0]
+                mapping[out] = stmt.args[0]
             elif stmt.prim is runtime.zeros_like and _float_like(stmt.args[0]):
-                mapping[stmt.outs[0]] = Const(0.0)
+                mapping[out] = Const(0.0)
+            elif all(_literal(a) for a in stmt.args) and not stmt.kwargs and \
+                    stmt.prim is not prims.BUILD_TUPLE:
+                value = _evaluate(stmt)
+                if value is not None:
+                    mapping[out] = Const(value)
+            else:
+                key = (id(stmt.prim), tuple(_key(a) for a in stmt.args),
+                       tuple((k, _key(v)) for k, v in stmt.kwargs.items()))
+                if key in available:
+                    mapping[out] = available[key]
+                else:
+                    available[key] = out
         elif isinstance(stmt, If):
-            _simplify(stmt.then, mapping)
-            _simplify(stmt.orelse, mapping)
+            stmt.cond = _lookup(stmt.cond, mapping)
+            _rewrite(stmt.then, mapping, available)
+            _rewrite(stmt.orelse, mapping, available)
             _simplify_flag_if(stmt, mapping)
         elif isinstance(stmt, Loop):
-            _simplify(stmt.body, mapping)
+            stmt.inits = [_lookup(a, mapping) for a in stmt.inits]
+            stmt.bounds = [_lookup(a, mapping) for a in stmt.bounds]
+            if stmt.cond is not None:
+                _rewrite(stmt.cond, mapping, available)
+            _rewrite(stmt.body, mapping, available)
+    block.results = [_lookup(a, mapping) for a in block.results]
 
 
-def _prune_tape(block: Block, used: set) -> None:
-    """Drop taped values the reverse sweep no longer reads (after simplification)."""
-    for stmt in list(block.stmts):
-        if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
-            push = stmt.params["push"]
-            keep = [i for i, v in enumerate(stmt.outs) if v in used]
-            stmt.outs = [stmt.outs[i] for i in keep]
-            push.args = [push.args[i] for i in keep]
-            if not keep:
-                block.stmts.remove(stmt)
-                push.params["dead"] = True
-        elif isinstance(stmt, If):
-            _prune_tape(stmt.then, used)
-            _prune_tape(stmt.orelse, used)
-        elif isinstance(stmt, Loop):
-            _prune_tape(stmt.body, used)
+def _evaluate(eqn: Eqn):
+    """The value of a pure equation on literal arguments, or None."""
+    try:
+        with np.errstate(all="raise"):
+            value = eqn.prim(*(a.value for a in eqn.args))
+    except Exception:
+        return None
+    if type(value) in (int, float, bool) and (not isinstance(value, float) or math.isfinite(value)):
+        return value
+    return None
 
 
-def _drop_dead_pushes(block: Block) -> None:
-    block.stmts[:] = [s for s in block.stmts if not (isinstance(s, Eqn) and s.params.get("dead"))]
-    for stmt in block.stmts:
-        if isinstance(stmt, If):
-            _drop_dead_pushes(stmt.then)
-            _drop_dead_pushes(stmt.orelse)
-        elif isinstance(stmt, Loop):
-            _drop_dead_pushes(stmt.body)
+def _float_like(atom) -> bool:
+    return kinds.kind_of(atom) in (kinds.FLOAT, kinds.INT)
 
 
 def _is_bool(atom, value) -> bool:
@@ -158,3 +205,31 @@ def _only_yield_use(loop: Loop, c: Var, i: int) -> bool:
     cond_uses = set(used_vars(loop.cond)) if loop.cond is not None else set()
     other_results = [r for j, r in enumerate(loop.body.results) if j != i]
     return c not in body_uses and c not in cond_uses and c not in other_results
+
+
+def _prune_tape(block: Block, used: set) -> None:
+    """Drop taped values the reverse sweep no longer reads (after simplification)."""
+    for stmt in list(block.stmts):
+        if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
+            push = stmt.params["push"]
+            keep = [i for i, v in enumerate(stmt.outs) if v in used]
+            stmt.outs = [stmt.outs[i] for i in keep]
+            push.args = [push.args[i] for i in keep]
+            if not keep:
+                block.stmts.remove(stmt)
+                push.params["dead"] = True
+        elif isinstance(stmt, If):
+            _prune_tape(stmt.then, used)
+            _prune_tape(stmt.orelse, used)
+        elif isinstance(stmt, Loop):
+            _prune_tape(stmt.body, used)
+
+
+def _drop_dead_pushes(block: Block) -> None:
+    block.stmts[:] = [s for s in block.stmts if not (isinstance(s, Eqn) and s.params.get("dead"))]
+    for stmt in block.stmts:
+        if isinstance(stmt, If):
+            _drop_dead_pushes(stmt.then)
+            _drop_dead_pushes(stmt.orelse)
+        elif isinstance(stmt, Loop):
+            _drop_dead_pushes(stmt.body)

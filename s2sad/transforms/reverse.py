@@ -19,7 +19,7 @@ from .. import prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .activity import active
 from .common import bind, insert_carried, rule_for, scalar, zeros_like
-from .rewrite import defined_vars, substitute, used_vars
+from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
 
@@ -39,6 +39,7 @@ class _Reverse:
         self.active = active(fn, [fn.params[i] for i in wrt], [self.result])
         self.emit = Emitter([], role="adjoint")
         self.aliases: dict = {}
+        self.loop_depth = 0
 
     def run(self) -> Function:
         fn = self.fn
@@ -153,6 +154,10 @@ class _Reverse:
                     value = self.in_block(stmts, lambda var=var: zeros_like(var, self.emit))
                 results.append(value)
             blocks.append(Block(stmts, results))
+        if self.loop_depth:
+            # Inside a loop the branch's values are overwritten by later iterations.
+            for forward_block, adjoint_block in zip((stmt.then, stmt.orelse), blocks):
+                self._tape(forward_block, adjoint_block, direct_defs(forward_block))
         self.emit.stmts.append(If(stmt.cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
         for var, out in zip(changed, outs):
             adj[var] = out
@@ -193,7 +198,9 @@ class _Reverse:
                                                                     hint="zero")
                 results.append(value)
             return results + [badj[v] for v in outer]
+        self.loop_depth += 1
         results = self.in_block(stmts, run)
+        self.loop_depth -= 1
         reverse_loop = self._reverse_loop(loop, Block(stmts, results), carried, inits)
         self.emit.stmts.append(reverse_loop)
         for v, bout in zip(outer, reverse_loop.outs[len(slots):]):
@@ -218,19 +225,25 @@ class _Reverse:
         else:
             rev = Loop("range", carried, inits, body, outs, [Const(0), loop.count, Const(1)],
                        None, loc=loop.loc, role="adjoint")
-        local = defined_vars(loop.body) | set(loop.carried)
-        needed = [v for v in _ordered(used_vars(body)) if v in local]
-        if needed:
-            popped = [Var(v.hint, v.kind) for v in needed]
-            # Popped values reuse the names of the values pushed, except carried
-            # values, whose names also hold the loop's results after it.
-            self.aliases.update((p, v) for p, v in zip(popped, needed) if v not in loop.carried)
-            push = Eqn([], prims.TAPE_PUSH, list(needed), role="primal")
-            loop.body.stmts.append(push)
-            substitute(body, dict(zip(needed, popped)))
-            body.stmts.insert(0, Eqn(popped, prims.TAPE_POP, [], params={"push": push},
-                                     role="adjoint"))
+        self._tape(loop.body, body, direct_defs(loop.body) | dict.fromkeys(loop.carried),
+                   keep_names=set(loop.carried))
         return rev
+
+    def _tape(self, forward: Block, adjoint: Block, local: dict, keep_names=()) -> None:
+        """Push at the end of `forward` the values of `local` that `adjoint` reads, and
+        pop them at its start (the values a later iteration overwrites)."""
+        needed = [v for v in used_vars(adjoint) if v in local]
+        if not needed:
+            return
+        popped = [Var(v.hint, v.kind) for v in needed]
+        # Popped values reuse the names of the values pushed, except carried values,
+        # whose names also hold the loop's results after it.
+        self.aliases.update((p, v) for p, v in zip(popped, needed) if v not in keep_names)
+        push = Eqn([], prims.TAPE_PUSH, list(needed), role="primal")
+        forward.stmts.append(push)
+        substitute(adjoint, dict(zip(needed, popped)))
+        adjoint.stmts.insert(0, Eqn(popped, prims.TAPE_POP, [], params={"push": push},
+                                    role="adjoint"))
 
 
 def _ordered(vars_: dict) -> list:

@@ -65,3 +65,14 @@ def defined_vars(block: Block) -> set:
                 found |= defined_vars(stmt.cond)
             found |= defined_vars(stmt.body)
     return found
+
+
+def direct_defs(block: Block) -> dict:
+    """Vars assigned by the statements of `block` itself (not inside nested regions),
+    including nested loops' iteration counts; keys of a dict in program order."""
+    found: dict = {}
+    for stmt in block.stmts:
+        found.update(dict.fromkeys(stmt.outs))
+        if isinstance(stmt, Loop) and stmt.count is not None:
+            found[stmt.count] = None
+    return found

@@ -1,0 +1,137 @@
+"""Render the published rule table (docs/rules.md) from the registry.
+
+`python -m s2sad.rules.table` rewrites docs/rules.md; a test checks it is up to date.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import NONDIFF, RULES
+from .kinks import KINKS, NOTES
+
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+GROUPS = (
+    ("operator", "Python operators (`operator`)"),
+    ("builtins", "Python builtins"),
+    ("math", "`math`"),
+    ("numpy-elementwise", "NumPy elementwise functions"),
+    ("numpy", "NumPy: reductions, products, shapes, indexing, constructors"),
+    ("numpy.linalg", "`numpy.linalg`"),
+    ("numpy.random", "`numpy.random` (pathwise derivatives)"),
+    ("ndarray", "`ndarray` methods and attributes"),
+    ("other", "IR primitives"),
+)
+NONDIFF_TITLES = {"numpy-elementwise": "NumPy", "numpy": "NumPy",
+                  "numpy.random": "`numpy.random`"}
+
+
+def group_of(name: str, elementwise: bool = False, key=None) -> str:
+    """The documentation group of a registered function (by display name and key)."""
+    if key is not None and not isinstance(key, str) and not callable(key):
+        return "other"           # the IR's own primitives
+    for prefix in ("ndarray", "numpy.linalg", "numpy.random", "math", "operator"):
+        if name.startswith(prefix + "."):
+            return prefix
+    if name.startswith("numpy."):
+        return "numpy-elementwise" if elementwise else "numpy"
+    return "builtins" if "." not in name else "other"
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def _number(x) -> str:
+    if isinstance(x, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_number(v) for v in x) + "]"
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if abs(x - 1 / 3) < 1e-15:
+        return "1/3"
+    return f"{x:g}"
+
+
+def _rule_row(rule) -> str:
+    params = ", ".join(rule.differentiable) or "-"
+    if rule.elementwise:
+        derivative = "<br>".join(f"∂/∂{p} = {_code(t)}" for p, t in rule.partials.items())
+    else:
+        derivative = "<br>".join(f"{_code('d' + p)}: {_code(t)}" for p, t in rule.jvp.items())
+    return f"| {_code(rule.name)} | {params} | {derivative} |"
+
+
+def render() -> str:
+    """The Markdown text of docs/rules.md."""
+    rules = sorted(RULES.values(), key=lambda r: r.name)
+    nondiff = sorted((name, group_of(name, key=key)) for key, name in NONDIFF.items())
+    out = [
+        "# Derivative rules",
+        "",
+        "<!-- Generated from the rule registry by `python -m s2sad.rules.table`; "
+        "do not edit by hand. -->",
+        "",
+        f"{len(rules)} functions have derivative rules in both modes (forward and reverse); "
+        f"{len(nondiff)} functions are non-differentiable (derivative zero, no code "
+        "emitted).",
+        "",
+        "Elementwise functions are given by their partial derivatives: the tangent is "
+        "`sum(dx * ∂/∂x)` broadcast to the output, and the cotangent of `x` is "
+        "`g * ∂/∂x` summed back to x's shape.  Other functions are given by their "
+        "forward terms (`dx` is the tangent of parameter `x`, `ans` the output); their "
+        "reverse contributions are written next to them in `s2sad/rules/`.  `rt` is "
+        "`s2sad.runtime`.",
+        "",
+        "## Behaviour at non-differentiable points",
+        "",
+        "Values are chosen by these rules, in order:",
+        "",
+        "1. differentiable there: the derivative;",
+        "2. convex nearby: the minimum-norm subgradient (concave: supergradient), so "
+        "`abs'(0) = 0`, ties of max/min split evenly and norms have gradient 0 at 0;",
+        "3. defined there: the limit of the derivative, which may be infinite "
+        "(`sqrt'(0) = inf`);",
+        "4. undefined there (a 0/0 limit, a NaN input): NaN, and no error.",
+        "",
+        "Where none applies the choice is documented below (`clip` passes the gradient "
+        "on the closed interval [lo, hi], bounds included).  Each row is checked "
+        "against the rules by the test suite.",
+        "",
+        "| At | Parameter | Derivative | Rule |",
+        "| --- | --- | --- | --- |",
+    ]
+    for kink in KINKS:
+        out.append(f"| {_code(kink.call)} | {kink.param} | {_number(kink.expected)} "
+                   f"| {kink.why} |")
+    out.append("")
+    out.extend(f"- {note}" for note in NOTES)
+    for group, title in GROUPS:
+        members = [r for r in rules if group_of(r.name, r.elementwise, r.fn) == group]
+        if not members:
+            continue
+        out += ["", f"## {title}", "", "| Function | Differentiable | Derivative |",
+                "| --- | --- | --- |"]
+        out += [_rule_row(r) for r in members]
+    out += ["", "## Non-differentiable functions", ""]
+    for group, title in GROUPS:
+        members = [n for n, g in nondiff if g == group]
+        if members:
+            title = NONDIFF_TITLES.get(group, title)
+            out.append(f"- {title}: " + ", ".join(_code(n) for n in members))
+    out.append("")
+    return "\n".join(out)
+
+
+def write(path: Path = DOC_PATH) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write(Path(sys.argv[1]) if len(sys.argv) > 1 else DOC_PATH)

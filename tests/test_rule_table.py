@@ -1,0 +1,199 @@
+"""Meta-tests of the rule registry: coverage, consistency, and the published table."""
+from __future__ import annotations
+
+import ast
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+import s2sad.runtime as rt
+from s2sad.rules import NONDIFF, RULES
+from s2sad.rules import table
+from s2sad.rules.kinks import KINKS
+
+try:
+    import rule_specs
+except ImportError:  # collected as part of a `tests` package
+    from tests import rule_specs
+
+
+def _label(key):
+    return RULES[key].name if key in RULES else str(key)
+
+
+@pytest.mark.parametrize("key", list(RULES), ids=[_label(k) for k in RULES])
+def test_every_rule_has_a_spec(key):
+    assert rule_specs.specs_for(key), f"no entry in tests/rule_specs.py for {_label(key)}"
+
+
+def test_specs_name_registered_rules():
+    unknown = [s.id for s in rule_specs.SPECS if s.fn_key not in RULES]
+    assert not unknown, f"specs of functions without a rule: {unknown}"
+
+
+@pytest.mark.parametrize("key", list(RULES), ids=[_label(k) for k in RULES])
+def test_both_modes_cover_the_same_parameters(key):
+    rule = RULES[key]
+    assert rule.jvp and rule.vjp, f"{rule.name} lacks a forward or a reverse table"
+    assert set(rule.jvp) == set(rule.vjp), \
+        f"{rule.name}: forward covers {sorted(rule.jvp)}, reverse {sorted(rule.vjp)}"
+
+
+def test_nondiff_functions_have_no_rule():
+    both = [NONDIFF[k] for k in NONDIFF if k in RULES]
+    assert not both, f"both non-differentiable and with a rule: {both}"
+
+
+def _namespace_count():
+    names = [r.name for r in RULES.values()] + list(NONDIFF.values())
+    return sum(1 for n in names if n.startswith(("numpy.", "math.")))
+
+
+def test_coverage_of_numpy_and_math():
+    assert _namespace_count() >= 150
+
+
+def _attributes(text):
+    """(module, attribute chain) of every `np.x.y`, `math.x`, `rt.x` in a term."""
+    for node in ast.walk(ast.parse(text, mode="eval")):
+        if isinstance(node, ast.Attribute):
+            chain, base = [node.attr], node.value
+            while isinstance(base, ast.Attribute):
+                chain.insert(0, base.attr)
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in ("np", "math", "rt"):
+                yield base.id, chain
+
+
+@pytest.mark.parametrize("key", list(RULES), ids=[_label(k) for k in RULES])
+def test_terms_name_existing_functions(key):
+    modules = {"np": np, "math": math, "rt": rt}
+    rule = RULES[key]
+    for text in list(rule.jvp.values()) + list(rule.vjp.values()):
+        for module, chain in _attributes(text):
+            obj = modules[module]
+            for attr in chain:
+                assert hasattr(obj, attr), f"{rule.name}: {module}.{'.'.join(chain)} in {text!r}"
+                obj = getattr(obj, attr)
+
+
+_LOWERED = (ast.Expression, ast.Name, ast.Load, ast.Constant, ast.Attribute, ast.Call,
+            ast.keyword, ast.BinOp, ast.operator, ast.UnaryOp, ast.USub, ast.UAdd, ast.Not,
+            ast.Compare, ast.cmpop, ast.Subscript, ast.Tuple, ast.Slice)
+
+
+def test_terms_use_only_syntax_the_transforms_lower():
+    """Only what transforms/templates.py instantiates: no star arguments, conditional
+    expressions, comprehensions, chained comparisons, or calls of methods of values."""
+    bad = []
+    for rule in RULES.values():
+        for text in list(rule.jvp.values()) + list(rule.vjp.values()):
+            for node in ast.walk(ast.parse(text, mode="eval")):
+                method_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and next(_attributes(ast.unparse(node.func)), None) is None
+                chained = isinstance(node, ast.Compare) and len(node.ops) > 1
+                if not isinstance(node, _LOWERED) or method_call or chained:
+                    bad.append((rule.name, text, type(node).__name__))
+    assert not bad, bad
+
+
+def test_methods_are_ndarray_methods():
+    keys = [k for k in list(RULES) + list(NONDIFF) if isinstance(k, str)]
+    missing = [k for k in keys if not hasattr(np.ndarray, k.split(":", 1)[1])]
+    assert not missing, missing
+
+
+def _positional(sig):
+    return [p for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+@pytest.mark.parametrize("key", [k for k in RULES if callable(k)],
+                         ids=[RULES[k].name for k in RULES if callable(k)])
+def test_signature_agrees_with_the_function(key):
+    """Arguments bind to the same parameters as in the real function's signature."""
+    rule = RULES[key]
+    if isinstance(key, np.ufunc):
+        required = [p for p in rule.params if p not in rule.defaults]
+        assert len(required) == key.nin, f"{rule.name} takes {key.nin} inputs"
+        return
+    try:
+        sig = inspect.signature(key)
+    except (TypeError, ValueError):
+        pytest.skip("no introspectable signature")
+    positional = _positional(sig)
+    has_var = any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+    has_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    assert bool(rule.varargs) == has_var or (has_var and not positional), rule.name
+    for i, name in enumerate(rule.params):
+        if i < len(positional):
+            real = positional[i]
+            if real.kind == real.POSITIONAL_OR_KEYWORD:
+                assert name == real.name, f"{rule.name}: parameter {i} is {real.name!r}"
+        else:
+            assert name in sig.parameters or has_kw, f"{rule.name}: no parameter {name!r}"
+
+
+def test_tuple_outputs_have_one_differentiable_parameter():
+    """The forward transform adds the terms of several parameters; tuples would concatenate."""
+    bad = set()
+    for spec in rule_specs.SPECS:
+        ans = spec.call(*spec.make_args(np.random.default_rng(0)))
+        if isinstance(ans, (tuple, list)) and len(RULES[spec.fn_key].differentiable) > 1:
+            bad.add(RULES[spec.fn_key].name)
+    assert not bad, sorted(bad)
+
+
+def test_docs_are_up_to_date():
+    text = table.DOC_PATH.read_text(encoding="utf-8")
+    assert text == table.render(), "docs/rules.md is stale: run python -m s2sad.rules.table"
+
+
+def test_docs_mention_every_function():
+    text = table.DOC_PATH.read_text(encoding="utf-8")
+    names = [r.name for r in RULES.values()] + list(NONDIFF.values())
+    missing = [n for n in names if f"`{n}`" not in text]
+    assert not missing, missing
+
+
+def _basis(x):
+    """Unit tangents of x, one per scalar entry (tuples item by item)."""
+    if isinstance(x, tuple):
+        for i, item in enumerate(x):
+            for unit in _basis(item):
+                yield tuple(unit if j == i else 0.0 * np.asarray(v) for j, v in enumerate(x))
+        return
+    if np.ndim(x) == 0:
+        yield 1.0
+        return
+    for i in range(np.size(x)):
+        unit = np.zeros(np.shape(x))
+        unit.flat[i] = 1.0
+        yield unit
+
+
+def _flat(x):
+    if isinstance(x, (tuple, list)):
+        return np.concatenate([_flat(v) for v in x]) if x else np.zeros(0)
+    return np.ravel(np.asarray(x, dtype=float))
+
+
+@pytest.mark.parametrize("kink", KINKS, ids=[k.call for k in KINKS])
+def test_published_kink_values(kink):
+    rule = RULES[kink.key]
+    spec = rule_specs.RuleSpec(kink.key, None, kink.kwargs, kink.call)
+    ans = spec.call(*kink.args)
+    bound = rule_specs.bind(rule, kink.args, kink.kwargs)
+    g = kink.g if kink.g is not None else (
+        1.0 if np.ndim(ans) == 0 else np.ones(np.shape(ans)))
+    expected = _flat(kink.expected)
+    with np.errstate(all="ignore"):
+        reverse = _flat(rule_specs.eval_vjp(rule, bound, ans, g, [kink.param])[kink.param])
+        forward = np.array([np.dot(_flat(g), _flat(rule_specs.eval_jvp(
+            rule, bound, ans, {kink.param: unit}))) for unit in _basis(bound[kink.param])])
+    np.testing.assert_allclose(reverse, expected, rtol=1e-12, atol=1e-12,
+                               err_msg="reverse mode differs from the published value")
+    np.testing.assert_allclose(forward, expected, rtol=1e-12, atol=1e-12,
+                               err_msg="forward mode differs from the published value")
