@@ -43,20 +43,35 @@ COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, 
 PURE_MODULES = ("numpy", "math", "operator", "_operator", "s2sad")
 PREFERRED_ALIAS = {"numpy": "np", "math": "math", "s2sad.runtime": "rt", "operator": "operator"}
 TAPE_NAMES = ("tape", "push", "pop")
+TAPE_HINT = "<tape>"     # the Var holding a function's tape when it is passed between halves
+
+
+class Objects:
+    """Names of the objects the generated functions of one program refer to."""
+
+    def __init__(self, function_names=()):
+        self.objects: dict[str, object] = {}     # factory parameter name -> object
+        self.names: dict[int, str] = {}          # id(object) -> name
+        self.function_names = set(function_names)
 
 
 class CodeGen:
-    def __init__(self, fn: Function, title: str):
+    def __init__(self, fn: Function, title: str, table: Objects | None = None):
         self.fn, self.title = fn, title
+        self.table = table or Objects()
+        self.objects = self.table.objects
+        self.object_names = self.table.names
         self.lines: list[str] = []
-        self.objects: dict[str, object] = {}     # factory parameter name -> object
-        self.object_names: dict[int, str] = {}
-        self.folded: dict = {}                   # Var -> (text, atomic)
+        self.folded: dict = {}                   # Var -> (text, precedence)
         self.group = None
         globals_read = {a.name for a in _atoms(fn.body) if isinstance(a, Global)}
-        self.namer = Namer(reserved=set(globals_read) | set(TAPE_NAMES) | set(dir(builtins)))
+        self.namer = Namer(reserved=set(globals_read) | set(TAPE_NAMES) | set(dir(builtins))
+                           | set(self.objects) | self.table.function_names)
         for p, name in zip(fn.params, fn.param_names):
             self.namer.bind(p, name)
+        for v in _walk_vars(fn.body):
+            if v.hint == TAPE_HINT:
+                self.namer.bind(v, "tape")
         self.uses = _count_uses(fn.body)
         self.alias = dict(fn.aliases)
         self.foldable = set()
@@ -277,6 +292,8 @@ class CodeGen:
             return f"slice({self.call_args(args, {})})", ATOMIC
         if prim is prims.FORMAT:
             return f"''.join(map(str, ({self.call_args(args, {})},)))", ATOMIC
+        if isinstance(prim, prims.DerivativeCall):
+            return f"{prim.name}({self.call_args(args, eqn.kwargs)})", ATOMIC
         return f"{self.ref(prim)}({self.call_args(args, eqn.kwargs)})", ATOMIC
 
     def call_args(self, args, kwargs) -> str:
@@ -339,7 +356,12 @@ class CodeGen:
             self.comment(depth, eqn)
             self.emit(depth, f"assert {self.call_args(eqn.args, {})}")
             return
-        if eqn.outs[0] in self.foldable:
+        if eqn.prim is prims.UNPACK:
+            self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = {self.atom(eqn.args[0])}")
+            if any(v.hint == TAPE_HINT for v in eqn.outs):
+                self.emit(depth, "pop = tape.pop")
+            return
+        if len(eqn.outs) == 1 and eqn.outs[0] in self.foldable:
             self.folded[eqn.outs[0]] = self.render(eqn)
             return
         self.comment(depth, eqn)
@@ -347,7 +369,7 @@ class CodeGen:
         if eqn.params.get("effect") and self.uses.get(eqn.outs[0], 0) == 0:
             self.emit(depth, text)
         else:
-            self.emit(depth, f"{self.name(eqn.outs[0])} = {text}")
+            self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = {text}")
 
     def yields(self, targets, results, depth: int) -> None:
         pairs = [(self.name(t), r) for t, r in zip(targets, results)]
@@ -431,10 +453,16 @@ class CodeGen:
         # Derivative functions are called with every argument, so they take no defaults.
         self.emit(0, f"def {fn.name}({', '.join(fn.param_names)}):")
         self.emit(1, f'"""{self.title}"""')
-        if any(isinstance(s, Eqn) and s.prim in (prims.TAPE_PUSH, prims.TAPE_POP)
-               for s in _walk(fn.body)):
+        ops = {s.prim for s in _walk(fn.body) if isinstance(s, Eqn)}
+        receives_tape = prims.UNPACK in ops
+        if prims.TAPE_PUSH in ops and prims.TAPE_POP in ops and not receives_tape:
             self.emit(1, "tape = []")
             self.emit(1, "push, pop = tape.append, tape.pop")
+        elif prims.TAPE_PUSH in ops:
+            self.emit(1, "tape = []")
+            self.emit(1, "push = tape.append")
+        for var in fn.preinit:
+            self.emit(1, f"{self.name(var)} = None")
         self.block(fn.body, 1)
         results = [self.atom(r) for r in fn.body.results]
         self.emit(1, f"return {', '.join(results)}")
@@ -501,8 +529,20 @@ def _count_uses(block: Block) -> dict:
     return uses
 
 
+def _walk_vars(block: Block):
+    for stmt in _walk(block):
+        yield from stmt.outs
+    yield from (a for a in block.results if isinstance(a, Var))
+
+
 def generate(fn: Function, title: str) -> tuple[str, dict]:
     """(source text, {factory parameter name: object}) for `fn`."""
-    gen = CodeGen(fn, title)
-    text = gen.function()
-    return text, gen.objects
+    return generate_program([(fn, title)])
+
+
+def generate_program(functions) -> tuple[str, dict]:
+    """(source text, {factory parameter name: object}) of several (Function, title)
+    pairs that call each other; the last is the entry point."""
+    table = Objects(fn.name for fn, _ in functions)
+    texts = [CodeGen(fn, title, table).function() for fn, title in functions]
+    return "\n\n".join(texts), table.objects

@@ -121,6 +121,7 @@ class Function:
     defaults: dict = field(default_factory=dict)
     globals: dict = field(default_factory=dict)
     aliases: dict = field(default_factory=dict)   # Var -> Var printed with the same name
+    preinit: list = field(default_factory=list)   # Vars set to None first (may stay unset)
 
 
 def walk_stmts(block: Block):

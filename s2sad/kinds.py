@@ -38,6 +38,7 @@ class Kind:
 
 FLOAT, INT, BOOL, NONE = Kind("float"), Kind("int"), Kind("bool"), Kind("none")
 OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
+BOTTOM = Kind("bottom")   # no information yet (a recursive call being inferred)
 SCALARS = (FLOAT, INT, BOOL)
 
 
@@ -87,7 +88,7 @@ def is_scalar(kind) -> bool:
 
 def can_be_active(kind) -> bool:
     """Integers, booleans and objects never carry derivatives."""
-    if kind is None or kind == UNKNOWN or kind == FLOAT:
+    if kind is None or kind in (UNKNOWN, FLOAT, BOTTOM):
         return True
     if kind.tag == "array":
         return np.dtype(kind.dtype).kind in "fc"
@@ -97,9 +98,9 @@ def can_be_active(kind) -> bool:
 
 
 def join(a: Kind | None, b: Kind | None) -> Kind | None:
-    if a is None or a == NONE:
+    if a is None or a == NONE or a == BOTTOM:
         return b
-    if b is None or b == NONE or a == b:
+    if b is None or b == NONE or b == BOTTOM or a == b:
         return a
     if {a, b} <= {INT, FLOAT, BOOL}:
         return FLOAT if FLOAT in (a, b) else INT
@@ -130,10 +131,16 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
     """Kind of the (single) output of `eqn` given the kinds of its inputs."""
     if eqn.prim in (prims.ASSERT, prims.FORMAT) or eqn.prim is builtins.print:
         return NONE if eqn.prim is not prims.FORMAT else OBJECT
+    if isinstance(eqn.prim, prims.DerivativeCall):
+        return eqn.prim.out_kinds[0] if eqn.prim.out_kinds else UNKNOWN
     if eqn.prim in (prims.TAPE_POP,):
         return UNKNOWN
     arg_kinds = [kind_of(a) for a in eqn.args]
     kw_kinds = {k: kind_of(v) for k, v in eqn.kwargs.items()}
+    if BOTTOM in arg_kinds:
+        return BOTTOM
+    if user_function_kind is not None and user_function_kind.applies(eqn.prim):
+        return user_function_kind(eqn.prim, arg_kinds)
     if any(k == UNKNOWN or k == OBJECT and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
@@ -157,6 +164,9 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
         return of_value(value)
     except Exception:  # a kind we cannot predict: fall back to generic code
         return UNKNOWN
+
+
+user_function_kind = None   # set by the API: kind of a user function's result
 
 
 def _example_atom(atom, kind):
@@ -197,9 +207,12 @@ def _block(block: Block) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
-            if stmt.prim is prims.TAPE_POP:
+            if stmt.prim in (prims.TAPE_POP, prims.UNPACK):
                 continue  # popped values keep the kinds of the values pushed
-            if len(stmt.outs) == 1:
+            if isinstance(stmt.prim, prims.DerivativeCall):
+                for v, k in zip(stmt.outs, stmt.prim.out_kinds):
+                    changed |= _set(v, k)
+            elif len(stmt.outs) == 1:
                 changed |= _set(stmt.outs[0], eqn_kind(stmt, kind_of))
             else:
                 for v in stmt.outs:

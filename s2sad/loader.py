@@ -9,7 +9,7 @@ FACTORY = "_s2sad_factory"
 
 
 def load(source: str, name: str, filename: str, objects: dict, globals_: dict):
-    """Compile `source` (a def of `name`) under `filename`; return the function.
+    """Compile `source` (defs; `name` is the entry point) under `filename`; return it.
 
     The function's globals are the user's module globals (data globals are read when
     it runs); `objects` (modules, functions, constants) are bound as closure cells.

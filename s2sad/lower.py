@@ -21,6 +21,7 @@ import gast
 import numpy as np
 
 from . import prims, scopes
+from .program import is_user_function
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
 from .prims import UNDEFINED
@@ -366,6 +367,20 @@ class _Lowerer:
                 return tuple(stmt.args) if stmt.prim is prims.BUILD_TUPLE else None
         return None
 
+    def bind_call(self, fn, args, kwargs, node) -> list:
+        """All parameters of a user function's call, in order (defaults as constants)."""
+        import inspect
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise _bind_error(self.parsed, node, fn, exc) from None
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{fn.__name__}' takes "
+                                               f"*args or **kwargs, which are not supported")])
+        bound.apply_defaults()
+        return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
+
     # ---- expressions ---------------------------------------------------------
 
     def emit(self, prim, args, kwargs=None, hint="t", params=None, node=None) -> Var:
@@ -529,6 +544,8 @@ class _Lowerer:
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
         if ok:
             name = getattr(fn, "__name__", "t")
+            if is_user_function(fn):
+                args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             return self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
@@ -544,6 +561,11 @@ def _named(atom, hint):
     if isinstance(atom, Var) and atom.hint == "value" and hint != "t":
         atom.hint = hint
     return atom
+
+
+def _bind_error(parsed, node, fn, exc):
+    return UnsupportedSyntaxError([(parsed.loc(node), f"call to '{fn.__name__}' does not match "
+                                    f"its parameters: {exc}")])
 
 
 def _ordered_union(a: dict, b: dict) -> list:

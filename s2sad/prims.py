@@ -54,3 +54,15 @@ ASSERT = Prim("assert")            # assert args[0], args[1:]
 FORMAT = Prim("format")            # an f-string of its parts
 TAPE_PUSH = Prim("push")           # push(args) onto the reverse-mode tape
 TAPE_POP = Prim("pop")             # outs = pop() from the tape
+UNPACK = Prim("unpack")            # outs = args[0] (a tuple unpacked into several values)
+
+
+class DerivativeCall(Prim):
+    """A call to another generated derivative function of the same program
+    (the JVP of a callee, or the forward or backward half of its VJP)."""
+
+    __slots__ = ("out_kinds",)
+
+    def __init__(self, name: str, out_kinds=()):
+        super().__init__(name)
+        self.out_kinds = tuple(out_kinds)

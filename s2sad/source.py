@@ -57,6 +57,9 @@ def unwrap_function(fn) -> types.FunctionType:
             "differentiate the wrapped function with the bound arguments passed explicitly, "
             "or wrap the call in a def")
     fn = inspect.unwrap(fn)
+    if not isinstance(fn, (types.FunctionType, types.MethodType, type)) and \
+            isinstance(getattr(type(fn), "__call__", None), types.FunctionType):
+        fn = fn.__call__   # a callable object: differentiate its __call__ method
     if isinstance(fn, types.MethodType):
         fn = fn.__func__
     if not isinstance(fn, types.FunctionType):
@@ -103,7 +106,8 @@ def parse_function(fn) -> ParsedFunction:
 
 
 def _find_function(body, fn, filename, first_line) -> gast.FunctionDef:
-    if fn.__name__ == "<lambda>":
+    name = fn.__code__.co_name   # the name in the source, even if __name__ was changed
+    if name == "<lambda>":
         lambdas = [n for stmt in body for n in gast.walk(stmt) if isinstance(n, gast.Lambda)]
         if len(lambdas) != 1:
             raise SourceUnavailableError(
@@ -116,7 +120,7 @@ def _find_function(body, fn, filename, first_line) -> gast.FunctionDef:
                                 returns=None, type_comment=None, type_params=[])
         return gast.copy_location(node, lam)
     for stmt in body:
-        if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef)) and stmt.name == fn.__name__:
+        if isinstance(stmt, (gast.FunctionDef, gast.AsyncFunctionDef)) and stmt.name == name:
             stmt.decorator_list = []
             return stmt
     raise SourceUnavailableError(

@@ -196,7 +196,8 @@ binary(operator.mod, ("any", "pos"))
 for _op in (operator.neg, operator.pos, operator.abs):
     unary(_op, "nonzero" if _op is operator.abs else "any")
 for _pair in (((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
-              ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((2, 1, 2, 3), (3, 3, 2))):
+              ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((2, 1, 2, 3), (3, 3, 2)),
+              ((3,), (2, 3, 4)), ((2, 4, 3), (3,))):
     add(operator.matmul, A(_pair[0]), A(_pair[1]))
     add(np.matmul, A(_pair[0]), A(_pair[1]))
 
@@ -355,7 +356,7 @@ add(_NORM, A((2, 3, 4)), axis=(0, 2), keepdims=True)
 # ---- products and linear algebra ------------------------------------------------------
 
 for _a, _b in (((), (3,)), ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
-               ((2, 2, 3), (4, 3, 2)), ((2, 3), (5, 3, 4))):
+               ((2, 2, 3), (4, 3, 2)), ((2, 3), (5, 3, 4)), ((2, 2, 3), (3,))):
     add(np.dot, A(_a), A(_b))
     if _a:
         add(method("dot"), A(_a), A(_b))
@@ -370,13 +371,15 @@ add(np.tensordot, A((2, 3)), A((3, 4)), C(1))
 add(np.tensordot, A((3, 2, 4)), A((2, 3, 5)), C(([1, 0], [0, 1]), "([1,0],[0,1])"))
 add(np.tensordot, A((2, 3)), A((4,)), C(0))
 add(np.tensordot, A((4, 3, 2)), A((2, 5, 4)), axes=([0, 2], [2, 0]))
+add(np.tensordot, A((4, 3, 2)), A((2, 5, 4)), axes=([-1], [0]))
 for _sub, _shapes in (("ij,jk->ik", ((2, 3), (3, 4))), ("ij,jk", ((2, 3), (3, 4))),
                       ("ii->i", ((3, 3),)), ("ii", ((3, 3),)), ("ij->", ((2, 3),)),
                       ("ij->j", ((2, 3),)), ("i,i", ((3,), (3,))), ("i,j->ij", ((2,), (3,))),
                       ("...ij,...jk->...ik", ((1, 2, 3), (4, 3, 2))),
                       ("bij,bjk->bik", ((2, 2, 3), (2, 3, 4))),
                       ("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2))), ("iij->j", ((2, 2, 3),)),
-                      ("ij,i->ji", ((3, 4), (3,))), ("Ab,bA", ((2, 3), (3, 2)))):
+                      ("ij,i->ji", ((3, 4), (3,))), ("Ab,bA", ((2, 3), (3, 2))),
+                      ("ij,ij->ij", ((1, 3), (2, 3))), ("...i,...i", ((2, 3), (3,)))):
     add(np.einsum, C(_sub), *[A(s) for s in _shapes])
 for _a, _b in (((2,), (3,)), ((2, 2), (3, 2)), ((2,), (2, 3)), ((2, 1, 2), (3, 2))):
     add(np.kron, A(_a), A(_b))
@@ -605,6 +608,35 @@ def eval_vjp(rule, bound, ans, g, params) -> dict:
         contrib = eval(rule.vjp[p], env)
         out[p] = rt.unbroadcast(contrib, bound[p]) if rule.elementwise else contrib
     return out
+
+
+# ---- integer arguments next to float ones (cotangents must stay floating) ---------------
+
+_INTS = C(np.array([[1, -2, 3], [0, 4, 1]]), "int2x3")
+add(np.multiply, _INTS, A((3,)), label="-int", float32=False)
+add(operator.add, A(None), _INTS, label="-int", float32=False)
+add(np.dot, _INTS, A((3,)), label="-int", float32=False)
+add(np.where, _COND, _INTS, A((2, 3)), label="-int", float32=False)
+add(np.concatenate, L(_INTS, A((1, 3))), label="-int", float32=False)
+add(np.stack, L(A((2, 3)), _INTS), label="-int", float32=False)
+add(np.array, L(A(None), C(2), A(None)), label="-int", float32=False)
+add(builtins.max, A(None), C(-5), label="-int", float32=False)
+add(operator.getitem, L(C(1), A(None), C(3)), C(1), label="-int", float32=False)
+
+
+# ---- array_like arguments: lists of numbers and arrays --------------------------------
+
+add(np.sum, L(A(None), A(None), A(None)), label="-list")
+add(np.mean, L(A((2,)), A((2,))), axis=0, label="-list")
+add(np.max, L(A(None), A(None)), label="-list")
+add(np.prod, L(A(None), A(None)), label="-list")
+add(np.sin, L(A(None), A(None)), label="-list")
+add(np.dot, L(A(None), A(None)), A((2,)), label="-list")
+add(np.linalg.norm, L(A(None), A(None)), label="-list")
+add(np.cumsum, L(A(None), A(None)), label="-list")
+add(np.reshape, L(A(None), A(None)), C((2, 1)), label="-list")
+add(np.sort, L(A(None), A(None), A(None)), label="-list")
+add(operator.getitem, A((3, 4)), C(np.intp(2), "intp"), label="-npint")
 
 
 def specs_for(key) -> list:

@@ -197,3 +197,12 @@ def test_published_kink_values(kink):
                                err_msg="reverse mode differs from the published value")
     np.testing.assert_allclose(forward, expected, rtol=1e-12, atol=1e-12,
                                err_msg="forward mode differs from the published value")
+
+
+def test_runtime_helpers_are_used_by_rules():
+    """Every helper the rules export to s2sad.runtime is called by some rule."""
+    from s2sad.rules import vjp_helpers
+    used = {chain[0] for rule in RULES.values()
+            for text in list(rule.jvp.values()) + list(rule.vjp.values())
+            for module, chain in _attributes(text) if module == "rt"}
+    assert not set(vjp_helpers.__all__) - used, sorted(set(vjp_helpers.__all__) - used)

@@ -22,7 +22,7 @@ def is_py_scalar(x) -> bool:
 
 def float_dtype(*xs) -> np.dtype:
     """The floating dtype derivatives of these values use (float64 for ints, bools)."""
-    dtype = np.result_type(*xs)
+    dtype = np.result_type(*(np.asarray(x) if isinstance(x, (tuple, list)) else x for x in xs))
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
@@ -60,16 +60,7 @@ def like(g, x):
 
 def zeros_float(x):
     """A writable float array of zeros with x's shape (x may be an array_like)."""
-    return np.zeros(np.shape(x), float_dtype(x) if not isinstance(x, (tuple, list))
-                    else float_dtype(*_leaves(x)))
-
-
-def _leaves(x):
-    if isinstance(x, (tuple, list)):
-        for item in x:
-            yield from _leaves(item)
-    else:
-        yield x
+    return np.zeros(np.shape(x), float_dtype(x))
 
 
 def normalize_axes(axis, ndim: int) -> tuple:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import float_dtype, like, unbroadcast
+from .rt_common import like, unbroadcast
 from .rt_reductions import prod_others
 
 
@@ -296,6 +296,6 @@ def pinv_vjp(g, a, ans):
 
 __all__ = ["matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "vdot_vjp",
            "inner_vjp", "outer_vjp", "tensordot_vjp", "kron_vjp", "cross_vjp", "inv_vjp",
-           "cofactor", "det_jvp", "det_vjp", "slogdet_jvp", "slogdet_vjp", "solve_jvp_a",
+           "det_jvp", "det_vjp", "slogdet_jvp", "slogdet_vjp", "solve_jvp_a",
            "solve_vjp_b", "solve_vjp_a", "cholesky_jvp", "cholesky_vjp", "eigh_jvp",
            "eigh_vjp", "eigvalsh_jvp", "eigvalsh_vjp", "pinv_jvp", "pinv_vjp"]

@@ -152,4 +152,4 @@ def einsum_vjp(g, subscripts, operands):
     return tuple(contribs)
 
 
-__all__ = ["norm_grad", "norm_jvp", "norm_vjp", "einsum_jvp", "einsum_vjp"]
+__all__ = ["norm_jvp", "norm_vjp", "einsum_jvp", "einsum_vjp"]

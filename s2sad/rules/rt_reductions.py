@@ -279,8 +279,8 @@ def median_vjp(g, a, axis=None, keepdims=False):
     return _reduce_vjp(g, _median_grad(a, axis), a, axis, keepdims)
 
 
-__all__ = ["sum_vjp", "mean_vjp", "prod_others", "prod_jvp", "prod_vjp", "extremum_grad",
-           "extremum_jvp", "extremum_vjp", "ptp_jvp", "ptp_vjp", "var_jvp", "var_vjp",
-           "std_jvp", "std_vjp", "average_jvp_a", "average_vjp_a", "average_jvp_w",
-           "average_vjp_w", "cumsum_vjp", "cumprod_jvp", "cumprod_vjp", "nansum_jvp",
-           "nansum_vjp", "nanmean_jvp", "nanmean_vjp", "median_jvp", "median_vjp"]
+__all__ = ["sum_vjp", "mean_vjp", "prod_jvp", "prod_vjp", "extremum_jvp", "extremum_vjp",
+           "ptp_jvp", "ptp_vjp", "var_jvp", "var_vjp", "std_jvp", "std_vjp",
+           "average_jvp_a", "average_vjp_a", "average_jvp_w", "average_vjp_w",
+           "cumsum_vjp", "cumprod_jvp", "cumprod_vjp", "nansum_jvp", "nansum_vjp",
+           "nanmean_jvp", "nanmean_vjp", "median_jvp", "median_vjp"]

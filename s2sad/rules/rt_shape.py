@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import float_dtype, like, normalize_axes, unbroadcast, zeros_float
+from .rt_common import float_dtype, like, unbroadcast, zeros_float
 
 
 def apply(fn, args):
@@ -314,9 +314,10 @@ def item_vjp(g, a, args):
     return like(out, a)
 
 
-__all__ = ["ravel_jvp", "apply", "shape_arg", "axes_arg", "item_jvp", "transpose_vjp", "ravel_vjp", "reshape_vjp", "concatenate_vjp", "stack_vjp",
-           "stacked_vjp", "split_vjp", "broadcast_arrays_vjp", "atleast_vjp", "tile_vjp",
-           "repeat_vjp", "roll_vjp", "embed_diagonal", "diagonal_vjp", "trace_vjp",
-           "diag_vjp", "take_vjp", "take_along_axis_vjp", "pad_jvp", "pad_vjp",
-           "pad_constant_vjp", "pad_constant_jvp", "sort_jvp", "sort_vjp", "diff_vjp",
-           "getitem_vjp", "item_vjp"]
+__all__ = ["ravel_jvp", "apply", "shape_arg", "axes_arg", "item_jvp", "transpose_vjp",
+           "ravel_vjp", "reshape_vjp", "concatenate_vjp", "stack_vjp", "stacked_vjp",
+           "split_vjp", "broadcast_arrays_vjp", "atleast_vjp", "tile_vjp", "repeat_vjp",
+           "roll_vjp", "diagonal_vjp", "trace_vjp", "diag_vjp", "take_vjp",
+           "take_along_axis_vjp", "pad_jvp", "pad_vjp", "pad_constant_vjp",
+           "pad_constant_jvp", "sort_jvp", "sort_vjp", "diff_vjp", "getitem_vjp",
+           "item_vjp"]

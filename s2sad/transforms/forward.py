@@ -11,23 +11,24 @@ import operator
 
 from .. import kinds, prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from ..program import is_user_function
 from .activity import active
 from .common import bind, insert_carried, rule_for, scalar, zeros_like
 from .templates import Emitter
 
 
-def forward(fn: Function, wrt: list[int]) -> Function:
+def forward(fn: Function, wrt: list[int], program=None) -> Function:
     """The JVP of `fn` w.r.t. the parameters at positions `wrt`.
 
     The result takes the primal parameters then one tangent per `wrt` parameter and
     returns (output, output tangent).
     """
-    return _Forward(fn, wrt).run()
+    return _Forward(fn, wrt, program).run()
 
 
 class _Forward:
-    def __init__(self, fn: Function, wrt):
-        self.fn = fn
+    def __init__(self, fn: Function, wrt, program):
+        self.fn, self.program = fn, program
         result = fn.body.results[0]
         self.active = active(fn, [fn.params[i] for i in wrt], [result])
         self.tan: dict = {}
@@ -63,14 +64,31 @@ class _Forward:
         self.emit.stmts = stmts = []
         for stmt in block.stmts:
             if isinstance(stmt, Eqn):
-                stmts.append(stmt)
-                self.eqn(stmt)
+                if not self.user_call(stmt):
+                    stmts.append(stmt)
+                    self.eqn(stmt)
             elif isinstance(stmt, If):
                 self.if_(stmt)
             else:
                 self.loop(stmt)
         self.emit.stmts = saved
         return Block(stmts, list(block.results))
+
+    def user_call(self, eqn: Eqn) -> bool:
+        """A call to a user function with tangents: call its JVP instead."""
+        if not is_user_function(eqn.prim) or eqn.outs[0] not in self.active:
+            return False
+        positions = [i for i, a in enumerate(eqn.args) if self.tangent(a) is not None]
+        if not positions:
+            return False
+        call = self.program.jvp_call(eqn.prim, positions, [kinds.kind_of(a) for a in eqn.args])
+        out = eqn.outs[0]
+        dout = Var("d" + out.hint, out.kind)
+        self.emit.stmts.append(Eqn([out, dout], call,
+                                   list(eqn.args) + [self.tan[eqn.args[i]] for i in positions],
+                                   loc=eqn.loc, role="primal"))
+        self.tan[out] = dout
+        return True
 
     def eqn(self, eqn: Eqn) -> None:
         out = eqn.outs[0]

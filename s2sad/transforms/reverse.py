@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import operator
 
-from .. import prims, runtime
+from .. import kinds, prims, runtime
+from ..program import is_user_function
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .activity import active
 from .common import bind, insert_carried, rule_for, scalar, zeros_like
@@ -23,18 +24,18 @@ from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
 
-def reverse(fn: Function, wrt: list[int]) -> Function:
+def reverse(fn: Function, wrt: list[int], program=None) -> Function:
     """The VJP of `fn` w.r.t. the parameters at positions `wrt`.
 
     The result takes the primal parameters then the output's cotangent, and returns
     (output, cotangent of each `wrt` parameter).
     """
-    return _Reverse(fn, wrt).run()
+    return _Reverse(fn, wrt, program).run()
 
 
 class _Reverse:
-    def __init__(self, fn: Function, wrt):
-        self.fn, self.wrt = fn, wrt
+    def __init__(self, fn: Function, wrt, program):
+        self.fn, self.wrt, self.program = fn, wrt, program
         self.result = fn.body.results[0]
         self.active = active(fn, [fn.params[i] for i in wrt], [self.result])
         self.emit = Emitter([], role="adjoint")
@@ -97,6 +98,8 @@ class _Reverse:
         if out not in self.active or out not in adj:
             return
         g = adj.pop(out)
+        if is_user_function(eqn.prim):
+            return self.adjoint_call(eqn, g, adj)
         rule = rule_for(eqn, "reverse")
         bound = bind(rule, eqn)
         env = dict(bound)
@@ -121,6 +124,21 @@ class _Reverse:
             if rule.elementwise:
                 contribution = self.emit(runtime.unbroadcast, [contribution, atom], hint=hint)
             self.accumulate(atom, contribution, adj)
+
+    def adjoint_call(self, eqn: Eqn, g, adj: dict) -> None:
+        """A call to a user function: the forward sweep calls the callee's forward half
+        (which also returns its residuals), the reverse sweep its backward half."""
+        positions = [i for i, a in enumerate(eqn.args) if isinstance(a, Var) and a in self.active]
+        if not positions:
+            return
+        fwd, bwd = self.program.vjp_calls(eqn.prim, positions,
+                                          [kinds.kind_of(a) for a in eqn.args])
+        residuals = Var(eqn.prim.__name__ + "_saved", kinds.UNKNOWN)
+        eqn.prim, eqn.outs = fwd, [eqn.outs[0], residuals]
+        grads = [Var("b" + eqn.args[i].hint, eqn.args[i].kind) for i in positions]
+        self.emit.stmts.append(Eqn(grads, bwd, [residuals, g], loc=eqn.loc, role="adjoint"))
+        for i, grad in zip(positions, grads):
+            self.accumulate(eqn.args[i], grad, adj)
 
     def adjoint_if(self, stmt: If, adj: dict) -> None:
         incoming = {out: adj.pop(out) for out in stmt.outs if out in adj}

@@ -1,0 +1,133 @@
+"""A derivative program: the derivative of the differentiated function plus the
+derivatives of the user functions it calls, generated on demand.
+
+A call to a user function with a differentiable argument becomes, in forward mode,
+a call to the callee's JVP `g_jvp(args, tangents) -> (out, tangent)`; in reverse
+mode the callee is split into a forward half `g_fwd(args) -> (out, residuals)` that
+runs in the caller's forward sweep and a backward half
+`g_bwd(residuals, cotangent) -> cotangents` that runs in its reverse sweep.  Each
+is specialised on the callee, the active argument positions and the argument
+kinds; a recursive call finds its own specialisation already named.
+"""
+from __future__ import annotations
+
+import types
+
+from . import kinds, prims
+from .ir import Block, Eqn, Function, Var
+from .rules import lookup
+
+_LIBRARY_MODULES = ("numpy", "math", "builtins", "operator", "_operator", "s2sad", "scipy")
+
+
+def is_user_function(prim) -> bool:
+    """A plain Python function with no rule: its derivative is generated from source."""
+    if not isinstance(prim, types.FunctionType) or lookup(prim) is not None:
+        return False
+    module = getattr(prim, "__module__", None) or ""
+    return module.split(".")[0] not in _LIBRARY_MODULES
+
+
+class Program:
+    """The functions of one derivative program, in the order they were generated."""
+
+    def __init__(self, lower_fn):
+        self.lower_fn = lower_fn            # (fn, arg_kinds) -> ir.Function with kinds
+        self.functions: list[Function] = []
+        self.titles: dict = {}
+        self.calls: dict = {}
+        self.names: set = set()
+
+    def fresh_name(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.names:
+            n += 1
+            name = f"{base}_{n}"
+        self.names.add(name)
+        return name
+
+    def jvp_call(self, fn, positions, arg_kinds) -> prims.DerivativeCall:
+        key = ("forward", fn, tuple(positions), tuple(arg_kinds))
+        if key not in self.calls:
+            from .transforms.forward import forward
+            ir = self.lower_fn(fn, arg_kinds)
+            out_kind = kinds.kind_of(ir.body.results[0])
+            call = prims.DerivativeCall(self.fresh_name(f"{ir.name}_jvp"), (out_kind, out_kind))
+            self.calls[key] = call
+            deriv = forward(ir, list(positions), self)
+            deriv.name = call.name
+            self._finish(deriv, list(arg_kinds) + [arg_kinds[i] for i in positions],
+                         f"Forward-mode derivative of {ir.name}, called from the function above.")
+        return self.calls[key]
+
+    def vjp_calls(self, fn, positions, arg_kinds):
+        """(forward half, backward half) of the VJP of `fn` w.r.t. `positions`."""
+        key = ("reverse", fn, tuple(positions), tuple(arg_kinds))
+        if key not in self.calls:
+            from .transforms.reverse import reverse
+            ir = self.lower_fn(fn, arg_kinds)
+            out_kind = kinds.kind_of(ir.body.results[0])
+            fwd = prims.DerivativeCall(self.fresh_name(f"{ir.name}_fwd"), (out_kind, kinds.UNKNOWN))
+            bwd = prims.DerivativeCall(self.fresh_name(f"{ir.name}_bwd"),
+                                       tuple(arg_kinds[i] for i in positions))
+            self.calls[key] = (fwd, bwd)
+            deriv = reverse(ir, list(positions), self)
+            from .transforms.optimize import optimize
+            optimize(deriv, list(arg_kinds) + [out_kind])
+            forward_half, backward_half = split(deriv, fwd.name, bwd.name)
+            self.functions.append(forward_half)
+            self.titles[forward_half.name] = (f"Forward sweep of {ir.name}: its value and what "
+                                              f"{bwd.name} needs.")
+            self.functions.append(backward_half)
+            self.titles[backward_half.name] = f"Reverse sweep of {ir.name}."
+        return self.calls[key]
+
+    def _finish(self, deriv: Function, param_kinds, title: str) -> None:
+        from .transforms.optimize import optimize
+        optimize(deriv, param_kinds)
+        self.functions.append(deriv)
+        self.titles[deriv.name] = title
+
+
+TAPE_HINT = "<tape>"     # codegen names this Var `tape`
+
+
+def split(deriv: Function, fwd_name: str, bwd_name: str):
+    """Split a joint VJP function into its forward and backward halves.
+
+    The forward half returns (output, residuals): the values of the forward sweep
+    (and its tape) that the reverse sweep reads.  The backward half takes
+    (residuals, output cotangent) and returns the cotangents.
+    """
+    primal = [s for s in deriv.body.stmts if s.role == "primal"]
+    adjoint = [s for s in deriv.body.stmts if s.role != "primal"]
+    seed = deriv.params[-1]
+    from .transforms.rewrite import defined_vars, used_vars
+    reads = used_vars(Block(adjoint, deriv.body.results[1:]))
+    own = defined_vars(Block(adjoint, []))
+    residuals = [v for v in reads if v is not seed and v not in own]
+    uses_tape = any(isinstance(s, Eqn) and s.prim is prims.TAPE_POP
+                    for s in _walk(adjoint))
+    tape = Var(TAPE_HINT, kinds.OBJECT)
+    packed_items = residuals + ([tape] if uses_tape else [])
+    packed = Var("residuals", kinds.UNKNOWN)
+    forward_body = Block(primal + [Eqn([packed], prims.BUILD_TUPLE, list(packed_items))],
+                         [deriv.body.results[0], packed])
+    received = Var("residuals", kinds.UNKNOWN)
+    backward_body = Block([Eqn(list(packed_items), prims.UNPACK, [received])] + adjoint,
+                          list(deriv.body.results[1:]))
+    forward_fn = Function(fwd_name, deriv.params[:-1], forward_body, deriv.filename,
+                          deriv.first_line, deriv.param_names[:-1], {}, deriv.globals,
+                          deriv.aliases)
+    # Values assigned in a branch that did not run still have to be packed.
+    top = set(deriv.params) | {v for s in primal for v in s.outs}
+    forward_fn.preinit = [v for v in residuals if v not in top]
+    backward_fn = Function(bwd_name, [received, seed], backward_body, deriv.filename,
+                           deriv.first_line, ["residuals", deriv.param_names[-1]], {},
+                           deriv.globals, deriv.aliases)
+    return forward_fn, backward_fn
+
+
+def _walk(stmts):
+    from .ir import walk_stmts
+    return walk_stmts(Block(stmts, []))
