@@ -118,6 +118,14 @@ def _check_signature(node) -> list:
     return problems
 
 
+def _check_nested(node) -> list:
+    problems = _check_signature(node)
+    if node.decorator_list:
+        problems += _problem(node.decorator_list[0], "a decorator on a nested function is "
+                                                     "not supported; define it at module level")
+    return problems
+
+
 def _classes(*names):
     """The gast classes of these names that exist in the installed gast version."""
     return [getattr(gast, n) for n in names if hasattr(gast, n)]
@@ -134,6 +142,9 @@ SUPPORTED: dict = {
     gast.IfExp: None, gast.Call: _check_call, gast.keyword: None, gast.Name: None,
     gast.Constant: None, gast.Attribute: _check_store, gast.Subscript: _check_store,
     gast.Slice: None, gast.Tuple: None, gast.List: None,
+    # helpers defined inside the function (called there; inlined where they are called)
+    gast.FunctionDef: lambda node: _check_nested(node), gast.Lambda: None,
+    gast.arguments: None,
     gast.JoinedStr: None, gast.FormattedValue: None,
     # contexts and operators
     **dict.fromkeys(_classes(
@@ -165,11 +176,8 @@ REJECTED: dict = {
     gast.Global: _GLOBAL, gast.Nonlocal: _GLOBAL,
     gast.ClassDef: Reject("a class definition inside the function",
                           "define the class at module level", descend=False),
-    gast.FunctionDef: Reject("a nested function definition", _HELPER, descend=False),
-    gast.AsyncFunctionDef: Reject("a nested function definition", _HELPER, descend=False),
-    gast.Lambda: Reject("a lambda inside the function",
-                        "define the helper with `def` at module level and call it",
-                        descend=False),
+    gast.AsyncFunctionDef: Reject("a nested async function definition", _HELPER,
+                                  descend=False),
     gast.Yield: _GENERATOR, gast.YieldFrom: _GENERATOR,
     gast.Await: _ASYNC, gast.AsyncFor: _ASYNC,
     gast.ListComp: Reject("a list comprehension", _COMPREHENSION),

@@ -71,6 +71,21 @@ class Global(Const):
         return f"Global({self.name})"
 
 
+class LocalFunction:
+    """A function defined inside the differentiated one (a nested def or a lambda);
+    it is inlined where it is called, seeing the enclosing variables at that point."""
+
+    def __init__(self, node, defaults: list):
+        self.node, self.defaults = node, defaults
+        self.name = getattr(node, "name", "<lambda>")
+
+    def __repr__(self) -> str:
+        return f"<local function {self.name}>"
+
+
+MAX_INLINE_DEPTH = 32
+
+
 def lower(parsed) -> Function:
     """Lower a ParsedFunction (already through the fence) to an ir.Function."""
     return _Lowerer(parsed).function()
@@ -86,6 +101,7 @@ class _Lowerer:
         self.stmts: list = []
         self.loc = parsed.loc(parsed.node)
         self.loop_depth = 0
+        self.inline_depth = 0
 
     # ---- function ----------------------------------------------------------
 
@@ -217,6 +233,48 @@ class _Lowerer:
             value = self.expr(stmt.value)
             if self.stmts and isinstance(self.stmts[-1], Eqn) and value in self.stmts[-1].outs:
                 self.stmts[-1].params["effect"] = True
+
+    def stmt_FunctionDef(self, stmt, live):
+        self.env[stmt.name] = Const(self.local_function(stmt))
+
+    def expr_Lambda(self, node, hint):
+        return Const(self.local_function(node))
+
+    def local_function(self, node) -> LocalFunction:
+        defaults = [self.expr(d) for d in node.args.defaults]
+        return LocalFunction(node, defaults)
+
+    def inline(self, local: LocalFunction, args, kwargs, node):
+        """Lower a call of a local function in place; returns the atom of its result."""
+        if self.inline_depth >= MAX_INLINE_DEPTH:
+            raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{local.name}' calls itself "
+                                           "too deeply: recursive nested functions are not "
+                                           "supported")], fix="define it at module level")
+        params = [a.id for a in local.node.args.args]
+        bound = dict(zip(params[len(params) - len(local.defaults):], local.defaults))
+        if len(args) > len(params):
+            raise _bind_error(self.parsed, node, local, f"{len(args)} arguments given")
+        bound.update(zip(params, args))
+        bound.update(kwargs)
+        missing = [p for p in params if p not in bound]
+        if missing:
+            raise _bind_error(self.parsed, node, local, f"missing {missing}")
+        body = local.node.body if isinstance(local.node, gast.FunctionDef) else \
+            [gast.copy_location(gast.Return(value=local.node.body), local.node.body)]
+        if not scopes.always_exits(body):
+            body = body + [gast.copy_location(gast.Return(value=None), body[-1])]
+        saved_env, saved_depth, saved_loc = self.env, self.loop_depth, self.loc
+        self.env = dict(saved_env)
+        self.env.update(bound)
+        self.env.update({".exit": Const(False), ".retval": Const(None)})
+        self.loop_depth = 0
+        self.inline_depth += 1
+        try:
+            self.lower_body(body, set())
+            return self.env[".retval"]
+        finally:
+            self.env, self.loop_depth, self.loc = saved_env, saved_depth, saved_loc
+            self.inline_depth -= 1
 
     def stmt_Pass(self, stmt, live):
         pass
@@ -400,7 +458,13 @@ class _Lowerer:
         return Const(node.value)
 
     def expr_Name(self, node, hint):
-        return self.name(node)
+        value = self.name(node)
+        if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+            raise UnsupportedSyntaxError([(self.parsed.loc(node), f"the local function "
+                                           f"'{node.id}' is used as a value; local functions "
+                                           "can only be called")],
+                                         fix="call it directly, or define it at module level")
+        return value
 
     def name(self, node):
         name = node.id
@@ -424,6 +488,16 @@ class _Lowerer:
             return Const(getattr(builtins, name))
         raise UnsupportedSyntaxError([(self.parsed.loc(node), f"name '{name}' is not defined "
                                        "(not a parameter, local, global or builtin)")])
+
+    def local_callee(self, node):
+        """The LocalFunction a call's function expression names, or None."""
+        if isinstance(node, gast.Lambda):
+            return self.local_function(node)
+        if isinstance(node, gast.Name) and node.id in self.env:
+            value = self.env[node.id]
+            if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+                return value.value
+        return None
 
     def static_value(self, node):
         """(True, object) when `node` names a module/class attribute chain, else (False, None)."""
@@ -539,9 +613,12 @@ class _Lowerer:
                                         else Const(v.value) for v in node.values], hint="text")
 
     def expr_Call(self, node, hint):
-        ok, fn = self.static_value(node.func)
+        local = self.local_callee(node.func)
         args = [self.expr(a) for a in node.args]
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if local is not None:
+            return _named(self.inline(local, args, kwargs, node), hint)
+        ok, fn = self.static_value(node.func)
         if ok:
             name = getattr(fn, "__name__", "t")
             if is_user_function(fn):
@@ -558,7 +635,7 @@ class _Lowerer:
 
 
 def _named(atom, hint):
-    if isinstance(atom, Var) and atom.hint == "value" and hint != "t":
+    if isinstance(atom, Var) and atom.hint in ("value", "retval") and hint != "t":
         atom.hint = hint
     return atom
 

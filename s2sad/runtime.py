@@ -21,7 +21,7 @@ def unbroadcast(g, x):
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     if not shape:
-        return g[()] if isinstance(x, np.ndarray) else g.item()
+        return g[()] if isinstance(x, (np.ndarray, np.generic)) else g.item()
     return g
 
 
@@ -30,7 +30,9 @@ def match_shape(t, ans):
     shape = np.shape(ans)
     if np.shape(t) == shape:
         return t
-    return np.broadcast_to(t, shape)
+    dtype = np.result_type(ans)
+    t = np.broadcast_to(t, shape)
+    return t.astype(dtype) if dtype.kind == "f" and t.dtype != dtype else t
 
 
 def zeros_like(x):

@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from s2sad import prims
-from s2sad.rules import RULES, method
+from s2sad.rules import method
 
 ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -643,5 +643,3 @@ def specs_for(key) -> list:
     """The specs of one registry key."""
     return [s for s in SPECS if s.fn_key is key or (isinstance(key, str) and s.fn_key == key)]
 
-
-MISSING = [key for key in RULES if not specs_for(key)]

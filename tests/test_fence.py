@@ -90,7 +90,7 @@ def uses_class(x):
 
 
 def uses_nested_def(x):
-    def helper(y):  # !
+    def helper(y):
         return y * y
     return helper(x)
 
@@ -102,7 +102,7 @@ def uses_nested_async_def(x):
 
 
 def uses_lambda(x):
-    square = lambda y: y * y  # !  # noqa: E731
+    square = lambda y: y * y  # noqa: E731
     return square(x)
 
 
@@ -245,9 +245,7 @@ REJECTED = [
     (uses_global, None, "pass the value in as an argument"),
     (uses_nonlocal, None, "pass the value in as an argument"),
     (uses_class, None, "define the class at module level"),
-    (uses_nested_def, None, "define the helper at module level"),
     (uses_nested_async_def, None, "define the helper at module level"),
-    (uses_lambda, "lambda", "define the helper with `def` at module level"),
     (uses_yield, None, "generator"),
     (uses_yield_from, None, "generator"),
     (uses_list_comp, "[", "write a for loop"),
@@ -435,6 +433,8 @@ SUPPORTED = [
     Model(3.0).energy,
     Model.energy,
     lambda x, y=1.0: math.hypot(x, y),
+    uses_nested_def,
+    uses_lambda,
 ]
 
 

@@ -42,10 +42,17 @@ class Rule:
     vjp: dict = field(default_factory=dict)
     elementwise: bool = False
     partials: dict = field(default_factory=dict)
+    kwonly: int = 0             # how many of the last `params` are keyword-only
 
     @property
     def differentiable(self) -> tuple[str, ...]:
         return tuple(p for p in self.all_params if p in self.jvp or p in self.vjp)
+
+    @property
+    def positional(self) -> tuple[str, ...]:
+        """Parameters that positional arguments bind to (not keyword-only ones)."""
+        n = self.kwonly
+        return self.params[:len(self.params) - n] if n else self.params
 
     @property
     def all_params(self) -> tuple[str, ...]:
@@ -83,6 +90,8 @@ def display_name(fn) -> str:
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     if isinstance(fn, np.ufunc):
         module = "numpy"
+    if module == "numpy.random.mtrand" and name.startswith("RandomState."):
+        return "numpy.random." + name.split(".", 1)[1]
     module = {"_operator": "operator", "numpy.linalg._linalg": "numpy.linalg",
               "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy",
               "numpy.lib._function_base_impl": "numpy"}.get(module, module)
@@ -99,7 +108,12 @@ def _parse_signature(signature: str):
     for name, default in zip(params[len(params) - len(args.defaults):], args.defaults):
         defaults[name] = ast.literal_eval(default)
     varargs = args.vararg.arg if args.vararg else None
-    return params, defaults, varargs
+    # Keyword-only parameters come last in `params`; they are bound by name only.
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        params += (arg.arg,)
+        if default is not None:
+            defaults[arg.arg] = ast.literal_eval(default)
+    return params, defaults, varargs, len(args.kwonlyargs)
 
 
 def _parse_term(text: str, allowed: set, where: str):
@@ -129,7 +143,7 @@ def defrule(fn, signature: str, *, jvp=None, vjp=None, name=None, override=False
     cotangent contribution (using `g`).  Parameters absent from both are not
     differentiable.  A vararg parameter (`*arrays`) is bound to a tuple.
     """
-    params, defaults, varargs = _parse_signature(signature)
+    params, defaults, varargs, kwonly = _parse_signature(signature)
     names = set(params) | ({varargs} if varargs else set())
     allowed = names | {f"d{p}" for p in names} | set(RESERVED)
     label = name or display_name(fn)
@@ -138,7 +152,8 @@ def defrule(fn, signature: str, *, jvp=None, vjp=None, name=None, override=False
     for p in list(jvp) + list(vjp):
         if p not in names:
             raise ValueError(f"rule {label}: {p!r} is not a parameter of ({signature})")
-    return _register(Rule(fn, label, params, defaults, varargs, jvp, vjp), override)
+    return _register(Rule(fn, label, params, defaults, varargs, jvp, vjp, kwonly=kwonly),
+                     override)
 
 
 def defpartials(fn, signature: str, *, name=None, override=False, **partials) -> Rule:
@@ -147,7 +162,7 @@ def defpartials(fn, signature: str, *, name=None, override=False, **partials) ->
     `defpartials(np.sin, "x", x="np.cos(x)")`: forward term `dx * np.cos(x)`, reverse
     contribution `g * np.cos(x)` summed back to x's shape.  A partial may use `ans`.
     """
-    params, defaults, varargs = _parse_signature(signature)
+    params, defaults, varargs, kwonly = _parse_signature(signature)
     allowed = set(params) | set(RESERVED)
     label = name or display_name(fn)
     jvp, vjp = {}, {}
@@ -157,7 +172,7 @@ def defpartials(fn, signature: str, *, name=None, override=False, **partials) ->
         _parse_term(partial, allowed, label)
         jvp[p], vjp[p] = _scale(f"d{p}", partial), _scale("g", partial)
     rule = Rule(fn, label, params, defaults, varargs, jvp, vjp, elementwise=True,
-                partials=dict(partials))
+                partials=dict(partials), kwonly=kwonly)
     return _register(rule, override)
 
 

@@ -32,8 +32,9 @@ def bind(rule: Rule, eqn: Eqn) -> dict:
     """Map the rule's parameter names to the equation's atoms (defaults filled in)."""
     args = list(eqn.args)
     bound = {}
+    positional = rule.positional
     for name in rule.params:
-        if args:
+        if args and name in positional:
             bound[name] = args.pop(0)
         elif name in eqn.kwargs:
             bound[name] = eqn.kwargs[name]
@@ -50,6 +51,15 @@ def bind(rule: Rule, eqn: Eqn) -> dict:
         raise MissingRuleError(f"'{rule.name}' has no derivative rule for keyword argument(s) "
                                f"{sorted(unknown)}", eqn.loc, fix=HOW_TO_ADD_RULE)
     return bound
+
+
+def term_env(bound: dict, emit) -> dict:
+    """Names a rule's terms may use: parameters (a vararg as one tuple value)."""
+    env = {}
+    for name, atom in bound.items():
+        env[name] = emit(prims.BUILD_TUPLE, list(atom), hint=name) if isinstance(atom, tuple) \
+            else atom
+    return env
 
 
 def zeros_like(atom, emit):

@@ -13,7 +13,7 @@ from .. import kinds, prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from ..program import is_user_function
 from .activity import active
-from .common import bind, insert_carried, rule_for, scalar, zeros_like
+from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
 from .templates import Emitter
 
 
@@ -96,7 +96,7 @@ class _Forward:
             return
         rule = rule_for(eqn, "forward")
         bound = bind(rule, eqn)
-        env = dict(bound)
+        env = term_env(bound, self.emit)
         env["ans"] = out
         self.emit.loc = eqn.loc
         live = []

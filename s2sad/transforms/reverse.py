@@ -19,7 +19,7 @@ from .. import kinds, prims, runtime
 from ..program import is_user_function
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .activity import active
-from .common import bind, insert_carried, rule_for, scalar, zeros_like
+from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -102,7 +102,7 @@ class _Reverse:
             return self.adjoint_call(eqn, g, adj)
         rule = rule_for(eqn, "reverse")
         bound = bind(rule, eqn)
-        env = dict(bound)
+        env = term_env(bound, self.emit)
         env.update(g=g, ans=out)
         self.emit.loc = eqn.loc
         for name in rule.all_params:
