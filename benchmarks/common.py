@@ -54,8 +54,8 @@ class Timing:
         return f"{self.repeats}x{self.number}"
 
 
-def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 5,
-              min_loop_s: float = 0.1, slow_call_s: float = 1.0,
+def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 9,
+              min_loop_s: float = 0.05, slow_call_s: float = 1.0,
               slow_repeat: int = 1, setup_us: float = 0.0,
               first_call_s: float | None = None) -> Timing:
     """Time ``fn(*args)`` the way ``timeit`` does, with a cap for slow callables.
@@ -64,10 +64,11 @@ def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 5,
     ``setup_us``); pass ``first_call_s`` when the caller already made that call.  If
     it took at least ``slow_call_s``, the callable is only run ``slow_repeat`` more
     times, one call per loop.  Otherwise the number of calls per loop grows 1, 2, 5,
-    10, 20, 50, ... until a loop lasts at least ``min_loop_s``, and ``repeat`` such
-    loops are timed.  As in ``timeit``, the garbage collector is off while timing
-    (with autograd and jax loaded, its full collections otherwise dominate and make
-    tape-based rows grow faster than linearly with the loop length).
+    10, 20, 50, ... until a loop would last at least ``min_loop_s`` at the best time
+    per call seen so far, and ``repeat`` such loops are timed.  As in ``timeit``, the
+    garbage collector is off while timing (with autograd and jax loaded, its full
+    collections otherwise dominate and make tape-based rows grow faster than
+    linearly with the loop length).
     """
     clock = time.perf_counter
     gc_was_enabled = gc.isenabled()
@@ -96,16 +97,17 @@ def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 5,
                 fn(*args)
             return clock() - t0
 
+        # Auto-range on the best time per call seen so far, so that one stall (other
+        # processes on the machine) does not leave loops of a couple of calls.
         number = 1
-        while True:
-            elapsed = loop(number)
-            if elapsed >= min_loop_s:
-                break
+        best = first
+        while number * best < min_loop_s:
             # the next of 1, 2, 5, 10, 20, 50, ...
             base = 10 ** int(math.floor(math.log10(number)))
             lead = number // base
             number = (2 if lead == 1 else 5 if lead == 2 else 10) * base
-        samples = [elapsed / number] + [loop(number) / number for _ in range(repeat - 1)]
+            best = min(best, loop(number) / number)
+        samples = [loop(number) / number for _ in range(repeat)]
         return Timing(statistics.median(samples) * 1e6, min(samples) * 1e6,
                       first * 1e6 + setup_us, number, len(samples))
     finally:
@@ -369,7 +371,7 @@ def parse_args(description: str) -> argparse.Namespace:
                         help="a peer whose gradient call is estimated to take longer than "
                              "this is timed on the first iterations of the loop only and "
                              "its time scaled up (default: %(default)s)")
-    parser.add_argument("--repeat", type=int, default=7,
+    parser.add_argument("--repeat", type=int, default=11,
                         help="timed loops per fast row (default: %(default)s)")
     return parser.parse_args()
 
@@ -536,10 +538,10 @@ def s2sad_candidates(s2sad, loss: Callable, nargs: int) -> list[Candidate]:
     why = None if s2sad is not None else LOAD_ERRORS.get("s2sad", "s2sad not importable")
     return [
         Candidate("s2sad reverse", (lambda: s2sad.grad(loss, wrt=wrt)) if s2sad else None,
-                  unavailable=why, repeat=5),
+                  unavailable=why, repeat=9),
         Candidate("s2sad forward",
                   (lambda: s2sad.grad(loss, wrt=wrt, mode="forward")) if s2sad else None,
-                  unavailable=why, repeat=5),
+                  unavailable=why, repeat=9),
     ]
 
 

@@ -9,6 +9,7 @@ import functools
 import inspect
 import os
 import threading
+import types
 import weakref
 
 import numpy as np
@@ -17,7 +18,7 @@ from . import codegen, kinds, loader, runtime
 from .errors import NonDifferentiableError
 from .lower import lower
 from .printer import print_function
-from .program import Program, is_user_function
+from .program import Program, is_user_function, resolve_methods
 from .source import parse_function, unwrap_function
 from .transforms.forward import forward
 from .transforms.optimize import optimize
@@ -46,6 +47,8 @@ def _lowered(fn, arg_kinds):
     if VERIFY:
         verify(ir)
     kinds.infer(ir, arg_kinds)
+    if resolve_methods(ir):
+        kinds.infer(ir, arg_kinds)
     return parsed, ir
 
 
@@ -125,20 +128,31 @@ def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple):
 
 # ---- arguments ----------------------------------------------------------------------
 
+def _bound_self(fn) -> tuple:
+    """(the object,) for a bound method (its first parameter), else ()."""
+    fn = inspect.unwrap(fn)
+    return (fn.__self__,) if isinstance(fn, types.MethodType) else ()
+
+
 def _bind(fn, args, kwargs) -> list:
-    """All parameters of `fn` as a positional list (defaults filled in)."""
+    """All parameters of `fn` as a positional list (defaults filled in); a bound
+    method's object comes first."""
     sig = inspect.signature(unwrap_function(fn))
-    bound = sig.bind(*args, **kwargs)
+    bound = sig.bind(*_bound_self(fn), *args, **kwargs)
     bound.apply_defaults()
     return list(bound.arguments.values())
 
 
 def _param_names(fn) -> list:
+    """Every parameter name of the function (a bound method's `self` included)."""
     return list(inspect.signature(unwrap_function(fn)).parameters)
 
 
 def _positions(fn, wrt) -> tuple:
-    names = _param_names(fn)
+    """Positions (in the full parameter list) of the `wrt` parameters; positions the
+    user gives count from the first parameter after a bound method's object."""
+    offset = len(_bound_self(fn))
+    names = _param_names(fn)[offset:]
     single = not isinstance(wrt, (tuple, list))
     items = (wrt,) if single else tuple(wrt)
     positions = []
@@ -148,18 +162,41 @@ def _positions(fn, wrt) -> tuple:
                 raise NonDifferentiableError(
                     f"wrt={item!r}: '{unwrap_function(fn).__name__}' has no parameter {item!r}; "
                     f"its parameters are {names}")
-            positions.append(names.index(item))
+            positions.append(names.index(item) + offset)
         else:
             if not -len(names) <= item < len(names):
                 raise NonDifferentiableError(
                     f"wrt={item}: '{unwrap_function(fn).__name__}' has {len(names)} parameters")
-            positions.append(item % len(names))
+            positions.append(item % len(names) + offset)
     return tuple(positions), single
 
 
 def _differentiable(value) -> bool:
+    """A float, a float array, or a tuple/list/dict holding one."""
+    if isinstance(value, (tuple, list)):
+        return any(_differentiable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_differentiable(v) for v in value.values())
     kind = kinds.of_value(value)
     return kind == kinds.FLOAT or (kind.tag == "array" and np.dtype(kind.dtype).kind == "f")
+
+
+def _leaves(x) -> list:
+    """The float leaves of a (nested) tuple/list/dict, in order."""
+    if isinstance(x, (tuple, list)):
+        return [leaf for item in x for leaf in _leaves(item)]
+    if isinstance(x, dict):
+        return [leaf for item in x.values() for leaf in _leaves(item)]
+    return [x]
+
+
+def _rebuild(x, leaves):
+    """`x`'s structure with its leaves replaced, in order, by `leaves` (consumed)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(_rebuild(item, leaves) for item in x)
+    if isinstance(x, dict):
+        return {k: _rebuild(v, leaves) for k, v in x.items()}
+    return leaves.pop(0)
 
 
 def _check_wrt(fn, values, positions) -> None:
@@ -245,35 +282,47 @@ def grad(f=None, wrt=0, *, mode="reverse"):
 
 
 def _forward_gradient(f, values, positions):
+    """Gradient by forward mode: one tangent sweep per input element."""
     derivative = _compiled(f, "forward", positions, _signature(values))
     zeros = [runtime.zeros_like(values[i]) for i in positions]
     grads, out = [], None
     for k, i in enumerate(positions):
-        x = values[i]
-        grad_i = np.zeros(np.shape(x), dtype=runtime.zeros_like(x).dtype) if np.ndim(x) else None
-        for index in (np.ndindex(np.shape(x)) if np.ndim(x) else [None]):
-            tangents = list(zeros)
-            if index is None:
-                tangents[k] = type(x)(1.0) if isinstance(x, np.generic) else 1.0
-            else:
-                tangents[k] = np.zeros_like(zeros[k])
-                tangents[k][index] = 1.0
-            out, dout = derivative(*values, *tangents)
-            _check_scalar_output(f, out)
-            if index is None:
-                grad_i = runtime.cast_like(dout, x)
-            else:
-                grad_i[index] = dout
-        grads.append(grad_i)
+        leaves = _leaves(values[i])
+        grad_leaves = []
+        for j, leaf in enumerate(leaves):
+            floating = _differentiable(leaf)
+            grad_leaf = runtime.zeros_like(leaf) if np.ndim(leaf) else 0.0
+            if np.ndim(leaf):
+                grad_leaf = np.array(grad_leaf)
+            for index in (np.ndindex(np.shape(leaf)) if np.ndim(leaf) else [None]):
+                if not floating:
+                    break
+                seed = [runtime.zeros_like(v) for v in leaves]
+                if index is None:
+                    seed[j] = type(leaf)(1.0) if isinstance(leaf, np.generic) else 1.0
+                else:
+                    seed[j] = np.array(seed[j])
+                    seed[j][index] = 1.0
+                tangents = list(zeros)
+                tangents[k] = _rebuild(values[i], seed)
+                out, dout = derivative(*values, *tangents)
+                _check_scalar_output(f, out)
+                if index is None:
+                    grad_leaf = runtime.cast_like(dout, leaf) if floating else grad_leaf
+                else:
+                    grad_leaf[index] = dout
+            grad_leaves.append(grad_leaf)
+        grads.append(runtime.cast_like(_rebuild(values[i], grad_leaves), values[i]))
     return out, grads
 
 
 def jvp(f, primals, tangents):
     """Forward mode: `(f(*primals), J @ tangents)`; int/bool arguments are held constant."""
+    offset = len(_bound_self(f))
     given = len(primals)
     primals = tuple(_bind(f, primals, {}))
-    tangents = tuple(tangents) + (None,) * (len(primals) - given)
-    positions = tuple(i for i, v in enumerate(primals) if _differentiable(v))
+    tangents = (None,) * offset + tuple(tangents) + (None,) * (len(primals) - given - offset)
+    positions = tuple(i for i, v in enumerate(primals) if i >= offset and _differentiable(v))
     derivative = _compiled(f, "forward", positions, _signature(primals))
     ts = []
     for i in positions:
@@ -286,18 +335,19 @@ def jvp(f, primals, tangents):
 def vjp(f, *primals):
     """Reverse mode: `(f(*primals), pullback)`; `pullback(cotangent)` returns one
     cotangent per positional argument (None for int/bool arguments)."""
+    offset = len(_bound_self(f))
     given = len(primals)
     primals = tuple(_bind(f, primals, {}))
-    positions = tuple(i for i, v in enumerate(primals) if _differentiable(v))
+    positions = tuple(i for i, v in enumerate(primals) if i >= offset and _differentiable(v))
     derivative = _compiled(f, "reverse", positions, _signature(primals))
-    out = f(*primals)
+    out = unwrap_function(f)(*primals)
 
     def pullback(cotangent):
         _, *grads = derivative(*primals, cotangent)
         result = [None] * given
         for i, g in zip(positions, grads):
-            if i < given:
-                result[i] = g
+            if i - offset < given:
+                result[i - offset] = g
         return tuple(result)
     return out, pullback
 

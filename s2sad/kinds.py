@@ -33,6 +33,12 @@ class Kind:
             return f"{self.dtype}[{self.ndim}d]"
         if self.tag == "tuple":
             return "(" + ", ".join(map(str, self.items)) + ")"
+        if self.tag == "list":
+            return "[" + ", ".join(map(str, self.items)) + "]"
+        if self.tag == "dict":
+            return "{" + ", ".join(f"{k}: {v}" for k, v in self.items) + "}"
+        if self.tag == "object" and self.items:
+            return self.items[0].__name__
         return self.tag
 
 
@@ -58,9 +64,14 @@ def of_value(value) -> Kind:
         return INT if isinstance(value, int) else array(0, value.dtype)
     if isinstance(value, (np.ndarray, np.generic)):
         return array(np.ndim(value), value.dtype)
-    if isinstance(value, tuple) and len(value) < 32:
-        return Kind("tuple", items=tuple(of_value(v) for v in value))
-    return OBJECT if not isinstance(value, (list, dict)) else UNKNOWN
+    if isinstance(value, (tuple, list)) and len(value) <= 64:
+        tag = "tuple" if isinstance(value, tuple) else "list"
+        return Kind(tag, items=tuple(of_value(v) for v in value))
+    if isinstance(value, dict) and len(value) <= 64 and all(isinstance(k, str) for k in value):
+        return Kind("dict", items=tuple((k, of_value(v)) for k, v in value.items()))
+    if isinstance(value, (list, dict, tuple)):
+        return UNKNOWN
+    return Kind("object", items=(type(value),))
 
 
 def example(kind: Kind):
@@ -79,6 +90,10 @@ def example(kind: Kind):
         return value if kind.ndim else value[()]
     if kind.tag == "tuple":
         return tuple(example(k) for k in kind.items)
+    if kind.tag == "list":
+        return [example(k) for k in kind.items]
+    if kind.tag == "dict":
+        return {k: example(v) for k, v in kind.items}
     raise ValueError("no example value")
 
 
@@ -92,8 +107,10 @@ def can_be_active(kind) -> bool:
         return True
     if kind.tag == "array":
         return np.dtype(kind.dtype).kind in "fc"
-    if kind.tag == "tuple":
+    if kind.tag in ("tuple", "list"):
         return any(can_be_active(k) for k in kind.items)
+    if kind.tag == "dict":
+        return any(can_be_active(k) for _, k in kind.items)
     return False
 
 
@@ -141,7 +158,7 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
         return BOTTOM
     if user_function_kind is not None and user_function_kind.applies(eqn.prim):
         return user_function_kind(eqn.prim, arg_kinds)
-    if any(k == UNKNOWN or k == OBJECT and not isinstance(a, Const)
+    if any(k == UNKNOWN or k.tag == "object" and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN

@@ -602,6 +602,9 @@ class _Lowerer:
                 key = self.emit(prims.BUILD_TUPLE, parts, hint="index")
         else:
             key = self.expr(index, "index")
+        if hint == "t" and isinstance(key, Const) and isinstance(key.value, str) and \
+                key.value.isidentifier():
+            hint = key.value
         parts = self._tuple_parts(value) if isinstance(key, Const) and \
             isinstance(key.value, int) else None
         if parts is not None and -len(parts) <= key.value < len(parts):

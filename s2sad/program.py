@@ -131,3 +131,35 @@ def split(deriv: Function, fwd_name: str, bwd_name: str):
 def _walk(stmts):
     from .ir import walk_stmts
     return walk_stmts(Block(stmts, []))
+
+
+def resolve_methods(fn: Function) -> bool:
+    """Turn calls of methods of user classes (`self.helper(x)`) into calls of the
+    method's function, found from the object's class (known from its kind).
+    Returns True when something changed."""
+    import inspect
+
+    from .ir import walk_stmts
+    changed = False
+    for stmt in walk_stmts(fn.body):
+        name = prims.method_name(getattr(stmt, "prim", None))
+        if name is None or stmt.params.get("attribute") or not stmt.args:
+            continue
+        kind = kinds.kind_of(stmt.args[0])
+        if kind.tag != "object" or not kind.items or not isinstance(kind.items[0], type):
+            continue
+        method = inspect.getattr_static(kind.items[0], name, None)
+        if not is_user_function(method):
+            continue
+        try:
+            bound = inspect.signature(method).bind(*stmt.args, **stmt.kwargs)
+        except TypeError:
+            continue
+        bound.apply_defaults()
+        from .ir import Const
+        stmt.prim = method
+        stmt.args = [v if isinstance(v, (Var, Const)) else Const(v)
+                     for v in bound.arguments.values()]
+        stmt.kwargs = {}
+        changed = True
+    return changed

@@ -42,6 +42,8 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, (tuple, list)):
         return tuple(zeros_like(item) for item in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64
     if x.ndim == 0:
@@ -51,9 +53,33 @@ def zeros_like(x):
 
 def accumulate(a, b):
     """a + b for (co)tangents, item by item for tuples (the cotangents of containers)."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return tuple(accumulate(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
+
+
+def appended(items, item):
+    """`items` with `item` appended, as a new list (or tuple, for a tuple)."""
+    return items + (item,) if isinstance(items, tuple) else items + [item]
+
+
+def build_dict(keys, *values):
+    """The dict {keys[i]: values[i]}: a dict display `{'a': x, 'b': y}`."""
+    return dict(zip(keys, values))
+
+
+def dict_values(d, keys):
+    """The values of `d` at `keys`, as a tuple (zeros for missing entries)."""
+    return tuple(d[k] if k in d else 0.0 for k in keys)
+
+
+def setitem(a, index, value):
+    """A copy of array `a` with `a[index] = value` (a functional item assignment)."""
+    out = np.array(a, dtype=np.result_type(a, value) if np.ndim(a) else None, copy=True)
+    out[index] = value
+    return out
 
 
 def cast_like(g, x):
@@ -62,6 +88,12 @@ def cast_like(g, x):
     Scalar zeros (0.0) from loops that never ran become arrays of x's shape; a
     Python float input gets a Python float derivative.
     """
+    if isinstance(x, dict):
+        return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
+                for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        items = g if isinstance(g, (tuple, list)) else (0.0,) * len(x)
+        return type(x)(cast_like(a, b) for a, b in zip(items, x))
     if isinstance(x, float) and not isinstance(x, np.generic):
         return float(g)
     shape = np.shape(x)

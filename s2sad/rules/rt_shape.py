@@ -279,8 +279,14 @@ def diff_vjp(g, a, n=1, axis=-1):
 def getitem_vjp(g, a, index):
     """Cotangent of a[index]: g scattered into zeros (repeated indices accumulate).
 
-    For a tuple or list `a`, a tuple with g at the index and zeros elsewhere.
+    For a tuple or list `a`, a tuple with g at the index and zeros elsewhere; for a
+    dict, a dict with g at the key and zeros elsewhere.
     """
+    if isinstance(a, dict):
+        from ..runtime import zeros_like
+        out = {k: zeros_like(v) for k, v in a.items()}
+        out[index] = g
+        return out
     if isinstance(a, (tuple, list)):
         out = [like(None, x) for x in a]
         if isinstance(index, slice):

@@ -65,11 +65,13 @@ class Outcome:
     source: str = ""
     args: tuple = ()
     float32: bool = False
+    seed: int = 0
     checks: list = field(default_factory=list)
 
     def report(self) -> str:
         return (f"{self.status}: {self.reason}\n{self.detail}\n--- program ---\n{self.source}"
-                f"--- at ---\nARGS = {format_args(self.args)}\nFLOAT32 = {self.float32}\n")
+                f"--- at ---\nARGS = {format_args(self.args)}\nFLOAT32 = {self.float32}\n"
+                f"SEED = {self.seed}\n")
 
 
 class Failure(Exception):
@@ -409,7 +411,7 @@ def check_at(source, args, *, f=None, seed=0, float32=False, ad=None) -> Outcome
     """Judge s2sad on the program `source` (defining `f`) at one point `args`."""
     if ad is None:
         import s2sad as ad
-    outcome = Outcome("ok", source=source, args=tuple(args), float32=float32)
+    outcome = Outcome("ok", source=source, args=tuple(args), float32=float32, seed=seed)
     try:
         inst = Instrumented(source)
     except Exception as exc:  # noqa: BLE001

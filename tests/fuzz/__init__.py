@@ -1,0 +1,11 @@
+"""Differential testing of s2sad on random programs.
+
+* `grammar`: a generator of random programs as Python source text, driven by a
+  `Chooser` (hypothesis data or a seeded `random.Random`);
+* `strategies`: the hypothesis strategies (`programs()`, `cases()`);
+* `oracles`: run a program at a point and check s2sad against f itself, finite
+  differences, the other mode (dot-product test) and the input dtypes;
+* `shrink`: reduce a failing program statement by statement;
+* `corpus`: save failing programs to tests/fuzz_corpus/ and run the saved ones;
+* `run_long`: the long run, `python -m tests.fuzz.run_long --programs 10000`.
+"""
