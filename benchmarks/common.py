@@ -62,10 +62,11 @@ def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 9,
 
     One warm-up call is made first (its time is kept as ``first_call_us``, plus
     ``setup_us``); pass ``first_call_s`` when the caller already made that call.  If
-    it took at least ``slow_call_s``, the callable is only run ``slow_repeat`` more
-    times, one call per loop.  Otherwise the number of calls per loop grows 1, 2, 5,
-    10, 20, 50, ... until a loop would last at least ``min_loop_s`` at the best time
-    per call seen so far, and ``repeat`` such loops are timed.  As in ``timeit``, the
+    it and the next call both took at least ``slow_call_s``, the callable is run
+    ``slow_repeat`` times in all after the warm-up, one call per loop.  Otherwise the
+    number of calls per loop grows 1, 2, 5, 10, 20, 50, ... until a loop would last
+    at least ``min_loop_s`` at the best time per call seen so far, and ``repeat``
+    such loops are timed.  As in ``timeit``, the
     garbage collector is off while timing (with autograd and jax loaded, its full
     collections otherwise dominate and make tape-based rows grow faster than
     linearly with the loop length).
@@ -83,13 +84,17 @@ def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 9,
             first = first_call_s
 
         if first >= slow_call_s:
+            # Slow, or only a slow first call (one-time work such as a lazy transform)?
             samples = []
             for _ in range(max(1, slow_repeat)):
                 t0 = clock()
                 fn(*args)
                 samples.append(clock() - t0)
-            return Timing(statistics.median(samples) * 1e6, min(samples) * 1e6,
-                          first * 1e6 + setup_us, 1, len(samples))
+                if samples[0] < slow_call_s:
+                    break
+            if samples[0] >= slow_call_s:
+                return Timing(statistics.median(samples) * 1e6, min(samples) * 1e6,
+                              first * 1e6 + setup_us, 1, len(samples))
 
         def loop(number: int) -> float:
             t0 = clock()
@@ -100,7 +105,7 @@ def time_call(fn: Callable, args: Sequence = (), *, repeat: int = 9,
         # Auto-range on the best time per call seen so far, so that one stall (other
         # processes on the machine) does not leave loops of a couple of calls.
         number = 1
-        best = first
+        best = loop(1)
         while number * best < min_loop_s:
             # the next of 1, 2, 5, 10, 20, 50, ...
             base = 10 ** int(math.floor(math.log10(number)))
@@ -368,9 +373,9 @@ def parse_args(description: str) -> argparse.Namespace:
                         help="time every row on the whole problem, however long one call "
                              "takes (jax.grad without jit can take a minute per call)")
     parser.add_argument("--budget", type=float, default=8.0, metavar="SECONDS",
-                        help="a peer whose gradient call is estimated to take longer than "
-                             "this is timed on the first iterations of the loop only and "
-                             "its time scaled up (default: %(default)s)")
+                        help="a peer whose gradient call is projected to take more than "
+                             "half of this is timed on the first iterations of the loop "
+                             "only and its time scaled up (default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=11,
                         help="timed loops per fast row (default: %(default)s)")
     return parser.parse_args()

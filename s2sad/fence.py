@@ -36,8 +36,10 @@ class Reject:
         return f"{self.what} is not supported; {self.fix}"
 
 
-_IN_PLACE = ("item assignment `x[...] = ...`: in-place writes into arrays are not "
-             "supported yet; build a new array, e.g. with np.where or np.concatenate")
+_IN_PLACE = ("item assignment into an expression (`f(x)[...] = ...`, `x.a[...] = ...`) "
+             "is not supported; assign the array to a local name first")
+_ITEM_IN_TUPLE = ("an item assignment inside a tuple target is not supported; assign the "
+                  "values to names first, then each item in a statement of its own")
 _ATTRIBUTE_WRITE = ("assignment to an attribute is not supported: s2sad does not track "
                     "writes into objects; keep the value in a local variable and return it")
 _HELPER = "define the helper at module level and call it"
@@ -48,14 +50,17 @@ def _problem(node, message):
     return [(node, message)]
 
 
-def _check_target(target) -> list:
-    """Assignment and loop targets: a name, or (nested) tuples/lists of names."""
+def _check_target(target, top=True) -> list:
+    """Assignment and loop targets: a name, (nested) tuples/lists of names, or, as a
+    whole assignment target, an item of a local name (`y[i] = v`)."""
     if isinstance(target, gast.Name):
         return []
     if isinstance(target, (gast.Tuple, gast.List)):
-        return [p for elt in target.elts for p in _check_target(elt)]
+        return [p for elt in target.elts for p in _check_target(elt, top=False)]
     if isinstance(target, gast.Subscript):
-        return _problem(target, _IN_PLACE)
+        if isinstance(target.value, gast.Name) and top:
+            return []   # a write into a local array or list; lowering checks ownership
+        return _problem(target, _IN_PLACE if top else _ITEM_IN_TUPLE)
     if isinstance(target, gast.Attribute):
         return _problem(target, _ATTRIBUTE_WRITE)
     if isinstance(target, gast.Starred):
@@ -82,7 +87,7 @@ def _check_annassign(node) -> list:
 
 def _check_for(node) -> list:
     if isinstance(node.target, (gast.Name, gast.Tuple, gast.List)):
-        return _check_target(node.target)
+        return _check_target(node.target, top=False)
     return _problem(node.target, f"a for loop whose target is a {type(node.target).__name__} "
                                  "is not supported; loop over a plain name (or a tuple of "
                                  "names) and assign from it inside the body")
@@ -91,7 +96,9 @@ def _check_for(node) -> list:
 def _check_store(node) -> list:
     """Subscript and Attribute: reading is fine, writing (however reached) is not."""
     if isinstance(node.ctx, gast.Store):
-        return _problem(node, _IN_PLACE if isinstance(node, gast.Subscript) else _ATTRIBUTE_WRITE)
+        if isinstance(node, gast.Subscript):
+            return []   # reported (or accepted) by the statement's target check
+        return _problem(node, _ATTRIBUTE_WRITE)
     return []
 
 
@@ -126,6 +133,18 @@ def _check_nested(node) -> list:
     return problems
 
 
+def _check_comprehension(node) -> list:
+    return [p for gen in node.generators for p in _check_target(gen.target)] + \
+        [p for gen in node.generators if getattr(gen, "is_async", 0)
+         for p in _problem(gen, "an async comprehension is not supported")]
+
+
+def _check_dict(node) -> list:
+    return [(k or node, "a dict display needs string constant keys (`{'w': w}`)")
+            for k in node.keys
+            if not (isinstance(k, gast.Constant) and isinstance(k.value, str))]
+
+
 def _classes(*names):
     """The gast classes of these names that exist in the installed gast version."""
     return [getattr(gast, n) for n in names if hasattr(gast, n)]
@@ -145,6 +164,9 @@ SUPPORTED: dict = {
     # helpers defined inside the function (called there; inlined where they are called)
     gast.FunctionDef: lambda node: _check_nested(node), gast.Lambda: None,
     gast.arguments: None,
+    # containers: list comprehensions (lowered to loops) and dict displays
+    gast.ListComp: lambda node: _check_comprehension(node), gast.comprehension: None,
+    gast.Dict: lambda node: _check_dict(node),
     gast.JoinedStr: None, gast.FormattedValue: None,
     # contexts and operators
     **dict.fromkeys(_classes(
@@ -154,7 +176,7 @@ SUPPORTED: dict = {
         "And", "Or", "Invert", "Not", "UAdd", "USub",
         "Eq", "NotEq", "Lt", "LtE", "Gt", "GtE", "Is", "IsNot", "In", "NotIn")),
     # parts of rejected constructs, so the problems inside them are reported too
-    **dict.fromkeys(_classes("ExceptHandler", "withitem", "comprehension")),
+    **dict.fromkeys(_classes("ExceptHandler", "withitem")),
 }
 
 _TRY = Reject("try/except", "check the condition with `if` before the computation")
@@ -180,7 +202,6 @@ REJECTED: dict = {
                                   descend=False),
     gast.Yield: _GENERATOR, gast.YieldFrom: _GENERATOR,
     gast.Await: _ASYNC, gast.AsyncFor: _ASYNC,
-    gast.ListComp: Reject("a list comprehension", _COMPREHENSION),
     gast.SetComp: Reject("a set comprehension", _COMPREHENSION),
     gast.DictComp: Reject("a dict comprehension", _COMPREHENSION),
     gast.GeneratorExp: Reject("a generator expression", _COMPREHENSION),
@@ -194,7 +215,6 @@ REJECTED: dict = {
     **dict.fromkeys(_classes("Match"), Reject("a `match` statement", "use if/elif/else",
                                               descend=False)),
     gast.Set: Reject("a set literal", "use a tuple or a list"),
-    gast.Dict: Reject("a dict literal", "use separate variables, or a tuple"),
 }
 
 # Fields that are not part of the computation, per node class.

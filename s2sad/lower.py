@@ -20,7 +20,7 @@ import types
 import gast
 import numpy as np
 
-from . import prims, scopes
+from . import prims, runtime, scopes
 from .program import is_user_function
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
@@ -39,6 +39,13 @@ CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
 HINTS = {operator.add: "sum", operator.sub: "diff", operator.mul: "prod",
          operator.truediv: "quot", operator.pow: "power", operator.matmul: "mm",
          operator.neg: "neg"}
+
+
+# Functions whose result is a new array or list, never a view of an argument.
+OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+          np.full_like, np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
+          prims.BUILD_LIST, runtime.appended, runtime.setitem, builtins.list, *BINOPS.values(),
+          operator.neg}
 
 
 def is_static(value) -> bool:
@@ -102,6 +109,8 @@ class _Lowerer:
         self.loc = parsed.loc(parsed.node)
         self.loop_depth = 0
         self.inline_depth = 0
+        self.owned: set = set()      # Vars holding arrays/lists this function created
+        self.comprehensions = 0
 
     # ---- function ----------------------------------------------------------
 
@@ -111,6 +120,7 @@ class _Lowerer:
         names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         params = [Var(n) for n in names]
         self.env = dict(zip(names, params))
+        self.params_set = set(params)
         self.env.update({".exit": Const(False), ".retval": Const(None)})
         body = list(node.body)
         if not scopes.always_exits(body):
@@ -186,10 +196,15 @@ class _Lowerer:
             then_res.append(a)
             else_res.append(b)
             self.env[name] = out
+            if self._owned_or_undefined(a) and self._owned_or_undefined(b):
+                self.owned.add(out)
         self.stmts.append(If(cond, Block(then_stmts, then_res), Block(else_stmts, else_res),
                              outs, loc))
         self.loc = loc
         return then_jumped and else_jumped
+
+    def _owned_or_undefined(self, atom) -> bool:
+        return atom in self.owned or (isinstance(atom, Const) and atom.value is UNDEFINED)
 
     def jump_return(self) -> bool:
         self.env[".exit"] = Const(True)
@@ -208,6 +223,9 @@ class _Lowerer:
 
     def stmt_Assign(self, stmt, live):
         target = stmt.targets[0]
+        if isinstance(target, gast.Subscript):
+            value = self.expr(stmt.value)
+            return self.store_item(target, value)
         if len(stmt.targets) == 1 and isinstance(target, (gast.Tuple, gast.List)) and \
                 isinstance(stmt.value, (gast.Tuple, gast.List)) and \
                 len(target.elts) == len(stmt.value.elts):
@@ -223,12 +241,27 @@ class _Lowerer:
             self.assign(stmt.target, self.expr(stmt.value, _target_hint(stmt.target)), stmt.value)
 
     def stmt_AugAssign(self, stmt, live):
+        if isinstance(stmt.target, gast.Subscript):
+            right = self.expr(stmt.value)
+            old = self.expr_Subscript(gast.Subscript(value=stmt.target.value,
+                                                     slice=stmt.target.slice, ctx=gast.Load()),
+                                      "item")
+            new = self.emit(BINOPS[type(stmt.op)], [old, right], hint="item")
+            return self.store_item(stmt.target, new)
         name = stmt.target.id
         right = self.expr(stmt.value)
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [self.name(stmt.target), right],
                                    hint=name)
 
     def stmt_Expr(self, stmt, live):
+        name = scopes._mutated_name(stmt.value)
+        if name is not None and name in self.env:
+            items = self.env[name]
+            self.check_owned(items, name, stmt.value)
+            (item,) = [self.expr(a) for a in stmt.value.args]
+            self.env[name] = self.emit(runtime.appended, [items, item], hint=name)
+            self.owned.add(self.env[name])
+            return
         if not isinstance(stmt.value, gast.Constant):
             value = self.expr(stmt.value)
             if self.stmts and isinstance(self.stmts[-1], Eqn) and value in self.stmts[-1].outs:
@@ -324,6 +357,29 @@ class _Lowerer:
 
     # ---- loops ---------------------------------------------------------------
 
+    def store_item(self, target, value):
+        """`x[index] = value` on an array or list this function created: a new value
+        of `x` (a functional update)."""
+        name = target.value.id
+        array = self.name(target.value)
+        self.check_owned(array, name, target)
+        index = self.index(target.slice)
+        self.env[name] = self.emit(runtime.setitem, [array, index, value], hint=name,
+                                   node=target)
+        self.owned.add(self.env[name])
+
+    def check_owned(self, atom, name, node):
+        if atom in self.owned:
+            return
+        what = ("an argument of the function" if atom in self.params_set else
+                 "not known to be a new array or list created here (it may share memory with "
+                 "an argument or an object from outside)")
+        raise UnsupportedSyntaxError(
+            [(self.parsed.loc(node), f"in-place update of '{name}', which is {what}: the "
+              "caller would see the change, and s2sad differentiates only updates of arrays "
+              "and lists the function creates itself")],
+            fix=f"copy it first: `{name} = {name}.copy()` (or np.array({name}), list({name}))")
+
     def loop(self, stmt, live, kind, bounds, index, set_target):
         has_break, has_return = scopes.loop_jumps(stmt)
         target = scopes.names_assigned([stmt.target]) if isinstance(stmt, gast.For) else set()
@@ -341,6 +397,7 @@ class _Lowerer:
         inits = [saved.get(n, Const(UNDEFINED)) if n not in (".ret", ".stop") else Const(False)
                  for n in names]
         carried = [Var(n.lstrip(".")) for n in names]
+        self.owned.update(c for c, init in zip(carried, inits) if self._owned_or_undefined(init))
         body_env = dict(saved)
         body_env.update(zip(names, carried))
         body_env.update({".exit": Const(False), ".stop": Const(False), ".ret": Const(False)})
@@ -357,6 +414,12 @@ class _Lowerer:
         loc = self.parsed.loc(stmt)
         self.env, self.stmts = saved, saved_stmts
         outs = [Var(n.lstrip(".")) for n in names]
+        for c, result, out in zip(carried, body.results, outs):
+            if c in self.owned:
+                if not self._owned_or_undefined(result) and result is not c:
+                    self.owned.discard(c)   # reassigned to a foreign array in the loop
+                else:
+                    self.owned.add(out)
         self.stmts.append(Loop(kind, carried, inits, body, outs, bounds, index, cond,
                                has_stop=".stop" in names, loc=loc))
         for name, out in zip(names, outs):
@@ -445,6 +508,8 @@ class _Lowerer:
         out = Var(hint)
         loc = self.parsed.loc(node) if node is not None else self.loc
         self.stmts.append(Eqn([out], prim, list(args), kwargs or {}, params or {}, loc))
+        if prim in OWNING or prims.method_name(prim) in ("copy", "tolist", "astype", "flatten"):
+            self.owned.add(out)
         return out
 
     def expr(self, node, hint="t"):
@@ -584,6 +649,37 @@ class _Lowerer:
     def expr_List(self, node, hint):
         return self.emit(prims.BUILD_LIST, [self.expr(e) for e in node.elts], hint=hint)
 
+    def expr_Dict(self, node, hint):
+        keys = tuple(k.value for k in node.keys)
+        values = [self.expr(v) for v in node.values]
+        return self.emit(runtime.build_dict, [Const(keys)] + values, hint=hint)
+
+    def expr_ListComp(self, node, hint):
+        """`[elt for t in it if c]` is lowered as the loop that appends to a new list."""
+        self.comprehensions += 1
+        name = f".comp{self.comprehensions}"
+        self.env[name] = self.emit(prims.BUILD_LIST, [], hint=hint if hint != "t" else "items")
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                type_comment=None), attr="append", ctx=gast.Load()),
+            args=[node.elt], keywords=[]))
+        body = [append]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                             type_comment=None)]
+        for stmt in gast.walk(body[0]):
+            if isinstance(stmt, gast.stmt):
+                gast.copy_location(stmt, node)
+        targets = scopes.names_assigned([g.target for g in node.generators])
+        saved = {t: self.env[t] for t in targets if t in self.env}
+        self.lower_stmt(body[0], {name})
+        for t in targets:   # comprehension variables do not leak (Python 3)
+            self.env.pop(t, None)
+        self.env.update(saved)
+        return _named(self.env.pop(name), hint)
+
     def expr_Slice(self, node, hint):
         parts = [self.expr(p) if p is not None else Const(None)
                  for p in (node.lower, node.upper, node.step)]
@@ -591,17 +687,17 @@ class _Lowerer:
             return Const(slice(*(p.value for p in parts)))
         return self.emit(prims.BUILD_SLICE, parts, hint="slice")
 
-    def expr_Subscript(self, node, hint):
-        value = self.expr(node.value)
-        index = node.slice
+    def index(self, index):
         if isinstance(index, gast.Tuple):
             parts = [self.expr(e) for e in index.elts]
             if all(isinstance(p, Const) and not isinstance(p, Global) for p in parts):
-                key = Const(tuple(p.value for p in parts))
-            else:
-                key = self.emit(prims.BUILD_TUPLE, parts, hint="index")
-        else:
-            key = self.expr(index, "index")
+                return Const(tuple(p.value for p in parts))
+            return self.emit(prims.BUILD_TUPLE, parts, hint="index")
+        return self.expr(index, "index")
+
+    def expr_Subscript(self, node, hint):
+        value = self.expr(node.value)
+        key = self.index(node.slice)
         if hint == "t" and isinstance(key, Const) and isinstance(key.value, str) and \
                 key.value.isidentifier():
             hint = key.value

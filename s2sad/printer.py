@@ -82,7 +82,8 @@ class Printer:
         outs = ", ".join(self.name(v) for v in eqn.outs)
         args = self.atoms(eqn.args)
         kwargs = " ".join(f"{k}={self.atom(v)}" for k, v in eqn.kwargs.items())
-        text = f"{pad}{outs} = {prim_name(eqn.prim)} {args} {kwargs}".rstrip()
+        head = f"{outs} = " if outs else ""
+        text = f"{pad}{head}{prim_name(eqn.prim)} {args} {kwargs}".rstrip()
         self.lines.append(self._commented(text, eqn.loc))
 
     def _commented(self, text: str, loc) -> str:

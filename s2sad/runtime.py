@@ -70,14 +70,24 @@ def build_dict(keys, *values):
     return dict(zip(keys, values))
 
 
+def build_dict_from(keys, values):
+    """The dict {keys[i]: values[i]} from a tuple of values."""
+    return dict(zip(keys, values))
+
+
 def dict_values(d, keys):
     """The values of `d` at `keys`, as a tuple (zeros for missing entries)."""
     return tuple(d[k] if k in d else 0.0 for k in keys)
 
 
 def setitem(a, index, value):
-    """A copy of array `a` with `a[index] = value` (a functional item assignment)."""
-    out = np.array(a, dtype=np.result_type(a, value) if np.ndim(a) else None, copy=True)
+    """A copy of `a` with `a[index] = value` (a functional item assignment; for an
+    array the copy keeps a's dtype, as the in-place assignment would)."""
+    if isinstance(a, (list, tuple)):
+        out = list(a)
+        out[index] = value
+        return type(a)(out) if isinstance(a, tuple) else out
+    out = np.array(a, copy=True)
     out[index] = value
     return out
 

@@ -16,6 +16,8 @@ def names_read(nodes) -> set[str]:
                 found.add(node.id)
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                 found.add(node.target.id)
+            elif isinstance(node, gast.ListComp):
+                found.discard(None)
     return found
 
 
@@ -28,7 +30,24 @@ def names_assigned(nodes) -> set[str]:
                 found.add(node.id)
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                 found.add(node.target.id)
+            elif _mutated_name(node):
+                found.add(_mutated_name(node))
     return found
+
+
+def _mutated_name(node):
+    """`x` for the in-place updates `x[...] = v`, `x[...] += v` and `x.append(v)`, which
+    lowering turns into new values of `x`."""
+    if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) and \
+            isinstance(node.value, gast.Name):
+        return node.value.id
+    if isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Subscript) and \
+            isinstance(node.target.value, gast.Name):
+        return node.target.value.id
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr == "append" and isinstance(node.func.value, gast.Name):
+        return node.func.value.id
+    return None
 
 
 def exposed_reads(stmts, assigned=frozenset()) -> set[str]:

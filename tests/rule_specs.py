@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from s2sad import prims
+from s2sad import prims, runtime
 from s2sad.rules import method
 
 ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
@@ -213,6 +213,12 @@ add(operator.getitem, L(A(None), A(None), A(None)), C(1))
 add(operator.getitem, L(A(None), A((2,)), A(None), kind=tuple), C(slice(0, 2)))
 add(prims.BUILD_TUPLE, A(None), A((3,)))
 add(prims.BUILD_LIST, A((2,)), A((2, 3)))
+add(runtime.setitem, A((4, 3)), C((1, slice(None)), "[1,:]"), A((3,)))
+add(runtime.setitem, A((5,)), C(slice(1, 3)), A(None))
+add(runtime.setitem, A((5,)), C(np.array([0, 3]), "[0,3]"), A((2,)))
+add(runtime.appended, L(A(None), A(None)), A(None))
+add(runtime.appended, L(A((3,)), kind=tuple), A((3,)))
+add(runtime.build_dict, C(("a", "b")), A(None), A((2,)))
 
 unary(builtins.abs, "nonzero", shapes=(None, (3,)))
 add(builtins.pow, A(None, "pos"), A(None))

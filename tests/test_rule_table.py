@@ -136,16 +136,6 @@ def test_signature_agrees_with_the_function(key):
             assert name in sig.parameters or has_kw, f"{rule.name}: no parameter {name!r}"
 
 
-def test_tuple_outputs_have_one_differentiable_parameter():
-    """The forward transform adds the terms of several parameters; tuples would concatenate."""
-    bad = set()
-    for spec in rule_specs.SPECS:
-        ans = spec.call(*spec.make_args(np.random.default_rng(0)))
-        if isinstance(ans, (tuple, list)) and len(RULES[spec.fn_key].differentiable) > 1:
-            bad.add(RULES[spec.fn_key].name)
-    assert not bad, sorted(bad)
-
-
 def test_docs_are_up_to_date():
     text = table.DOC_PATH.read_text(encoding="utf-8")
     assert text == table.render(), "docs/rules.md is stale: run python -m s2sad.rules.table"

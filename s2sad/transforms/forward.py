@@ -115,8 +115,10 @@ class _Forward:
         if not terms:
             return
         total = terms[0]
+        numeric = out.kind is not None and out.kind.tag in ("float", "int", "array")
         for term in terms[1:]:
-            total = self.emit(operator.add, [total, term], hint="d" + out.hint)
+            total = self.emit(operator.add if numeric else runtime.accumulate, [total, term],
+                              hint="d" + out.hint)
         if rule.elementwise and not scalar(out) and not self._covers(rule, bound, live):
             total = self.emit(runtime.match_shape, [total, out], hint="d" + out.hint)
         if isinstance(total, Var) and total.hint != "d" + out.hint and self.emit.stmts and \

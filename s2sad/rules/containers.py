@@ -1,0 +1,19 @@
+"""Functional updates of containers the differentiated function creates itself.
+
+Lowering turns `y[i] = v` into `y = rt.setitem(y, i, v)`, `items.append(v)` into
+`items = rt.appended(items, v)` and `{'w': w}` into `rt.build_dict(('w',), w)`.
+"""
+from .. import runtime
+from .core import defrule
+
+defrule(runtime.setitem, "a, index, value",
+        jvp={"a": "rt.setitem(da, index, 0.0)",
+             "value": "rt.setitem(rt.zeros_like(a), index, dvalue)"},
+        vjp={"a": "rt.setitem(g, index, 0.0)", "value": "rt.unbroadcast(g[index], value)"})
+defrule(runtime.appended, "items, item",
+        jvp={"items": "rt.appended(ditems, rt.zeros_like(item))",
+             "item": "rt.appended(rt.zeros_like(items), ditem)"},
+        vjp={"items": "g[:-1]", "item": "g[-1]"})
+defrule(runtime.build_dict, "keys, *values",
+        jvp={"values": "rt.build_dict_from(keys, dvalues)"},
+        vjp={"values": "rt.dict_values(g, keys)"})

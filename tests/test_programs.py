@@ -1,0 +1,190 @@
+"""Realistic programs: calls, recursion, closures, methods, containers, in-place updates.
+
+Each is checked in both modes with check_grads (finite differences and the
+dot-product test between forward and reverse mode).
+"""
+import math
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import check_grads
+
+
+def helper(u, w=2.0):
+    return math.sin(u) * w
+
+
+def pair(u, v):
+    return u * v, u + v
+
+
+def calls_helpers(x, y):
+    a = helper(x)
+    b = helper(y, w=x)
+    p, q = pair(a, b)
+    s = 0.0
+    for i in range(3):
+        s = s + helper(s + p, q)
+    return s
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def even_steps(x, n):
+    if n == 0:
+        return x
+    return odd_steps(x * 1.1, n - 1)
+
+
+def odd_steps(x, n):
+    if n == 0:
+        return -x
+    return even_steps(math.sin(x), n - 1)
+
+
+def closures(x, y):
+    def scaled(u, k=2.0):
+        if u > 0:
+            return u * u * k
+        return -u * y
+
+    g = lambda v: math.sin(v) * y  # noqa: E731
+    s = 0.0
+    for i in range(3):
+        s = s + scaled(x + i) + g(s)
+    return s + (lambda w: w * w)(y)
+
+
+def logistic_regression(params, x, labels):
+    logits = x @ params["w"] + params["b"]
+    p = 1.0 / (1.0 + np.exp(-logits))
+    return -np.mean(labels * np.log(p) + (1.0 - labels) * np.log(1.0 - p))
+
+
+def mlp(params, x):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    out = h @ params["W2"] + params["b2"]
+    return np.sum(out ** 2)
+
+
+def rnn_states(x, w, n):
+    h = np.zeros(3)
+    states = []
+    for t in range(n):
+        h = np.tanh(w * h + x[t])
+        states.append(h)
+    stacked = np.stack(states)
+    squares = [s * s for s in states if np.sum(s) > -10.0]
+    return np.sum(stacked) + sum([np.sum(q) for q in squares])
+
+
+def rnn_prealloc(x, w):
+    n = x.shape[0]
+    h = np.zeros((n + 1, 3))
+    for t in range(n):
+        h[t + 1, :] = np.tanh(w * h[t] + x[t])
+    return np.sum(h[1:] ** 2)
+
+
+def fill_and_dict(x):
+    y = np.zeros(4)
+    for i in range(4):
+        y[i] = x[i] * x[(i + 1) % 4]
+    y[0] += 2.0 * x[3]
+    d = {"a": y, "b": x}
+    return np.sum(d["a"] * d["b"])
+
+
+def euler_step(state, k):
+    pos, vel = state
+    return pos + 0.1 * vel, vel - 0.1 * k * pos
+
+
+def integrate(k, x0):
+    state = (x0, 0.0)
+    for i in range(20):
+        state = euler_step(state, k)
+    return state[0] ** 2 + state[1] ** 2
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def predict(self, params, x):
+        return np.tanh(x @ params["W"] + params["b"]) * self.scale
+
+    def loss(self, params, x, y):
+        return np.mean((self.predict(params, x) - y) ** 2)
+
+
+RNG = np.random.default_rng(7)
+MODEL = Model(1.5)
+CASES = [
+    (calls_helpers, (0.3, 0.8)),
+    (power, (1.3, 5)),
+    (even_steps, (0.4, 5)),
+    (closures, (0.3, 0.7)),
+    (closures, (-2.5, 0.7)),
+    (logistic_regression, ({"w": RNG.normal(size=3), "b": 0.1}, RNG.normal(size=(5, 3)),
+                           (RNG.random(5) > 0.5).astype(float))),
+    (mlp, ({"W1": RNG.normal(size=(3, 4)), "b1": RNG.normal(size=4),
+            "W2": RNG.normal(size=(4, 2)), "b2": RNG.normal(size=2)}, RNG.normal(size=(5, 3)))),
+    (rnn_states, (np.linspace(0.1, 0.5, 12).reshape(4, 3), 0.7, 4)),
+    (rnn_prealloc, (np.linspace(0.1, 0.5, 12).reshape(4, 3), 0.7)),
+    (fill_and_dict, (np.linspace(0.1, 0.9, 4),)),
+    (integrate, (2.0, 1.0)),
+    (MODEL.loss, ({"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)},
+                  RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
+]
+
+
+@pytest.mark.parametrize("fn,args", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in
+                                                 enumerate(CASES)])
+def test_program_gradients(fn, args):
+    check_grads(fn, args, modes=("forward", "reverse"))
+
+
+@pytest.mark.parametrize("fn,args", CASES[:5], ids=[c[0].__name__ for c in CASES[:5]])
+def test_callee_derivatives_are_separate_functions(fn, args):
+    text = s2sad.source(fn, example_args=args)
+    if fn is closures:
+        assert "def closures_vjp" in text    # local functions are inlined where called
+    else:
+        callee = {calls_helpers: "helper", power: "power", even_steps: "odd_steps"}[fn]
+        assert f"def {callee}_fwd(" in text and f"def {callee}_bwd(" in text
+
+
+def test_gradient_of_dict_parameters_has_their_structure():
+    params, x = CASES[6][1]
+    grads = s2sad.grad(mlp)(params, x)
+    assert set(grads) == set(params)
+    for key in params:
+        assert grads[key].shape == params[key].shape
+
+
+def test_write_into_an_argument_is_refused_at_its_line():
+    def writes_argument(x):
+        x[0] = 1.0
+        return np.sum(x)
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError) as info:
+        s2sad.grad(writes_argument)(np.ones(3))
+    assert "x = x.copy()" in str(info.value)
+    assert info.value.lineno == writes_argument.__code__.co_firstlineno + 1
+
+
+def test_write_into_a_view_is_refused():
+    def writes_view(x):
+        y = x[1:]
+        y[0] = 2.0
+        return np.sum(y)
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="share memory"):
+        s2sad.grad(writes_view)(np.ones(3))
