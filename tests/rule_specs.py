@@ -601,7 +601,7 @@ def eval_jvp(rule, bound, ans, tangents: dict):
     terms = [eval(rule.jvp[p], env) for p in tangents]
     total = terms[0]
     for term in terms[1:]:
-        total = total + term
+        total = rt.accumulate(total, term)
     return rt.match_shape(total, ans) if rule.elementwise else total
 
 

@@ -29,6 +29,8 @@ SPECS = rule_specs.SPECS
 # ---- structure helpers ---------------------------------------------------------------
 
 def _leaves(x):
+    if isinstance(x, dict):
+        x = tuple(x.values())
     if isinstance(x, (tuple, list)):
         for item in x:
             yield from _leaves(item)
@@ -38,6 +40,8 @@ def _leaves(x):
 
 def is_float(x) -> bool:
     """A float value, array, or a non-empty container of them."""
+    if isinstance(x, dict):
+        x = tuple(x.values())
     if isinstance(x, (tuple, list)):
         return bool(x) and all(is_float(item) for item in x)
     if isinstance(x, bool):
@@ -56,6 +60,8 @@ def flat(x) -> np.ndarray:
 
 def random_like(rng, x):
     """A random direction with x's structure, shapes and (float) dtypes."""
+    if isinstance(x, dict):
+        return {k: random_like(rng, v) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         return tuple(random_like(rng, item) for item in x)
     if isinstance(x, float) and not isinstance(x, np.generic):
@@ -67,6 +73,8 @@ def random_like(rng, x):
 
 def axpy(x, h, v):
     """x + h * v over a (nested) value, keeping containers and dtypes."""
+    if isinstance(x, dict):
+        return {k: axpy(x[k], h, v[k]) for k in x}
     if isinstance(x, (tuple, list)):
         return type(x)(axpy(a, h, b) for a, b in zip(x, v))
     if isinstance(x, np.ndarray):
@@ -78,12 +86,16 @@ def axpy(x, h, v):
 
 
 def shapes(x):
+    if isinstance(x, dict):
+        return {k: shapes(v) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         return tuple(shapes(item) for item in x)
     return np.shape(x)
 
 
 def as_float32(x):
+    if isinstance(x, dict):
+        return {k: as_float32(v) for k, v in x.items()}
     if isinstance(x, (tuple, list)):
         return type(x)(as_float32(item) for item in x)
     if isinstance(x, (np.ndarray, np.generic)) and np.result_type(x) == np.float64:

@@ -43,6 +43,16 @@ def _expr_sites(fn: ast.FunctionDef) -> list[tuple]:
     return sites
 
 
+def _is_counter_step(stmt, fn) -> bool:
+    """`k += ...` where `k` appears in the test of a while loop: deleting it could
+    make the loop endless."""
+    if not (isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name)):
+        return False
+    return any(isinstance(node, ast.While) and any(
+        isinstance(n, ast.Name) and n.id == stmt.target.id for n in ast.walk(node.test))
+        for node in ast.walk(fn))
+
+
 def _operands(node) -> list:
     if isinstance(node, ast.BinOp):
         return [node.left, node.right]
@@ -52,8 +62,6 @@ def _operands(node) -> list:
         return [node.body, node.orelse]
     if isinstance(node, ast.Call):
         return [a for a in node.args if not isinstance(a, ast.Starred)]
-    if isinstance(node, ast.BoolOp):
-        return list(node.values)
     return []
 
 
@@ -73,6 +81,8 @@ def _edits(source: str, name: str):
         for si in range(size):
             def delete(fn, li=li, si=si):
                 lst = _stmt_lists(fn)[li]
+                if _is_counter_step(lst[si], fn):
+                    return False
                 del lst[si]
                 if not lst:
                     lst.append(ast.Pass())
