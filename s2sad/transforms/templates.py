@@ -45,6 +45,11 @@ class Emitter:
         folded = _fold(prim, args)
         if folded is not None:
             return folded
+        peephole = _peephole(prim)
+        if peephole is not None and not kwargs:
+            rewritten = peephole(self, args, hint)
+            if rewritten is not None:
+                return rewritten
         if prim is operator.getitem and args[0] in self.tuples and isinstance(args[1], Const) \
                 and isinstance(args[1].value, int):
             return self.tuples[args[0]][args[1].value]
@@ -62,6 +67,37 @@ def _is(atom, value) -> bool:
     return isinstance(atom, Const) and not hasattr(atom, "name") and \
         isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool) and \
         atom.value == value
+
+
+def _pow_dx_const(emit, args, hint):
+    """d x**c / dx for a literal integer c >= 1 is c * x**(c - 1): no helper needed."""
+    x, c = args
+    if not (_is_int_literal(c) and c.value >= 1):
+        return None
+    if c.value == 1:
+        return Const(1.0)
+    power = x if c.value == 2 else emit(operator.pow, [x, Const(c.value - 1)], hint=hint)
+    return emit(operator.mul, [Const(float(c.value)), power], hint=hint)
+
+
+def _is_int_literal(atom) -> bool:
+    return isinstance(atom, Const) and not hasattr(atom, "name") and \
+        type(atom.value) is int
+
+
+_PEEPHOLES: dict | None = None
+
+
+def _peephole(prim):
+    """A rewrite of calls to `prim` into plainer code, where one applies."""
+    global _PEEPHOLES
+    if _PEEPHOLES is None:
+        from .. import runtime
+        _PEEPHOLES = {runtime.pow_dx: _pow_dx_const}
+    try:
+        return _PEEPHOLES.get(prim)
+    except TypeError:   # unhashable callables have no peephole
+        return None
 
 
 def _fold(prim, args):

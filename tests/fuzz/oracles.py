@@ -170,7 +170,10 @@ class Instrumented:
     """The function `name` of `source`, rewritten to report to a Recorder."""
 
     def __init__(self, source: str, name: str = "f"):
-        tree = _Instrument().visit(ast.parse(source))
+        tree = ast.parse(source)
+        for k, node in enumerate(tree.body):
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                tree.body[k] = _Instrument().visit(node)
         ast.fix_missing_locations(tree)
         self.namespace: dict = {"__name__": "s2sad_fuzz_instrumented"}
         self.namespace["__val"] = lambda x: self.namespace["__rec"].value(x)
@@ -268,8 +271,12 @@ def _conditioning(inst, args):
     """(f value, recorder) at args, or Discard."""
     try:
         value, rec = inst(args)
-    except (ArithmeticError, ValueError, FloatingPointError) as exc:
+    except ArithmeticError as exc:          # math.exp overflow and the like
         raise Discard(f"program raised {type(exc).__name__}") from None
+    except ValueError as exc:
+        if "math domain error" not in str(exc):
+            raise
+        raise Discard("math domain error (a non-finite value)") from None
     if not rec.finite or not np.all(np.isfinite(value)):
         raise Discard("non-finite value")
     if rec.max_abs > MAX_ABS:

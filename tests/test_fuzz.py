@@ -1,0 +1,234 @@
+"""Differential testing on random programs (see tests/fuzz/).
+
+* `test_random_programs`: 200 hypothesis-generated programs (derandomized, so every
+  CI run sees the same ones) through every oracle of tests/fuzz/oracles.py.  When one
+  fails, hypothesis shrinks it and the minimal program is saved to tests/fuzz_corpus/
+  (set S2SAD_FUZZ_SAVE=0 to skip saving);
+* `test_corpus_program`: every saved program, at its saved point;
+* the generator and the oracles themselves: programs are valid and cover the grammar,
+  wrong derivatives are caught, points near a branch are discarded, the shrinker
+  shrinks, the long run's driver works.
+
+The long run: `python -m tests.fuzz.run_long --programs 10000`.
+"""
+from __future__ import annotations
+
+import collections
+import io
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import s2sad
+from tests.fuzz import corpus, run_long
+from tests.fuzz.grammar import random_program
+from tests.fuzz.oracles import Instrumented, check_at, check_program
+from tests.fuzz.shrink import shrink
+from tests.fuzz.strategies import cases
+
+CI_PROGRAMS = 200
+_STATS: collections.Counter = collections.Counter()
+_LAST_FAILURE: list = []
+
+
+@settings(max_examples=CI_PROGRAMS, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck), print_blob=False)
+@given(case=cases())
+def _fuzz_one(case):
+    outcome = check_program(case.program, case.seed, float32=case.float32)
+    _STATS[outcome.status] += 1
+    if outcome.status in ("fail", "invalid"):
+        _LAST_FAILURE[:] = [outcome]      # the last failure hypothesis runs is the minimal one
+        raise AssertionError(outcome.report())
+
+
+def test_random_programs():
+    _STATS.clear()
+    _LAST_FAILURE.clear()
+    try:
+        _fuzz_one()
+    except AssertionError:
+        if _LAST_FAILURE and _LAST_FAILURE[0].status == "fail" and \
+                os.environ.get("S2SAD_FUZZ_SAVE", "1") != "0":
+            path = corpus.save(_LAST_FAILURE[0])
+            print(f"minimal failing program saved to {path}")
+        raise
+    checked = _STATS["ok"] + _STATS["discard"]
+    assert _STATS["discard"] <= 0.3 * checked, f"too many discarded programs: {dict(_STATS)}"
+
+
+# ---------------------------------------------------------------------------- the corpus
+
+@pytest.mark.parametrize("path", corpus.entries(), ids=lambda p: p.stem)
+def test_corpus_program(path):
+    outcome = corpus.run_entry(path)
+    assert outcome.status == "ok", outcome.report()
+
+
+def test_corpus_is_not_empty():
+    assert corpus.entries(), f"no programs in {corpus.CORPUS_DIR}"
+
+
+# ---------------------------------------------------------------------------- the generator
+
+REQUIRED_FEATURES = {
+    "assign", "aug+=", "aug-=", "aug*=", "if", "elif", "for", "while", "return_if", "break",
+    "continue", "ifexp", "loop_index", "assign_array", "aug_array", "broadcast",
+    "sin", "cos", "tanh", "exp_tanh", "log1p_sq", "sqrt1p_sq", "recip1p_sq", "sq", "cube",
+    "reduce_sum", "reduce_mean", "reduce_dot", "axis_sum0", "axis_mean1", "axis_T",
+    "axis_matvec", "axis_cumsum",
+}
+
+
+def test_programs_are_valid_and_cover_the_grammar():
+    seen, statuses = set(), collections.Counter()
+    for seed in range(400):
+        program = random_program(f"grammar:{seed}")
+        seen |= program.features
+        assert program.source.count("\ndef f(") == 1
+        compile(program.source, "<program>", "exec")
+        args = program.make_args(np.random.default_rng(seed))
+        try:
+            value, rec = Instrumented(program.source)(args)
+        except ArithmeticError:
+            statuses["overflow"] += 1
+            continue
+        assert np.ndim(value) == 0, program.source
+        statuses["finite" if rec.finite and rec.max_abs <= 1e6 else "large"] += 1
+    assert REQUIRED_FEATURES <= seen, f"never generated: {sorted(REQUIRED_FEATURES - seen)}"
+    assert statuses["finite"] >= 0.9 * 400, dict(statuses)
+
+
+def test_generator_is_deterministic():
+    assert random_program("x:1").source == random_program("x:1").source
+    assert random_program("x:1").source != random_program("x:2").source
+
+
+def test_programs_have_1_to_4_scalars_and_at_most_one_small_array():
+    shapes = set()
+    for seed in range(200):
+        program = random_program(seed)
+        assert 1 <= program.n_scalars <= 4
+        shapes.add(program.shape)
+        n_statements = program.source.count("\n    ") - 1
+        assert n_statements >= 1
+    assert shapes == {None, (), (3,), (1, 3), (2, 3), (2, 1)}
+
+
+# ---------------------------------------------------------------------------- the oracles
+
+PROGRAM = """\
+import math
+
+import numpy as np
+
+
+def f(x0, x1, A):
+    t = np.sum(np.sin(A) * x0) + math.tanh(x1) * x0
+    for i in range(3):
+        if t > 0.1:
+            t = t * 0.5 + x1
+        else:
+            t = t - np.mean(A * A)
+    return t + x1 * x0
+"""
+ARGS = (0.7, -0.3, np.array([0.5, -1.0, 1.5]))
+
+
+class _Wrong:
+    """s2sad with one deliberate mistake, to check that the oracles see it."""
+
+    def __init__(self, mistake):
+        self.mistake = mistake
+
+    def value_and_grad(self, f, wrt, mode):
+        inner = s2sad.value_and_grad(f, wrt=wrt, mode=mode)
+
+        def run(*args):
+            value, grads = inner(*args)
+            if self.mistake == "primal":
+                value = value * (1 + 1e-9)
+            if self.mistake == f"scale {mode}":
+                grads = tuple(g * 1.001 for g in grads)
+            if self.mistake == "dtype":
+                grads = tuple(np.asarray(g, np.float64) if isinstance(g, np.ndarray) else g
+                              for g in grads)
+            return value, grads
+        return run
+
+    def jvp(self, f, primals, tangents):
+        return s2sad.jvp(f, primals, tangents)
+
+    def vjp(self, f, *primals):
+        out, pullback = s2sad.vjp(f, *primals)
+        if self.mistake == "swap vjp":
+            def swapped(w):
+                cts = pullback(w)
+                return (cts[1], cts[0]) + cts[2:]
+            return out, swapped
+        return out, pullback
+
+
+def test_oracles_pass_a_correct_program():
+    outcome = check_at(PROGRAM, ARGS, float32=True)
+    assert outcome.status == "ok", outcome.report()
+    assert "float32" in outcome.checks
+
+
+@pytest.mark.parametrize("mistake, category", [
+    ("primal", "primal"),
+    ("scale reverse", "fd"),
+    ("scale forward", "fd"),
+    ("swap vjp", "dot"),
+    ("dtype", "dtype"),
+])
+def test_oracles_catch_a_wrong_derivative(mistake, category):
+    outcome = check_at(PROGRAM, ARGS, float32=True, ad=_Wrong(mistake))
+    assert (outcome.status, outcome.reason) == ("fail", category), outcome.report()
+
+
+def test_point_near_a_branch_is_discarded():
+    source = "def f(x):\n    if x > 0.5:\n        return x * x\n    return x\n"
+    assert check_at(source, (0.5 + 1e-5,)).status == "discard"
+    assert check_at(source, (0.6,)).status == "ok"
+
+
+def test_point_where_a_step_flips_a_branch_is_discarded():
+    # 1e-2 from the threshold, but the step h ~ 6e-6 moves 1e4 x by ~0.06
+    source = "def f(x):\n    if 10000.0 * x > 1.0:\n        return x * x\n    return x\n"
+    outcome = check_at(source, (1.01e-4,))
+    assert (outcome.status, outcome.reason) == \
+        ("discard", "a branch decision changes within the FD step")
+
+
+def test_a_failing_program_is_reported_with_its_source_and_point():
+    outcome = check_at(PROGRAM, ARGS, ad=_Wrong("scale reverse"))
+    text = outcome.report()
+    assert "def f(x0, x1, A)" in text and "ARGS = (0.7, -0.3, np.array([0.5, -1.0, 1.5])" in text
+
+
+def test_shrinker_keeps_the_failure_and_drops_the_rest():
+    small = shrink(PROGRAM, lambda source: "np.sin(A)" in source)
+    assert "np.sin(A)" in small
+    assert "for " not in small and small.count("\n") < PROGRAM.count("\n")
+    compile(small, "<shrunk>", "exec")
+
+
+def test_corpus_round_trip(tmp_path):
+    outcome = check_at(PROGRAM, ARGS, ad=_Wrong("swap vjp"))
+    path = corpus.save(outcome, directory=tmp_path)
+    assert path.name.startswith("fuzz_") and corpus.entries(tmp_path) == [path]
+    again = corpus.run_entry(path)          # with the real s2sad, the program passes
+    assert again.status == "ok", again.report()
+    assert again.args[0] == ARGS[0] and np.array_equal(again.args[2], ARGS[2])
+
+
+def test_long_run_driver():
+    out = io.StringIO()
+    counts, failures = run_long.run(6, seed=11, out=out)
+    status = run_long.summary(counts, failures, do_shrink=False, out=out)
+    text = out.getvalue()
+    assert "programs run: 6" in text and "discarded" in text
+    assert status == (1 if failures else 0)
