@@ -62,6 +62,7 @@ class CodeGen:
         self.objects = self.table.objects
         self.object_names = self.table.names
         self.lines: list[str] = []
+        self.check_finite = False
         self.folded: dict = {}                   # Var -> (text, precedence)
         self.group = None
         globals_read = {a.name for a in _atoms(fn.body) if isinstance(a, Global)}
@@ -370,6 +371,11 @@ class CodeGen:
             self.emit(depth, text)
         else:
             self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = {text}")
+            if self.check_finite and eqn.role != "primal" and eqn.loc is not None:
+                where = f"{eqn.loc.filename}:{eqn.loc.line}: {eqn.loc.source_line.strip()}"
+                for v in eqn.outs:
+                    self.emit(depth, f"{self.ref(runtime)}.check_finite({self.name(v)}, "
+                                     f"{where!r}, {eqn.role!r})")
 
     def yields(self, targets, results, depth: int) -> None:
         pairs = [(self.name(t), r) for t, r in zip(targets, results)]
@@ -540,9 +546,14 @@ def generate(fn: Function, title: str) -> tuple[str, dict]:
     return generate_program([(fn, title)])
 
 
-def generate_program(functions) -> tuple[str, dict]:
+def generate_program(functions, check_finite=False) -> tuple[str, dict]:
     """(source text, {factory parameter name: object}) of several (Function, title)
-    pairs that call each other; the last is the entry point."""
+    pairs that call each other; the last is the entry point.  With `check_finite`,
+    every derivative value is checked right after it is computed."""
     table = Objects(fn.name for fn, _ in functions)
-    texts = [CodeGen(fn, title, table).function() for fn, title in functions]
+    texts = []
+    for fn, title in functions:
+        gen = CodeGen(fn, title, table)
+        gen.check_finite = check_finite
+        texts.append(gen.function())
     return "\n\n".join(texts), table.objects

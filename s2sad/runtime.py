@@ -92,6 +92,22 @@ def setitem(a, index, value):
     return out
 
 
+def check_finite(value, where: str, role: str) -> None:
+    """Raise when a derivative value is not finite (`check_finite=True`)."""
+    leaves = value.values() if isinstance(value, dict) else \
+        value if isinstance(value, (tuple, list)) else (value,)
+    for leaf in leaves:
+        if isinstance(leaf, (tuple, list, dict)):
+            check_finite(leaf, where, role)
+        elif leaf is not None and not np.all(np.isfinite(leaf)):
+            from .errors import NonDifferentiableError
+            kind = "tangent" if role == "tangent" else "adjoint"
+            raise NonDifferentiableError(
+                f"{where}\n  the {kind} computed for this line is not finite ({leaf!r}); "
+                "the derivative of this line is undefined or overflows at these inputs "
+                "(e.g. sqrt or log at 0, a division by zero)")
+
+
 def cast_like(g, x):
     """A derivative `g` with the shape and float dtype of the input `x`.
 

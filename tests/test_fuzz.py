@@ -52,7 +52,8 @@ def test_random_programs():
     except AssertionError:
         if _LAST_FAILURE and _LAST_FAILURE[0].status == "fail" and \
                 os.environ.get("S2SAD_FUZZ_SAVE", "1") != "0":
-            path = corpus.save(_LAST_FAILURE[0])
+            smaller = run_long.shrunk(_LAST_FAILURE[0])      # statement-level, on the text
+            path = corpus.save(smaller if smaller.status == "fail" else _LAST_FAILURE[0])
             print(f"minimal failing program saved to {path}")
         raise
     checked = _STATS["ok"] + _STATS["discard"]
