@@ -16,6 +16,7 @@ def load(source: str, name: str, filename: str, objects: dict, globals_: dict):
     """
     params = ", ".join(sorted(objects))
     text = f"def {FACTORY}({params}):\n{textwrap.indent(source, '    ')}    return {name}\n"
+    filename = _unique(filename, text)
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     code = compile(text, filename, "exec")
     namespace: dict = {}
@@ -23,3 +24,13 @@ def load(source: str, name: str, filename: str, objects: dict, globals_: dict):
     fn = namespace[FACTORY](**objects)
     fn.source = source
     return fn
+
+
+def _unique(filename: str, text: str) -> str:
+    """`filename`, or `filename` with a number when another text already holds it
+    (another specialisation of the same function), so each keeps its own lines."""
+    candidate, n = filename, 1
+    while candidate in linecache.cache and "".join(linecache.cache[candidate][2]) != text:
+        n += 1
+        candidate = f"{filename[:-1]} #{n}>" if filename.endswith(">") else f"{filename} #{n}"
+    return candidate
