@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import kinds, prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
-from .rewrite import substitute, used_vars
+from .rewrite import defined_vars, substitute, used_vars
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
 _KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT)
@@ -30,6 +30,8 @@ def optimize(fn: Function, param_kinds) -> Function:
         pass
     _prune_tape(fn.body, set(used_vars(fn.body)))
     _drop_dead_pushes(fn.body)
+    while _dce(fn.body, set(used_vars(fn.body))):   # values only the pruned tape read
+        pass
     kinds.infer(fn, param_kinds)
     return fn
 
@@ -137,7 +139,12 @@ def _is_bool(atom, value) -> bool:
 
 
 def _simplify_flag_if(stmt: If, mapping: dict) -> None:
-    """`if c: f = True else: f = False` -> `f = c` (flags of lowered break/return)."""
+    """`if c: f = True else: f = False` -> `f = c` (flags of lowered break/return), and
+    an out that is the same outer value in both branches -> that value."""
+    local = set(defined_vars(stmt.then)) | set(defined_vars(stmt.orelse))
+    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+        if a is b and a not in local:
+            mapping[out] = a
     if stmt.then.stmts or stmt.orelse.stmts:
         return
     for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):

@@ -173,12 +173,28 @@ class _Reverse:
                 results.append(value)
             blocks.append(Block(stmts, results))
         if self.loop_depth:
-            # Inside a loop the branch's values are overwritten by later iterations.
-            for forward_block, adjoint_block in zip((stmt.then, stmt.orelse), blocks):
-                self._tape(forward_block, adjoint_block, direct_defs(forward_block))
+            self._lift_branch_values(stmt, blocks)
         self.emit.stmts.append(If(stmt.cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
         for var, out in zip(changed, outs):
             adj[var] = out
+
+    def _lift_branch_values(self, stmt: If, adjoint_blocks) -> None:
+        """Inside a loop, a later iteration overwrites (or skips) a branch's values, so
+        those the adjoint branch reads become outs of the forward If (None from the
+        other branch) and are taped with the loop body's other values: one push per
+        iteration, whichever branches ran."""
+        for side, (forward_block, adjoint_block) in enumerate(zip((stmt.then, stmt.orelse),
+                                                                  adjoint_blocks)):
+            local = direct_defs(forward_block)
+            needed = [v for v in used_vars(adjoint_block) if v in local]
+            lifted = {}
+            for v in needed:
+                out = Var(v.hint, v.kind)
+                stmt.outs.append(out)
+                stmt.then.results.append(v if side == 0 else Const(None))
+                stmt.orelse.results.append(v if side == 1 else Const(None))
+                lifted[v] = out
+            substitute(adjoint_block, lifted)
 
     def adjoint_loop(self, loop: Loop, adj: dict) -> None:
         slots = [(c, init, res, out) for c, init, res, out in

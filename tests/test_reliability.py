@@ -1,0 +1,769 @@
+"""The bad-input catalogue: what s2sad does with everything it cannot (or can only
+partly) differentiate.
+
+The policy: a construct visible in the syntax is refused at transform time, a fact
+about values (dtype, shape, the output) at call time.  Every refusal is an
+`S2SADError` whose message names the user's file and line, the construct, and a fix;
+never a bare KeyError/AttributeError/TypeError from inside the compiler, and never a
+silently wrong answer.  Where s2sad supports the input, the test checks the answer.
+
+The functions under test are defined in this file; the offending line of each one
+carries a `# <-` marker, so the expected line numbers follow edits of this file.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import io
+import itertools
+import math
+import os
+import re
+import traceback
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad import (MissingRuleError, NonDifferentiableError, S2SADError, SourceUnavailableError,
+                   UnsupportedSyntaxError)
+
+HERE = os.path.basename(__file__)
+MODES = ("reverse", "forward")
+
+
+def marked_line(fn, marker="# <-") -> int:
+    """The line (in this file) of the statement of `fn` carrying the marker."""
+    lines, first = inspect.getsourcelines(fn)
+    found = [first + i for i, text in enumerate(lines) if marker in text]
+    assert len(found) == 1, f"{fn.__name__}: expected one {marker!r} marker"
+    return found[0]
+
+
+def file_line(marker: str) -> int:
+    """The line of this file that contains `marker` (for module-level code)."""
+    with open(__file__) as fh:
+        found = [i + 1 for i, text in enumerate(fh) if marker in text and "file_line(" not in text]
+    assert len(found) == 1, marker
+    return found[0]
+
+
+def assert_message(message: str, *words, line: int | None = None):
+    """The message names this file and `line`, and every word (case-insensitive)."""
+    if line is not None:
+        assert f"{HERE}:{line}" in message, f"expected {HERE}:{line} in:\n{message}"
+    for word in words:
+        assert word.lower() in message.lower(), f"expected {word!r} in:\n{message}"
+
+
+def refusal(thunk, error=S2SADError) -> str:
+    """The message of the S2SADError raised by `thunk` (anything else fails)."""
+    with pytest.raises(S2SADError) as info:
+        thunk()
+    assert isinstance(info.value, error), f"{type(info.value).__name__}: {info.value}"
+    return str(info.value)
+
+
+def all_entry_points(fn, *args):
+    """Thunks calling every API on `fn` at `args`: grad/value_and_grad in both modes,
+    jvp, vjp and source."""
+    tangents = tuple(np.ones_like(a) if isinstance(a, np.ndarray) else 1.0 for a in args)
+    return {
+        "grad": lambda: s2sad.grad(fn)(*args),
+        "grad forward": lambda: s2sad.grad(fn, mode="forward")(*args),
+        "value_and_grad": lambda: s2sad.value_and_grad(fn)(*args),
+        "jvp": lambda: s2sad.jvp(fn, args, tangents),
+        "vjp": lambda: s2sad.vjp(fn, *args)[1](1.0),
+        "source": lambda: s2sad.source(fn),
+    }
+
+
+def assert_close(a, b, rtol=1e-12):
+    np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol)
+
+
+# =============================================================== B.1 source and the callable
+
+def square(x):
+    return x * x
+
+
+def scaled(k, x):
+    return k * x * x
+
+
+_namespace: dict = {}
+exec("def from_exec(x):\n    return x * 2.0\n", _namespace)
+from_exec = _namespace["from_exec"]
+
+
+def test_function_defined_with_exec():
+    for what, thunk in all_entry_points(from_exec, 1.0).items():
+        message = refusal(thunk, SourceUnavailableError)
+        assert_message(message, "from_exec", "exec", "def")
+
+
+@pytest.mark.parametrize("fn, name", [(len, "len"), (np.sin, "sin"), (math.exp, "exp")])
+def test_builtin_or_ufunc_as_the_differentiated_function(fn, name):
+    for what, thunk in all_entry_points(fn, 1.0).items():
+        if what == "source":
+            continue
+        message = refusal(thunk, SourceUnavailableError)
+        assert_message(message, name, "def")
+
+
+def test_partial_is_unwrapped():
+    # reference B.1.2: unwrap functools.partial before reading the source
+    assert_close(s2sad.grad(functools.partial(scaled, 3.0))(2.0), 12.0)
+    assert_close(s2sad.grad(functools.partial(scaled, k=3.0), wrt="x")(x=2.0), 12.0)
+    assert_close(s2sad.grad(functools.partial(scaled, 3.0), mode="forward")(2.0), 12.0)
+
+
+add_one, double = (lambda x: x + 1.0), (lambda x: x * 2.0)  # two lambdas
+lone_lambda = lambda x: x * x * 3.0  # noqa: E731
+
+
+def test_two_lambdas_on_one_line_are_told_apart_or_refused():
+    line = file_line("# two lambdas")
+    for fn, slope in ((add_one, 1.0), (double, 2.0)):
+        try:
+            got = s2sad.grad(fn)(5.0)
+        except S2SADError as exc:
+            assert isinstance(exc, SourceUnavailableError)
+            assert_message(str(exc), "lambda", "def", line=line)
+        else:
+            assert got == slope, "differentiated the other lambda of the line"
+
+
+def test_lambda_alone_on_its_line():
+    assert_close(s2sad.grad(lone_lambda)(2.0), 12.0)
+    assert_close(s2sad.grad(lone_lambda, mode="forward")(2.0), 12.0)
+
+
+def _logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args):
+        return fn(*args)
+    return wrapper
+
+
+@_logged
+def decorated_by_wraps(x):
+    return x * x * x
+
+
+@s2sad.grad
+def decorated_by_grad(x):
+    return x * x * x
+
+
+def test_decorators_are_stripped_and_wrappers_unwrapped():
+    assert_close(s2sad.grad(decorated_by_wraps)(2.0), 12.0)
+    assert_close(decorated_by_grad(2.0), 12.0)
+
+
+def log_of(x):
+    return math.log(x)  # <-
+
+
+def test_generated_code_shows_in_tracebacks():
+    # the primal sweep raises what f raises, and the traceback shows the generated line
+    with pytest.raises(ValueError) as info:
+        s2sad.grad(log_of)(-1.0)
+    text = "".join(traceback.format_exception(info.value))
+    assert "<s2sad reverse of log_of" in text and "math.log(x)" in text
+
+
+def helper(v):
+    return v * v
+
+
+def calls_helper(x):
+    return helper(x) + x
+
+
+def calls_exec_helper(x):
+    return from_exec(x) + x  # <-
+
+
+def test_call_to_a_user_function():
+    for mode in MODES:
+        assert_close(s2sad.grad(calls_helper, mode=mode)(3.0), 7.0)
+
+
+def test_call_to_a_function_without_source_names_the_call_site():
+    line = marked_line(calls_exec_helper)
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(calls_exec_helper, mode=mode)(3.0))
+        assert_message(message, "from_exec", line=line)
+
+
+def nested_def(x):
+    def sq(v):
+        return v * v
+    return sq(x) + x
+
+
+def test_nested_def_is_inlined():
+    for mode in MODES:
+        assert_close(s2sad.grad(nested_def, mode=mode)(3.0), 7.0)
+
+
+def power(x, n):
+    if n <= 0:
+        return 1.0
+    return x * power(x, n - 1)  # <-
+
+
+def test_recursion_is_differentiated_or_refused_at_the_call():
+    for mode in MODES:
+        try:
+            got = s2sad.grad(power, mode=mode)(2.0, 3)
+        except S2SADError as exc:
+            assert_message(str(exc), "recurs", line=marked_line(power))
+        else:
+            assert_close(got, 12.0)
+
+
+# =============================================================== B.2 scoping and state
+
+def make_scaler(c):
+    def scale(x):
+        return c * x * x
+    return scale
+
+
+GAIN = 2.0
+
+
+def uses_global(x):
+    return GAIN * x * x
+
+
+COUNTER = 0.0
+
+
+def writes_global(x):
+    global COUNTER  # <-
+    COUNTER = x
+    return x * 2.0
+
+
+def make_nonlocal_writer():
+    total = 0.0
+
+    def add(x):
+        nonlocal total  # <-
+        total = x
+        return x * 2.0
+    return add
+
+
+def test_closure_cells_are_constants():
+    for mode in MODES:
+        assert_close(s2sad.grad(make_scaler(3.0), mode=mode)(2.0), 12.0)
+
+
+def test_rebinding_a_global_is_never_silently_ignored():
+    global GAIN
+    try:
+        for mode in MODES:
+            assert_close(s2sad.grad(uses_global, mode=mode)(1.0), 4.0)
+        GAIN = 5.0
+        for mode in MODES:
+            try:
+                got = s2sad.grad(uses_global, mode=mode)(1.0)
+            except S2SADError as exc:
+                assert_message(str(exc), "GAIN")
+            else:
+                assert_close(got, 10.0)
+    finally:
+        GAIN = 2.0
+
+
+def test_global_and_nonlocal_writes():
+    message = refusal(lambda: s2sad.grad(writes_global)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "global", "argument", line=marked_line(writes_global))
+    writer = make_nonlocal_writer()
+    message = refusal(lambda: s2sad.grad(writer)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "nonlocal", "argument", line=marked_line(writer))
+
+
+class Spring:
+    def __init__(self, k):
+        self.k = k
+
+    def energy(self, x):
+        return 0.5 * self.k * x * x
+
+    def stretch(self, x):
+        self.k = x  # <-
+        return x * 2.0
+
+
+def defines_class(x):
+    class Local:  # <-
+        pass
+    return x * 2.0
+
+
+def test_methods_read_attributes_as_constants():
+    for mode in MODES:
+        assert_close(s2sad.grad(Spring(4.0).energy, mode=mode)(3.0), 12.0)
+
+
+def test_attribute_write_and_class_definition_are_refused():
+    message = refusal(lambda: s2sad.grad(Spring(1.0).stretch)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "attribute", "local variable", line=marked_line(Spring.stretch))
+    message = refusal(lambda: s2sad.grad(defines_class)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "class", "module level", line=marked_line(defines_class))
+
+
+# =============================================================== B.3 statements
+
+def uses_try(x):
+    try:  # <-
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with contextlib.suppress(ValueError):  # <-
+        y = x * 2.0
+    return y
+
+
+def generator(x):
+    yield x * 2.0  # <-
+
+
+async def coroutine(x):  # <-
+    return x * 2.0
+
+
+def walrus(x):
+    if (y := x * 2.0) > 1.0:  # <-
+        return y
+    return x
+
+
+def uses_match(x):
+    match x:  # <-
+        case _:
+            return x
+
+
+def starred(x):
+    a, *rest = (x, x, x)  # <-
+    return a
+
+
+def deletes(x):
+    y = x * 2.0
+    del y  # <-
+    return x
+
+
+def set_comprehension(x):
+    return sum({x * k for k in range(3)})  # <-
+
+
+def generator_expression(x):
+    return sum(x * k for k in range(3))  # <-
+
+
+def raises(x):
+    if x < 0.0:
+        raise ValueError("negative")  # <-
+    return x * 2.0
+
+
+REFUSED_SYNTAX = [
+    (uses_try, ("try",), ("if",)),
+    (uses_with, ("with",), ("outside",)),
+    (generator, ("yield",), ("list",)),
+    (coroutine, ("async",), ("def",)),
+    (walrus, (":=",), ("statement",)),
+    (uses_match, ("match",), ("if",)),
+    (starred, ("starred",), ("index",)),
+    (deletes, ("del",), ("rebind",)),
+    (set_comprehension, ("set comprehension",), ("loop",)),
+    (generator_expression, ("generator expression",), ("loop",)),
+]
+
+
+@pytest.mark.parametrize("fn, construct, fix", REFUSED_SYNTAX,
+                         ids=[case[0].__name__ for case in REFUSED_SYNTAX])
+def test_unsupported_syntax_is_refused_at_its_line(fn, construct, fix):
+    line = marked_line(fn)
+    for what, thunk in all_entry_points(fn, 1.0).items():
+        message = refusal(thunk, UnsupportedSyntaxError)
+        assert_message(message, *construct, *fix, line=line)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        s2sad.grad(fn)(1.0)
+    err = info.value
+    assert os.path.basename(err.filename) == HERE and err.lineno == line
+    assert err.text and err.offset >= 1
+
+
+def test_raise_is_a_precondition_or_refused():
+    # B.10: a precondition `raise` may stay in the primal sweep; otherwise refuse it
+    try:
+        got = s2sad.grad(raises)(2.0)
+    except S2SADError as exc:
+        assert_message(str(exc), "raise", line=marked_line(raises))
+    else:
+        assert_close(got, 2.0)
+        with pytest.raises(ValueError, match="negative"):
+            s2sad.grad(raises)(-2.0)
+
+
+def two_problems(x):
+    try:  # <-
+        y = x
+    except ValueError:
+        y = x
+    z = sum(v for v in (y, y))
+    return z
+
+
+def test_every_problem_is_reported_at_once():
+    message = refusal(lambda: s2sad.grad(two_problems)(1.0), UnsupportedSyntaxError)
+    try_line = marked_line(two_problems)
+    assert_message(message, "try", "generator expression", line=try_line)
+    assert f"{HERE}:{try_line + 4}" in message
+
+
+def list_comprehension(x):
+    ys = [x * k for k in range(1, 4)]
+    return ys[0] + ys[1] + ys[2]
+
+
+def chained_and_ifexp(x):
+    y = x * x if 0.0 < x < 1.0 else x
+    return y
+
+
+def test_supported_statements_give_the_right_answer():
+    for mode in MODES:
+        assert_close(s2sad.grad(list_comprehension, mode=mode)(2.0), 6.0)
+        assert_close(s2sad.grad(chained_and_ifexp, mode=mode)(0.5), 1.0)
+        assert_close(s2sad.grad(chained_and_ifexp, mode=mode)(2.0), 1.0)
+
+
+# =============================================================== B.4 mutation and aliasing
+
+def writes_argument(x):
+    x[0] = 1.0  # <-
+    return np.sum(x)
+
+
+def adds_into_argument(x):
+    x += 1.0  # <-
+    return np.sum(x * x)
+
+
+def writes_alias(x):
+    y = x
+    y[0] = 1.0  # <-
+    return np.sum(y)
+
+
+def writes_view(x):
+    y = x[1:]
+    y[0] = 1.0  # <-
+    return np.sum(x)
+
+
+def writes_local(x):
+    y = np.zeros(3)
+    y[0] = x
+    y[1] = x * x
+    return np.sum(y)
+
+
+def appends(x):
+    out = []
+    for i in range(3):
+        out.append(x * i)
+    return np.sum(np.stack(out))
+
+
+def dict_record(x):
+    d = {"a": x, "b": x * x}
+    return d["a"] + d["b"]
+
+
+@pytest.mark.parametrize("fn", [writes_argument, adds_into_argument, writes_alias, writes_view])
+def test_writes_into_arguments_and_aliases_are_refused(fn):
+    x = np.array([1.0, 2.0, 3.0])
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(fn, mode=mode)(x))
+        assert_message(message, "copy", line=marked_line(fn))
+    assert np.array_equal(x, [1.0, 2.0, 3.0]), "the caller's array was changed"
+
+
+def test_writes_into_local_arrays_lists_and_dicts():
+    for mode in MODES:
+        assert_close(s2sad.grad(writes_local, mode=mode)(2.0), 5.0)
+        assert_close(s2sad.grad(appends, mode=mode)(2.0), 3.0)
+        assert_close(s2sad.grad(dict_record, mode=mode)(2.0), 5.0)
+
+
+# =============================================================== B.5 signatures and inputs
+
+def varargs(x, *rest):  # <-
+    return x * 2.0
+
+
+def varkw(x, **options):  # <-
+    return x * 2.0
+
+
+def keyword_only(x, scale=3.0, *, shift=1.0):
+    return x * scale + shift * shift
+
+
+def test_star_parameters_are_refused():
+    for fn, word in ((varargs, "*args"), (varkw, "**kwargs")):
+        message = refusal(lambda: s2sad.grad(fn)(1.0), UnsupportedSyntaxError)
+        assert_message(message, word, "explicitly", line=marked_line(fn))
+
+
+def test_defaults_and_keyword_only_parameters():
+    for mode in MODES:
+        assert_close(s2sad.grad(keyword_only, mode=mode)(2.0), 3.0)
+        assert_close(s2sad.grad(keyword_only, wrt="shift", mode=mode)(2.0, shift=4.0), 8.0)
+        assert_close(s2sad.grad(keyword_only, wrt=("x", "scale"), mode=mode)(2.0, 5.0), (5.0, 2.0))
+
+
+def test_unknown_wrt_names_the_parameters():
+    message = refusal(lambda: s2sad.grad(keyword_only, wrt="z")(1.0))
+    assert_message(message, "'z'", "x", "scale", "shift")
+    message = refusal(lambda: s2sad.grad(keyword_only, wrt=7)(1.0))
+    assert_message(message, "7", "keyword_only")
+
+
+@pytest.mark.parametrize("value, kind", [(3, "int"), (True, "bool"), (np.int64(3), "int"),
+                                         (np.arange(3), "int")])
+@pytest.mark.parametrize("mode", MODES)
+def test_integer_or_bool_wrt_is_refused_at_call_time_naming_the_argument(value, kind, mode):
+    g = s2sad.grad(square, mode=mode)            # no error before the call
+    message = refusal(lambda: g(value), NonDifferentiableError)
+    assert_message(message, "'x'", "square", kind, "float")
+    message = refusal(lambda: s2sad.jacobian(square, mode=mode)(value), NonDifferentiableError)
+    assert_message(message, "'x'", kind)
+
+
+def mixes_int_array(x, n):
+    return np.sum(np.sin(x * n)) + np.sum(n * n)
+
+
+def test_int_arrays_are_constants_and_never_get_int_gradients():
+    x, n = np.array([0.5, 1.0, 1.5]), np.array([1, 2, 3])
+    expected = np.cos(x * n) * n
+    for mode in MODES:
+        g = s2sad.grad(mixes_int_array, mode=mode)(x, n)
+        assert g.dtype == np.float64 and g.shape == (3,)
+        assert_close(g, expected)
+    _, pullback = s2sad.vjp(mixes_int_array, x, n)
+    gx, gn = pullback(1.0)
+    assert gn is None and gx.dtype == np.float64
+    assert_close(gx, expected)
+    _, tangent = s2sad.jvp(mixes_int_array, (x, n), (np.ones(3), None))
+    assert np.result_type(tangent) == np.float64
+    assert_close(tangent, np.sum(expected))
+
+
+@pytest.mark.parametrize("value", [1.0 + 2.0j, np.array([1.0 + 2.0j, 0.5j]), np.complex64(1j)])
+@pytest.mark.parametrize("mode", MODES)
+def test_complex_input_is_refused_clearly(value, mode):
+    message = refusal(lambda: s2sad.grad(square, mode=mode)(value), NonDifferentiableError)
+    assert_message(message, "'x'", "complex", "real and imaginary")
+
+
+# =============================================================== B.6 mathematics
+
+def floor_plus(x):
+    return np.floor(x) + math.floor(x) * 0.0 + x
+
+
+def uses_i0(x):
+    return np.i0(x) * 2.0  # <-
+
+
+def uses_i0_on_constant(x, c):
+    return x * np.i0(c)
+
+
+def where_log(x):
+    return np.sum(np.where(x > 0.0, np.log(x), 0.0))  # <-
+
+
+def test_non_differentiable_functions_have_zero_derivative():
+    for mode in MODES:
+        assert_close(s2sad.grad(floor_plus, mode=mode)(2.5), 1.0)
+
+
+def test_kinks_follow_the_published_table():
+    for mode in MODES:
+        assert s2sad.grad(lambda x: np.abs(x), mode=mode)(0.0) == 0.0
+        assert s2sad.grad(lambda x: np.sqrt(x), mode=mode)(0.0) == math.inf
+        assert s2sad.grad(lambda x, y: np.maximum(x, y), wrt=(0, 1), mode=mode)(1.0, 1.0) == \
+            (0.5, 0.5)
+
+
+def test_missing_rule_with_an_active_argument():
+    assert s2sad.rules.lookup(np.i0) is None, "np.i0 got a rule: pick another function"
+    line = marked_line(uses_i0)
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(uses_i0, mode=mode)(0.5), MissingRuleError)
+        assert_message(message, "i0", "rule", line=line)
+        assert re.search(r"s2sad\.def(vjp|jvp|partials)", message), message
+
+
+def test_missing_rule_on_inactive_values_just_runs():
+    for mode in MODES:
+        assert_close(s2sad.grad(uses_i0_on_constant, mode=mode)(2.0, 0.5), np.i0(0.5))
+
+
+def test_every_api_an_error_recommends_exists():
+    messages = [refusal(lambda: s2sad.grad(uses_i0)(0.5)),
+                refusal(lambda: s2sad.grad(from_exec)(1.0)),
+                refusal(lambda: s2sad.grad(np.sin)(1.0))]
+    named = {name for message in messages for name in re.findall(r"s2sad\.(\w+)", message)}
+    missing = sorted(name for name in named if not hasattr(s2sad, name))
+    assert not missing, f"error messages recommend s2sad.{missing}, which do not exist"
+
+
+def test_where_trap_is_nan_and_check_finite_names_the_line():
+    x = np.array([0.0, 1.0])
+    with np.errstate(all="ignore"):
+        assert np.isnan(s2sad.grad(where_log)(x)[0])
+        for mode in MODES:
+            message = refusal(lambda: s2sad.grad(where_log, mode=mode, check_finite=True)(x),
+                              NonDifferentiableError)
+            assert_message(message, "finite", line=marked_line(where_log))
+
+
+# =============================================================== B.7 effects, dtypes, shapes
+
+def prints(x):
+    print("f was called")
+    return x * 2.0
+
+
+def draws(x):
+    return x * np.random.normal()
+
+
+def test_side_effects_run_once_per_call():
+    for mode in MODES:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            s2sad.grad(prints, mode=mode)(1.0)
+        assert out.getvalue().count("f was called") == 1, mode
+
+
+def test_random_draws_are_not_resampled():
+    np.random.seed(0)
+    for mode in MODES:
+        for _ in range(3):
+            value, g = s2sad.value_and_grad(draws, mode=mode)(2.0)
+            assert_close(g, value / 2.0)
+
+
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def test_float32_in_float32_out():
+    x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    for mode in MODES:
+        g = s2sad.grad(sum_of_squares, mode=mode)(x)
+        assert g.dtype == np.float32 and g.shape == x.shape
+        value, g = s2sad.value_and_grad(sum_of_squares, mode=mode)(x)
+        assert g.dtype == np.float32
+        g = s2sad.grad(square, mode=mode)(np.float32(1.5))
+        assert np.result_type(g) == np.float32
+    _, tangent = s2sad.jvp(sum_of_squares, (x,), (np.ones(3, np.float32),))
+    assert np.result_type(tangent) == np.float32
+    (cotangent,) = s2sad.vjp(sum_of_squares, x)[1](np.float32(1.0))
+    assert cotangent.dtype == np.float32
+
+
+SHAPES = [(), (3,), (1, 3), (2, 3), (2, 1)]
+
+
+def _broadcastable(a, b) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def _reduce_to(g, shape):
+    """Sum `g` down to `shape` (the adjoint of broadcasting)."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1:
+            g = g.sum(axis=axis, keepdims=True)
+    return g
+
+
+def broadcast_pair(x, y):
+    return np.sum(x * y + np.sin(x) - y * y)
+
+
+@pytest.mark.parametrize("sx, sy", [(a, b) for a in SHAPES for b in SHAPES
+                                    if _broadcastable(a, b)])
+def test_broadcasting_gradients_have_the_input_shapes(sx, sy):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=sx), rng.normal(size=sy)
+    full = np.broadcast_shapes(sx, sy)
+    gx_expected = _reduce_to(np.broadcast_to(y + np.cos(x), full), sx)
+    gy_expected = _reduce_to(np.broadcast_to(x - 2 * y, full), sy)
+    for mode in MODES:
+        gx, gy = s2sad.grad(broadcast_pair, wrt=(0, 1), mode=mode)(x, y)
+        assert np.shape(gx) == sx and np.shape(gy) == sy
+        assert_close(gx, gx_expected, rtol=1e-10)
+        assert_close(gy, gy_expected, rtol=1e-10)
+
+
+def vector_output(x):
+    return np.sin(x)
+
+
+def tuple_output(x):
+    return x, x * 2.0
+
+
+@pytest.mark.parametrize("fn, arg", [(vector_output, np.ones(3)), (tuple_output, 2.0)])
+@pytest.mark.parametrize("mode", MODES)
+def test_grad_of_a_non_scalar_output_points_to_jacobian_and_vjp(fn, arg, mode):
+    message = refusal(lambda: s2sad.grad(fn, mode=mode)(arg), NonDifferentiableError)
+    assert_message(message, "scalar", "jacobian", "vjp", fn.__name__)
+
+
+def constant(x):
+    return 3.0
+
+
+def constant_of_array(x):
+    return np.sum(np.ones(3))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("x", [2.0, np.float32(2.0), np.ones((2, 3)), np.ones(3, np.float32)],
+                         ids=["float", "float32", "array", "array32"])
+def test_output_independent_of_the_input_gives_zeros_like_the_input(x, mode):
+    for fn in (constant, constant_of_array):
+        g = s2sad.grad(fn, mode=mode)(x)
+        assert np.shape(g) == np.shape(x) and np.result_type(g) == np.result_type(x)
+        assert isinstance(g, np.ndarray) == isinstance(x, np.ndarray)
+        assert not np.any(g)
