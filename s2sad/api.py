@@ -16,7 +16,7 @@ import numpy as np
 
 from . import codegen, kinds, loader, runtime
 from .errors import NonDifferentiableError
-from .lower import lower
+from .lower import check_inplace, lower
 from .printer import print_function
 from .program import Program, is_user_function, resolve_methods
 from .source import parse_function, unwrap_function
@@ -49,6 +49,7 @@ def _lowered(fn, arg_kinds):
     kinds.infer(ir, arg_kinds)
     if resolve_methods(ir):
         kinds.infer(ir, arg_kinds)
+    check_inplace(ir)
     return parsed, ir
 
 
@@ -122,23 +123,40 @@ def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
         per_fn = _CACHE.setdefault(fn, {})
         if key not in per_fn:
             text, objects, deriv, filename = _generate(fn, mode, wrt, arg_kinds, check_finite)
-            per_fn[key] = loader.load(text, deriv.name, filename, objects, fn.__globals__)
+            loaded = loader.load(text, deriv.name, filename, objects, fn.__globals__)
+            loaded.output_kind = kinds.kind_of(deriv.body.results[0])
+            per_fn[key] = loaded
         return per_fn[key]
 
 
 # ---- arguments ----------------------------------------------------------------------
 
+def _target(fn) -> tuple:
+    """(leading arguments, keyword arguments) already bound by a bound method (its
+    object) or a functools.partial, in front of the plain function's parameters."""
+    args, kwargs = (), {}
+    while True:
+        fn = inspect.unwrap(fn)
+        if isinstance(fn, functools.partial):
+            args, kwargs = fn.args + args, {**fn.keywords, **kwargs}
+            fn = fn.func
+        elif isinstance(fn, types.MethodType):
+            args, fn = (fn.__self__,) + args, fn.__func__
+        else:
+            return args, kwargs
+
+
 def _bound_self(fn) -> tuple:
-    """(the object,) for a bound method (its first parameter), else ()."""
-    fn = inspect.unwrap(fn)
-    return (fn.__self__,) if isinstance(fn, types.MethodType) else ()
+    """The leading arguments a bound method or partial supplies."""
+    return _target(fn)[0]
 
 
 def _bind(fn, args, kwargs) -> list:
-    """All parameters of `fn` as a positional list (defaults filled in); a bound
-    method's object comes first."""
+    """All parameters of the function behind `fn` as a positional list (defaults
+    filled in; a bound method's object and a partial's arguments included)."""
     sig = inspect.signature(unwrap_function(fn))
-    bound = sig.bind(*_bound_self(fn), *args, **kwargs)
+    leading, bound_kwargs = _target(fn)
+    bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
     bound.apply_defaults()
     return list(bound.arguments.values())
 
@@ -229,8 +247,11 @@ def _check_scalar_output(fn, out) -> None:
 
 def _as_tangent(t, out):
     """A tangent with the shape and float dtype of the output `out`."""
-    if isinstance(out, tuple):
-        return tuple(_as_tangent(a, b) for a, b in zip(t, out))
+    if isinstance(out, (tuple, list)):
+        items = [_as_tangent(a, b) for a, b in zip(t, out)]
+        if hasattr(out, "_fields"):        # a named tuple (e.g. slogdet's result)
+            return type(out)(*items)
+        return type(out)(items)
     return runtime.cast_like(t, out) if np.ndim(out) or isinstance(out, np.generic) else \
         (float(t) if isinstance(out, float) else t)
 
@@ -258,6 +279,9 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
         _check_wrt(f, values, positions)
         if mode == "reverse":
             derivative = _compiled(f, "reverse", positions, _signature(values), check_finite)
+            if derivative.output_kind.tag in ("tuple", "list", "dict") or (
+                    derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
+                _check_scalar_output(f, unwrap_function(f)(*values))
             out, *grads = derivative(*values, 1.0)
             _check_scalar_output(f, out)
         else:

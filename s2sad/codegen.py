@@ -70,7 +70,7 @@ class CodeGen:
                            | set(self.objects) | self.table.function_names)
         for p, name in zip(fn.params, fn.param_names):
             self.namer.bind(p, name)
-        for v in _walk_vars(fn.body):
+        for v in list(_walk_vars(fn.body)) + [a for a in _atoms(fn.body) if isinstance(a, Var)]:
             if v.hint == TAPE_HINT:
                 self.namer.bind(v, "tape")
         self.uses = _count_uses(fn.body)
@@ -202,6 +202,8 @@ class CodeGen:
             else text
 
     def const(self, value) -> str:
+        if value is prims.UNDEFINED:
+            return "None"     # a value never read on the path that assigns it
         if value is None or isinstance(value, (bool, int, str)) and not isinstance(value, np.generic):
             return repr(value)
         if isinstance(value, float) and not isinstance(value, np.generic):
@@ -358,7 +360,10 @@ class CodeGen:
             self.emit(depth, f"assert {self.call_args(eqn.args, {})}")
             return
         if eqn.prim is prims.UNPACK:
-            self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = {self.atom(eqn.args[0])}")
+            if not eqn.outs:
+                return
+            names = ", ".join(self.name(v) for v in eqn.outs)
+            self.emit(depth, f"{names}{',' if len(eqn.outs) == 1 else ''} = {self.atom(eqn.args[0])}")
             if any(v.hint == TAPE_HINT for v in eqn.outs):
                 self.emit(depth, "pop = tape.pop")
             return
@@ -445,8 +450,11 @@ class CodeGen:
         if count:
             self.emit(depth + 1, f"{count} += 1")
         self.group = None
+        mark = len(self.lines)
         self.block(loop.body, depth + 1)
         self.yields(loop.carried, loop.body.results, depth + 1)
+        if len(self.lines) == mark and not loop.has_stop:
+            self.emit(depth + 1, "pass")
         if loop.has_stop:
             self.emit(depth + 1, f"if {self.name(loop.carried[-1])}:")
             self.emit(depth + 2, "break")

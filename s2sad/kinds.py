@@ -74,10 +74,15 @@ def of_value(value) -> Kind:
     return Kind("object", items=(type(value),))
 
 
-def example(kind: Kind):
-    """A small value of `kind`, for evaluating known functions on kinds."""
+FLOAT_EXAMPLES = (0.5, 1e3, -1e3)
+
+
+def example(kind: Kind, variant: int = 0):
+    """A small value of `kind`, for evaluating known functions on kinds; `variant`
+    picks other float values (for functions like max whose result type depends on
+    the values)."""
     if kind == FLOAT:
-        return 0.5
+        return FLOAT_EXAMPLES[variant]
     if kind == INT:
         return 1
     if kind == BOOL:
@@ -162,9 +167,18 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
+    kind = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0)
+    if kind in (INT, BOOL) and FLOAT in arg_kinds + list(kw_kinds.values()):
+        # max(x, 5) is an int for some floats x and a float for others
+        for variant in (1, 2):
+            kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, variant))
+    return kind
+
+
+def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant) -> Kind:
     try:
-        args = [_example_atom(a, k) for a, k in zip(eqn.args, arg_kinds)]
-        kwargs = {k: _example_atom(eqn.kwargs[k], v) for k, v in kw_kinds.items()}
+        args = [_example_atom(a, k, variant) for a, k in zip(eqn.args, arg_kinds)]
+        kwargs = {k: _example_atom(eqn.kwargs[k], v, variant) for k, v in kw_kinds.items()}
         name = prims.method_name(eqn.prim)
         if name is not None:
             if arg_kinds[0].tag != "array":
@@ -186,10 +200,10 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
 user_function_kind = None   # set by the API: kind of a user function's result
 
 
-def _example_atom(atom, kind):
+def _example_atom(atom, kind, variant=0):
     if isinstance(atom, Const) and not hasattr(atom, "name"):
         return atom.value
-    return example(kind)
+    return example(kind, variant)
 
 
 def const_kind(atom: Const) -> Kind:

@@ -110,6 +110,7 @@ class _Lowerer:
         self.loop_depth = 0
         self.inline_depth = 0
         self.owned: set = set()      # Vars holding arrays/lists this function created
+        self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
         self.comprehensions = 0
 
     # ---- function ----------------------------------------------------------
@@ -129,7 +130,8 @@ class _Lowerer:
         defaults = dict(zip(names[len(names) - len(args.kwonlyargs) - len(fn.__defaults__ or ()):],
                             fn.__defaults__ or ()))
         defaults.update(fn.__kwdefaults__ or {})
-        return Function(fn.__name__, params, Block(self.stmts, [self.env[".retval"]]),
+        name = fn.__name__ if fn.__name__.isidentifier() else "lambda_fn"
+        return Function(name, params, Block(self.stmts, [self.env[".retval"]]),
                         self.parsed.filename, self.parsed.first_line, names,
                         {k: Const(v) for k, v in defaults.items()}, self.globals)
 
@@ -146,7 +148,8 @@ class _Lowerer:
             if self.lower_stmt(stmt, live):
                 return True
             ret = self.env.get(".ret")
-            if isinstance(stmt, (gast.For, gast.While)) and isinstance(ret, Var):
+            if isinstance(stmt, (gast.For, gast.While)) and isinstance(ret, Var) and \
+                    ret is self.loop_return:
                 return self.branch(ret, self.jump_return,
                                    lambda: self.lower_body(rest, live_out), live_out)
         return False
@@ -176,8 +179,9 @@ class _Lowerer:
         results = []
         for fn, known in ((then_fn, True), (else_fn, False)):
             self.env, self.stmts = dict(saved), []
-            if cond is saved.get(".exit"):
-                self.env[".exit"] = Const(known)
+            for flag in (".exit", ".ret"):
+                if cond is saved.get(flag):
+                    self.env[flag] = Const(known)
             jumped = fn()
             results.append((self.stmts, self.env, jumped))
         (then_stmts, then_env, then_jumped), (else_stmts, else_env, else_jumped) = results
@@ -186,8 +190,9 @@ class _Lowerer:
                  if n in live or (n.startswith(".") and n != ".exit")]
         outs, then_res, else_res = [], [], []
         for name in names:
-            a = then_env.get(name, Const(UNDEFINED))
-            b = else_env.get(name, Const(UNDEFINED))
+            missing = Const(False) if name in (".ret", ".stop", ".exit") else Const(UNDEFINED)
+            a = then_env.get(name, missing)
+            b = else_env.get(name, missing)
             if same_atom(a, b):
                 self.env[name] = a
                 continue
@@ -250,8 +255,11 @@ class _Lowerer:
             return self.store_item(stmt.target, new)
         name = stmt.target.id
         right = self.expr(stmt.value)
-        self.env[name] = self.emit(BINOPS[type(stmt.op)], [self.name(stmt.target), right],
-                                   hint=name)
+        old = self.name(stmt.target)
+        # On an array, `x += v` writes into x; checked once kinds are known.
+        params = {} if old in self.owned else {"inplace": name}
+        self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
+                                   params=params)
 
     def stmt_Expr(self, stmt, live):
         name = scopes._mutated_name(stmt.value)
@@ -425,6 +433,7 @@ class _Lowerer:
         for name, out in zip(names, outs):
             if name != ".stop":
                 self.env[name] = out
+        self.loop_return = outs[names.index(".ret")] if has_return else None
         if stmt.orelse:
             if ".stop" in names:
                 stopped = outs[names.index(".stop")]
@@ -737,6 +746,25 @@ def _named(atom, hint):
     if isinstance(atom, Var) and atom.hint in ("value", "retval") and hint != "t":
         atom.hint = hint
     return atom
+
+
+def check_inplace(fn: Function) -> None:
+    """Refuse `x op= v` on an array that may belong to the caller (an argument or a
+    view of one): Python would write into it in place."""
+    from .ir import walk_stmts
+    from .kinds import kind_of
+    problems = []
+    for stmt in walk_stmts(fn.body):
+        name = getattr(stmt, "params", {}).get("inplace")
+        if name and kind_of(stmt.args[0]).tag in ("array", "unknown") and \
+                not isinstance(stmt.args[0], Const):
+            if kind_of(stmt.args[0]).tag == "unknown" and stmt.args[0] not in fn.params:
+                continue
+            problems.append((stmt.loc, f"augmented assignment to '{name}' writes into an array "
+                             "that may belong to the caller (an argument, or a view of one)"))
+    if problems:
+        raise UnsupportedSyntaxError(problems, fix="write `x = x + v` to make a new array, or "
+                                                   "copy it first: `x = x.copy()`")
 
 
 def _bind_error(parsed, node, fn, exc):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import types
 
 from . import kinds, prims
+from .errors import SourceUnavailableError
 from .ir import Block, Eqn, Function, Var
 from .rules import lookup
 
@@ -46,11 +47,20 @@ class Program:
         self.names.add(name)
         return name
 
-    def jvp_call(self, fn, positions, arg_kinds) -> prims.DerivativeCall:
+    def lower_callee(self, fn, arg_kinds, loc):
+        """The callee's IR; a callee without source is reported at the call site."""
+        try:
+            return self.lower_fn(fn, arg_kinds)
+        except SourceUnavailableError as exc:
+            raise SourceUnavailableError(
+                f"{loc}: '{fn.__name__}' is called here with a differentiable argument, so "
+                f"its derivative is needed, but {exc}") from None
+
+    def jvp_call(self, fn, positions, arg_kinds, loc=None) -> prims.DerivativeCall:
         key = ("forward", fn, tuple(positions), tuple(arg_kinds))
         if key not in self.calls:
             from .transforms.forward import forward
-            ir = self.lower_fn(fn, arg_kinds)
+            ir = self.lower_callee(fn, arg_kinds, loc)
             out_kind = kinds.kind_of(ir.body.results[0])
             call = prims.DerivativeCall(self.fresh_name(f"{ir.name}_jvp"), (out_kind, out_kind))
             self.calls[key] = call
@@ -60,12 +70,12 @@ class Program:
                          f"Forward-mode derivative of {ir.name}, called from the function above.")
         return self.calls[key]
 
-    def vjp_calls(self, fn, positions, arg_kinds):
+    def vjp_calls(self, fn, positions, arg_kinds, loc=None):
         """(forward half, backward half) of the VJP of `fn` w.r.t. `positions`."""
         key = ("reverse", fn, tuple(positions), tuple(arg_kinds))
         if key not in self.calls:
             from .transforms.reverse import reverse
-            ir = self.lower_fn(fn, arg_kinds)
+            ir = self.lower_callee(fn, arg_kinds, loc)
             out_kind = kinds.kind_of(ir.body.results[0])
             fwd = prims.DerivativeCall(self.fresh_name(f"{ir.name}_fwd"), (out_kind, kinds.UNKNOWN))
             bwd = prims.DerivativeCall(self.fresh_name(f"{ir.name}_bwd"),

@@ -60,6 +60,20 @@ def accumulate(a, b):
     return a + b
 
 
+def copy_of(a):
+    """A copy of a list, tuple or array (the tangent of `.copy()` and `list(...)`)."""
+    if isinstance(a, (list, tuple)):
+        return list(a)
+    return np.copy(a)
+
+
+def list_cotangent(g, iterable):
+    """The cotangent of `iterable` for `list(iterable)`: rows stacked for an array."""
+    if isinstance(iterable, np.ndarray):
+        return np.stack([np.asarray(row) for row in g]) if len(g) else np.zeros_like(iterable)
+    return tuple(g)
+
+
 def appended(items, item):
     """`items` with `item` appended, as a new list (or tuple, for a tuple)."""
     return items + (item,) if isinstance(items, tuple) else items + [item]
@@ -118,7 +132,13 @@ def cast_like(g, x):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
     if isinstance(x, (tuple, list)):
-        items = g if isinstance(g, (tuple, list)) else (0.0,) * len(x)
+        if isinstance(g, (tuple, list)):
+            items = g
+        elif np.ndim(g) and len(g) == len(x):   # an array cotangent of an array_like list
+            items = list(g)
+        else:
+            items = (g,) * len(x) if np.ndim(g) == 0 and g == 0 else list(np.broadcast_to(
+                g, (len(x),) + np.shape(g)[1:]))
         return type(x)(cast_like(a, b) for a, b in zip(items, x))
     if isinstance(x, float) and not isinstance(x, np.generic):
         return float(g)
@@ -126,8 +146,9 @@ def cast_like(g, x):
     dtype = np.result_type(x) if np.issubdtype(np.result_type(x), np.inexact) else np.float64
     if np.shape(g) != shape:
         g = np.broadcast_to(unbroadcast(g, x), shape)
-    g = np.asarray(g, dtype=dtype)
+    g = np.array(g, dtype=dtype, copy=True) if isinstance(g, np.ndarray) and g.base is not None \
+        else np.asarray(g, dtype=dtype)
     if isinstance(x, np.ndarray):
-        return g.copy() if not g.flags.writeable else g
+        return g
     return g[()]
 from .rules.vjp_helpers import *  # noqa: E402,F401,F403  (rule helpers as rt.<name>)

@@ -51,11 +51,8 @@ class ParsedFunction:
 
 def unwrap_function(fn) -> types.FunctionType:
     """The plain Python function behind a method, a decorated or a derivative callable."""
-    if isinstance(fn, functools.partial):
-        raise SourceUnavailableError(
-            f"cannot differentiate functools.partial object {fn!r}: it has no source of its own; "
-            "differentiate the wrapped function with the bound arguments passed explicitly, "
-            "or wrap the call in a def")
+    while isinstance(fn, functools.partial):   # the API passes its bound arguments
+        fn = fn.func
     fn = inspect.unwrap(fn)
     if not isinstance(fn, (types.FunctionType, types.MethodType, type)) and \
             isinstance(getattr(type(fn), "__call__", None), types.FunctionType):

@@ -51,7 +51,9 @@ def _map(fn, tree, *rest):
 def _like(values, x):
     """`values` given the kind of `x`: array of its dtype and shape, NumPy scalar or float."""
     if isinstance(x, np.ndarray):
-        return np.asarray(values, dtype=x.dtype).reshape(x.shape)
+        out = np.empty_like(x)            # keeps x's memory layout (C or Fortran order)
+        out[...] = np.asarray(values, dtype=x.dtype).reshape(x.shape)
+        return out
     return x.dtype.type(values) if isinstance(x, np.generic) else float(values)
 
 
@@ -140,13 +142,16 @@ def _setup(f, args, rtol, atol, eps, seed):
     size, scale = _itemsize([args, fx]), float(np.linalg.norm(_vec(fx)))
     rtol = _TOLS.get(size, _TOLS[2])[0] if rtol is None else rtol
     if atol is None:
-        atol = 50 * _EPS64 * scale / h + (1e-6 * scale if size < 8 else 0.0)
+        # round-off of the differences (relative to f), and an absolute floor for
+        # points where f and its derivative vanish (only truncation error remains)
+        atol = 50 * _EPS64 * scale / h + (1e-6 * scale if size < 8 else 0.0) + 1e-12
     for _ in range(_TRIES):
         v = _draw(rng, args)
         fd = numerical_jvp(f, args, v, h)
         d1, d4 = _vec(fd), _vec(numerical_jvp(f, args, v, h / 4))
         gap, big = float(np.linalg.norm(d1 - d4)), max(np.linalg.norm(d1), np.linalg.norm(d4))
-        if gap <= _GATE_RTOL * big + 1e3 * _EPS64 * scale / h:
+        negligible = big <= 1e-10 * max(1.0, scale)      # a zero derivative at this point
+        if negligible or gap <= _GATE_RTOL * big + 1e3 * _EPS64 * scale / h:
             return args, fx, h, size, rtol, atol, rng, v, fd, snapshot
     _fail(f, "ill-conditioned point", f"central differences at h={h:.3g} and h/4 disagree (by "
           f"{gap / max(big, 1e-300):.2g} relative) in {_TRIES} directions: a kink, branch or jump "

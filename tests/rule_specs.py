@@ -219,6 +219,8 @@ add(runtime.setitem, A((5,)), C(np.array([0, 3]), "[0,3]"), A((2,)))
 add(runtime.appended, L(A(None), A(None)), A(None))
 add(runtime.appended, L(A((3,)), kind=tuple), A((3,)))
 add(runtime.build_dict, C(("a", "b")), A(None), A((2,)))
+add(builtins.list, L(A(None), A(None), kind=tuple))
+add(builtins.list, A((3, 2)))
 
 unary(builtins.abs, "nonzero", shapes=(None, (3,)))
 add(builtins.pow, A(None, "pos"), A(None))

@@ -8,9 +8,12 @@ would write it:
   array methods as methods (`a.sum(axis=0)`), attributes as attributes (`a.T`);
 * operators become their syntax (`x + y`, `a @ b`, `-x`, `a[:, 1]`), tuple and list
   displays are displays, `runtime.setitem` is an item assignment into a copy,
-  `runtime.appended` is `items.append(item)` and `runtime.build_dict` a dict display;
+  `runtime.appended` is `items.append(item)` (on a tuple, which has no `append`, a call
+  of `rt.appended`) and `runtime.build_dict` a dict display whose values are returned
+  as a tuple;
 * each float argument of a differentiable parameter becomes a parameter of the
-  function (a list of them, one parameter per float item); every other argument
+  function (a list of them, one parameter per float item, or with `whole=True` the
+  list itself, passed as one argument); every other argument
   (ints, index arrays, masks, shapes, floats of non-differentiable parameters) and
   every keyword argument of a non-differentiable parameter is written as a literal.
 
@@ -36,7 +39,6 @@ except ImportError:  # collected as part of a `tests` package
     from tests import rule_specs
 
 HEADER = '''"""Generated: one function per rule spec (see tests/rule_wrappers.py)."""
-import builtins
 import math
 import operator
 
@@ -165,10 +167,13 @@ class _Params:
         return name
 
 
-def _argument(value, name, active, params: _Params) -> str:
-    """Text of one argument: a parameter per float leaf of an active argument."""
+def _argument(value, name, active, params: _Params, whole=False) -> str:
+    """Text of one argument: a parameter per float leaf of an active argument (or, with
+    `whole`, one parameter for an active list or tuple)."""
     if not active or not has_float(value):
         return literal(value)
+    if isinstance(value, (tuple, list)) and whole:
+        return params.add(name, value)
     if isinstance(value, (tuple, list)):
         items = [_argument(item, f"{name}{i}", True, params) for i, item in enumerate(value)]
         if isinstance(value, tuple):
@@ -194,7 +199,7 @@ class Wrapper(NamedTuple):
     args: tuple                 # their values
 
 
-def _call(spec, args, params: _Params) -> tuple[list, str]:
+def _call(spec, args, params: _Params, whole=False) -> tuple[list, str]:
     """(statements, expression) computing the spec's output from the parameters."""
     key, rule = spec.fn_key, RULES[spec.fn_key]
     wanted = spec.wrt or rule.differentiable
@@ -203,11 +208,12 @@ def _call(spec, args, params: _Params) -> tuple[list, str]:
     texts = []
     for i, value in enumerate(args):
         if i < len(positional):
-            texts.append(_argument(value, positional[i], active(positional[i]), params))
+            texts.append(_argument(value, positional[i], active(positional[i]), params, whole))
         else:
             k = i - len(positional)
-            texts.append(_argument(value, f"{rule.varargs}{k}", active(rule.varargs), params))
-    kw = [f"{k}={_argument(v, k, active(k), params)}" for k, v in spec.kwargs.items()]
+            texts.append(_argument(value, f"{rule.varargs}{k}", active(rule.varargs), params,
+                                   whole))
+    kw = [f"{k}={_argument(v, k, active(k), params, whole)}" for k, v in spec.kwargs.items()]
     joined = ", ".join(texts + kw)
     stmts = [f"np.random.seed({spec.seed})"] if spec.seed is not None else []
     if key in BINARY:
@@ -223,7 +229,8 @@ def _call(spec, args, params: _Params) -> tuple[list, str]:
     if key is runtime.setitem:
         return stmts + [f"y = {texts[0]}.copy()", f"y[{index_text(args[1])}] = {texts[2]}"], "y"
     if key is runtime.appended and isinstance(args[0], list):
-        return stmts + [f"items = {texts[0]}", f"items.append({texts[1]})"], "items"
+        first = f"list({texts[0]})" if whole else texts[0]   # not an update of an argument
+        return stmts + [f"items = {first}", f"items.append({texts[1]})"], "items"
     if key is runtime.build_dict:
         pairs = ", ".join(f"{k!r}: {t}" for k, t in zip(args[0], texts[1:]))
         return stmts, "{" + pairs + "}"
@@ -252,6 +259,7 @@ def _def(name, params, stmts, result) -> str:
 
 
 def make_args(spec, float32=False, seed=0) -> tuple:
+    """The spec's arguments (float64 arrays and NumPy scalars cast to float32 if asked)."""
     args = spec.make_args(np.random.default_rng(seed))
     return as_float32(args) if float32 else args
 
@@ -264,11 +272,12 @@ def as_float32(x):
     return x
 
 
-def wrapper(spec, name: str, float32=False) -> Wrapper:
-    """The functions calling `spec`'s function on its arguments (see the module docstring)."""
+def wrapper(spec, name: str, float32=False, whole=False) -> Wrapper:
+    """The functions calling `spec`'s function on its arguments (see the module docstring);
+    with `whole`, a list or tuple argument is one parameter of the function."""
     args = make_args(spec, float32)
     params = _Params()
-    stmts, expr = _call(spec, args, params)
+    stmts, expr = _call(spec, args, params, whole)
     out = spec.call(*args)
     leaves = _outputs(out, "out")
     if isinstance(out, dict):        # check_grads and the API take tuples, not dicts

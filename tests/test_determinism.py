@@ -55,7 +55,7 @@ def _generated_text(hash_seed: str) -> str:
 def test_generated_source_is_identical_across_processes():
     first = _generated_text("0")
     assert first.count("=" * 20) == len(NAMES) and "def " in first
-    for seed in ("1", "12345"):
+    for seed in ("12345",):
         second = _generated_text(seed)
         if second != first:
             import difflib

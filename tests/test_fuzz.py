@@ -2,8 +2,10 @@
 
 * `test_random_programs`: 200 hypothesis-generated programs (derandomized, so every
   CI run sees the same ones) through every oracle of tests/fuzz/oracles.py.  When one
-  fails, hypothesis shrinks it and the minimal program is saved to tests/fuzz_corpus/
-  (set S2SAD_FUZZ_SAVE=0 to skip saving);
+  fails, hypothesis shrinks it (within a budget of SHRINK_BUDGET programs, so a
+  failing run stays short), the statement-level shrinker of tests/fuzz/shrink.py
+  reduces it further, and the result is saved to tests/fuzz_corpus/ (set
+  S2SAD_FUZZ_SAVE=0 to skip saving);
 * `test_corpus_program`: every saved program, at its saved point;
 * the generator and the oracles themselves: programs are valid and cover the grammar,
   wrong derivatives are caught, points near a branch are discarded, the shrinker
@@ -19,7 +21,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 import s2sad
 from tests.fuzz import corpus, run_long
@@ -29,31 +31,43 @@ from tests.fuzz.shrink import shrink
 from tests.fuzz.strategies import cases
 
 CI_PROGRAMS = 200
+SHRINK_BUDGET = 60      # programs hypothesis may check while shrinking a failure
 _STATS: collections.Counter = collections.Counter()
-_LAST_FAILURE: list = []
+_FAILED: dict = {}      # (source, seed, float32) -> outcome, in the order found
 
 
 @settings(max_examples=CI_PROGRAMS, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck), print_blob=False)
+          suppress_health_check=list(HealthCheck), print_blob=False,
+          phases=(Phase.explicit, Phase.generate, Phase.shrink))
 @given(case=cases())
 def _fuzz_one(case):
+    key = (case.program.source, case.seed, case.float32)
+    if key in _FAILED:                       # hypothesis replays its best failure
+        raise AssertionError(_FAILED[key].report())
+    if _FAILED and _STATS["shrinking"] >= SHRINK_BUDGET:
+        return                               # shrinking budget spent: accept the best so far
+    if _FAILED:
+        _STATS["shrinking"] += 1
     outcome = check_program(case.program, case.seed, float32=case.float32)
     _STATS[outcome.status] += 1
     if outcome.status in ("fail", "invalid"):
-        _LAST_FAILURE[:] = [outcome]      # the last failure hypothesis runs is the minimal one
+        _FAILED[key] = outcome
         raise AssertionError(outcome.report())
 
 
 def test_random_programs():
+    """200 random programs through every oracle; on failure, the shrunk program is
+    saved to tests/fuzz_corpus/ (unless S2SAD_FUZZ_SAVE=0)."""
     _STATS.clear()
-    _LAST_FAILURE.clear()
+    _FAILED.clear()
     try:
         _fuzz_one()
     except AssertionError:
-        if _LAST_FAILURE and _LAST_FAILURE[0].status == "fail" and \
-                os.environ.get("S2SAD_FUZZ_SAVE", "1") != "0":
-            smaller = run_long.shrunk(_LAST_FAILURE[0])      # statement-level, on the text
-            path = corpus.save(smaller if smaller.status == "fail" else _LAST_FAILURE[0])
+        failures = [o for o in _FAILED.values() if o.status == "fail"]
+        if failures and os.environ.get("S2SAD_FUZZ_SAVE", "1") != "0":
+            best = min(failures, key=lambda o: len(o.source))
+            smaller = run_long.shrunk(best, budget=100)   # statement-level, on the text
+            path = corpus.save(smaller if smaller.status == "fail" else best)
             print(f"minimal failing program saved to {path}")
         raise
     checked = _STATS["ok"] + _STATS["discard"]

@@ -4,8 +4,8 @@
   self-contained: it is written to a .py file of its own in a temporary directory
   (so s2sad can read the source of the functions it defines) and run there in a
   fresh namespace.
-* Every `s2sad ...` command of the README's ```bash blocks that names a file under
-  examples/ runs and exits with status 0.
+* Every `s2sad ...` command of the README's ```bash blocks (and of the examples'
+  docstrings) that names a file under examples/ runs and exits with status 0.
 * Every example in examples/*.py runs as a script, and each function it defines
   with float parameters passes `check_grads` in both modes at a random point.
 """
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-import os
-import re
 import runpy
 import shlex
 import subprocess
@@ -25,6 +23,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from s2sad import cli
 from s2sad.testing import check_grads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,12 +81,20 @@ def readme_commands() -> list[str]:
     return commands
 
 
+def run_cli(command: str, monkeypatch, capsys) -> str:
+    """Run an `s2sad ...` command line in-process from the repository root."""
+    monkeypatch.chdir(ROOT)
+    capsys.readouterr()
+    status = cli.main(shlex.split(command)[1:])
+    out, err = capsys.readouterr()
+    assert status == 0, f"{command} exited with {status}\n{out}\n{err}"
+    assert out.strip(), f"{command} printed nothing"
+    return out
+
+
 @pytest.mark.parametrize("command", readme_commands())
-def test_readme_command_runs(command):
-    argv = [sys.executable, "-m", "s2sad"] + shlex.split(command)[1:]
-    result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    assert result.stdout.strip(), f"{command} printed nothing"
+def test_readme_command_runs(command, monkeypatch, capsys):
+    run_cli(command, monkeypatch, capsys)
 
 
 # ------------------------------------------------------------------------------ examples
@@ -161,7 +168,7 @@ def test_example_function_gradients(path, name, fn):
                 assert np.all(np.isfinite(g))
 
 
-def test_example_docstring_commands_run():
+def test_example_docstring_commands_run(monkeypatch, capsys):
     """The `s2sad ...` lines in the examples' docstrings run (they document the CLI)."""
     commands = []
     for path in EXAMPLES:
@@ -171,6 +178,4 @@ def test_example_docstring_commands_run():
             if line.startswith("s2sad ") and "examples/" in line:
                 commands.append(line)
     for command in commands:
-        argv = [sys.executable, "-m", "s2sad"] + shlex.split(command)[1:]
-        result = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert result.returncode == 0, f"{command}\n{result.stderr}"
+        run_cli(command, monkeypatch, capsys)

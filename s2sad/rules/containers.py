@@ -3,6 +3,8 @@
 Lowering turns `y[i] = v` into `y = rt.setitem(y, i, v)`, `items.append(v)` into
 `items = rt.appended(items, v)` and `{'w': w}` into `rt.build_dict(('w',), w)`.
 """
+import builtins
+
 from .. import runtime
 from .core import defrule
 
@@ -17,3 +19,6 @@ defrule(runtime.appended, "items, item",
 defrule(runtime.build_dict, "keys, *values",
         jvp={"values": "rt.build_dict_from(keys, dvalues)"},
         vjp={"values": "rt.dict_values(g, keys)"})
+defrule(builtins.list, "iterable",
+        jvp={"iterable": "list(diterable)"},
+        vjp={"iterable": "rt.list_cotangent(g, iterable)"})

@@ -56,7 +56,7 @@ _linear((np.diagonal, method("diagonal")), "a, offset=0, axis1=0, axis2=1",
 _linear((np.triu,), "m, k=0", "np.triu(dm, k)", "rt.reduce_to(np.triu(g, k), m)", param="m")
 _linear((np.tril,), "m, k=0", "np.tril(dm, k)", "rt.reduce_to(np.tril(g, k), m)", param="m")
 _linear((np.copy,), "a, order='K', subok=False", "np.copy(da)", "rt.reduce_to(g, a)")
-_linear((method("copy"),), "a, order='C'", "np.copy(da, order=order)", "rt.reduce_to(g, a)")
+_linear((method("copy"),), "a, order='C'", "rt.copy_of(da)", "rt.reduce_to(g, a)")
 _linear((method("astype"),), "a, dtype, order='K', casting='unsafe', subok=True, copy=True",
         "np.asarray(da, dtype=rt.float_dtype(ans))", "rt.reduce_to(g, a)")
 _linear((method("item"),), "a, *args", "rt.item_jvp(da, args)", "rt.item_vjp(g, a, args)")

@@ -81,7 +81,8 @@ class _Forward:
         positions = [i for i, a in enumerate(eqn.args) if self.tangent(a) is not None]
         if not positions:
             return False
-        call = self.program.jvp_call(eqn.prim, positions, [kinds.kind_of(a) for a in eqn.args])
+        call = self.program.jvp_call(eqn.prim, positions, [kinds.kind_of(a) for a in eqn.args],
+                                     eqn.loc)
         out = eqn.outs[0]
         dout = Var("d" + out.hint, out.kind)
         self.emit.stmts.append(Eqn([out, dout], call,

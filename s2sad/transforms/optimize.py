@@ -26,14 +26,23 @@ def optimize(fn: Function, param_kinds) -> Function:
     _rewrite(fn.body, mapping, {})
     _resolve(mapping)
     substitute(fn.body, mapping)
-    while _dce(fn.body, set(used_vars(fn.body))):
-        pass
+    _eliminate_dead_code(fn)
     _prune_tape(fn.body, set(used_vars(fn.body)))
     _drop_dead_pushes(fn.body)
-    while _dce(fn.body, set(used_vars(fn.body))):   # values only the pruned tape read
-        pass
+    _eliminate_dead_code(fn)       # values only the pruned tape read
     kinds.infer(fn, param_kinds)
     return fn
+
+
+def _eliminate_dead_code(fn: Function) -> None:
+    for _ in range(100):
+        mapping: dict = {}
+        changed = _dce(fn.body, set(used_vars(fn.body)), mapping)
+        if mapping:
+            _resolve(mapping)
+            substitute(fn.body, mapping)
+        if not changed and not mapping:
+            return
 
 
 def _resolve(mapping: dict) -> None:
@@ -156,7 +165,7 @@ def _has_effect(eqn: Eqn) -> bool:
     return eqn.prim in _KEEP or bool(eqn.params.get("effect"))
 
 
-def _dce(block: Block, used: set) -> bool:
+def _dce(block: Block, used: set, mapping: dict) -> bool:
     changed = False
     kept = []
     for stmt in block.stmts:
@@ -171,47 +180,69 @@ def _dce(block: Block, used: set) -> bool:
                 stmt.outs = [stmt.outs[i] for i in keep]
                 stmt.then.results = [stmt.then.results[i] for i in keep]
                 stmt.orelse.results = [stmt.orelse.results[i] for i in keep]
-            changed |= _dce(stmt.then, used) | _dce(stmt.orelse, used)
+            changed |= _dce(stmt.then, used, mapping) | _dce(stmt.orelse, used, mapping)
             if not stmt.outs and not stmt.then.stmts and not stmt.orelse.stmts:
                 changed = True
                 continue
         elif isinstance(stmt, Loop):
-            changed |= _dce_loop(stmt, used)
+            changed |= _dce_loop(stmt, used, mapping)
+            if not stmt.carried and stmt.count is None and not _has_effects(stmt.body):
+                changed = True
+                continue
         kept.append(stmt)
     block.stmts[:] = kept
     return changed
 
 
-def _dce_loop(loop: Loop, used: set) -> bool:
+def _has_effects(block: Block) -> bool:
+    from ..ir import walk_stmts
+    return any(isinstance(s, Eqn) and _has_effect(s) for s in walk_stmts(block))
+
+
+def _dce_loop(loop: Loop, used: set, mapping: dict) -> bool:
+    """Drop carried values nobody reads after the loop and that feed only their own
+    next value, and carried values the body passes through unchanged."""
     changed = False
-    inner_used = set(used_vars(loop.body)) | (set(used_vars(loop.cond)) if loop.cond else set())
     last = len(loop.carried) - 1
-    keep = []
-    for i, (c, res, out) in enumerate(zip(loop.carried, loop.body.results, loop.outs)):
-        if loop.has_stop and i == last:
-            keep.append(i)
-            continue
-        read_in_body = c in inner_used and not _only_yield_use(loop, c, i)
-        if out in used or read_in_body:
-            keep.append(i)
+    stop = lambda i: loop.has_stop and i == last  # noqa: E731
+    for i, (c, res, out, init) in enumerate(zip(loop.carried, loop.body.results, loop.outs,
+                                                loop.inits)):
+        if res is c and not stop(i):
+            mapping[out] = init      # invariant: the value after the loop is the initial one
+            mapping[c] = init
+    live = {i for i, out in enumerate(loop.outs) if out in used or stop(i)}
+    while True:
+        needed = _needed(loop, {loop.body.results[i] for i in live})
+        grown = live | {i for i, c in enumerate(loop.carried) if c in needed}
+        if grown == live:
+            break
+        live = grown
+    keep = sorted(i for i in live if stop(i) or loop.body.results[i] is not loop.carried[i])
     if len(keep) != len(loop.carried):
         changed = True
         for name in ("carried", "inits", "outs"):
             setattr(loop, name, [getattr(loop, name)[i] for i in keep])
         loop.body.results = [loop.body.results[i] for i in keep]
-    changed |= _dce(loop.body, used | set(used_vars(loop.body)))
+    changed |= _dce(loop.body, used | _needed(loop, set(loop.body.results)), mapping)
     if loop.count is not None and loop.count not in used:
         loop.count = None
         changed = True
     return changed
 
 
-def _only_yield_use(loop: Loop, c: Var, i: int) -> bool:
-    """True when carried value `c` is read only as its own next value."""
-    body_uses = set(used_vars(Block(loop.body.stmts, [])))
-    cond_uses = set(used_vars(loop.cond)) if loop.cond is not None else set()
-    other_results = [r for j, r in enumerate(loop.body.results) if j != i]
-    return c not in body_uses and c not in cond_uses and c not in other_results
+def _needed(loop: Loop, results: set) -> set:
+    """Vars the loop needs to compute `results` (and its condition and effects)."""
+    needed = {v for v in results if isinstance(v, Var)}
+    if loop.cond is not None:
+        needed |= set(used_vars(loop.cond))
+    for stmt in reversed(loop.body.stmts):
+        if isinstance(stmt, Eqn):
+            if _has_effect(stmt) or any(v in needed for v in stmt.outs):
+                needed |= {a for a in list(stmt.args) + list(stmt.kwargs.values())
+                           if isinstance(a, Var)}
+        else:
+            needed |= set(used_vars(Block([stmt], [])))
+    return needed
 
 
 def _prune_tape(block: Block, used: set) -> None:

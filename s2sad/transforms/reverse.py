@@ -132,7 +132,7 @@ class _Reverse:
         if not positions:
             return
         fwd, bwd = self.program.vjp_calls(eqn.prim, positions,
-                                          [kinds.kind_of(a) for a in eqn.args])
+                                          [kinds.kind_of(a) for a in eqn.args], eqn.loc)
         residuals = Var(eqn.prim.__name__ + "_saved", kinds.UNKNOWN)
         eqn.prim, eqn.outs = fwd, [eqn.outs[0], residuals]
         grads = [Var("b" + eqn.args[i].hint, eqn.args[i].kind) for i in positions]

@@ -2,19 +2,29 @@
 
 A program is `def f(x0, ..., x{k-1}[, A])` with 1-4 float scalars and optionally one
 small array `A` (shape (), (3,), (1,3), (2,3) or (2,1)), 3-15 statements and a
-scalar return.  Statements: assignments and augmented assignments of domain-safe
-expressions, if/elif/else on a scalar predicate, `for i in range(n)` (n <= 4) with
-loop-carried values, bounded `while k < n and t < theta` loops, an early `return`
-inside an `if`, and `break`/`continue` inside an `if` in a loop.
+scalar return, sometimes preceded by one or two helper functions of one or two
+scalars that f (and later helpers) call.  Statements:
+
+* assignments and augmented assignments (+=, -=, *=) of domain-safe expressions,
+  to new variables, to loop-carried ones, to block-local temporaries and now and
+  then to a parameter; array assignments and in-place `+=` on local arrays;
+* if/elif/else on a scalar predicate `e > theta`, conditional expressions;
+* `for i in range(n)` (n <= 4) with loop-carried values, loops over the elements or
+  rows of an array (`for e in a`, `for i, e in enumerate(a)`), bounded
+  `while k < n and t < theta` loops, nested up to two deep;
+* an early `return` inside an `if`, `break`/`continue` inside an `if` in a loop;
+* `lst.append(e)` in a loop, then np.stack/np.array/sum of the list;
+* `a[i] = e` / `a[i] += e` into a local array (np.zeros, a copy) in a loop.
 
 Expressions are domain-safe (valid at every input): sin, cos, tanh, exp(tanh(e)),
 log(1 + v*v), sqrt(1 + v*v), 1/(1 + v*v), e/(1.5 + sin(v)), v*v, v*v*v, +, -, *,
-const*e, and on arrays np.sum/np.mean/np.dot, axis reductions and broadcasting
-between the shapes above.  Every random decision goes through a `Chooser`, so the
-same grammar is driven by hypothesis (which can shrink a failing program) or by a
-seeded `random.Random` (the long run).  A rough magnitude bound is kept for every
-value so that powers are only taken of small values; values that still grow too
-large are filtered out at run time by the oracles.
+const*e, const*i, helper calls, and on arrays np.sum/np.mean/np.dot, axis
+reductions, `.T`, np.cumsum, np.expand_dims and broadcasting between the shapes
+above.  Every random decision goes through a `Chooser`, so the same grammar is
+driven by hypothesis (which can shrink a failing program) or by a seeded
+`random.Random` (the long run).  A rough magnitude bound is kept for every value so
+that powers are only taken of small values; values that still grow too large are
+filtered out at run time by the oracles.
 """
 from __future__ import annotations
 
@@ -29,8 +39,10 @@ THRESHOLDS = (0.5, 0.0, -0.5, 0.25, 1.0, -1.0, 0.1, 2.0)
 HEADER = "import math\n\nimport numpy as np\n\n\n"
 
 # Statement kinds, simplest first (hypothesis shrinks a choice towards the first).
-_TOP_KINDS = ("assign", "assign", "aug", "if", "for", "while", "return_if", "assign_array")
+_TOP_KINDS = ("assign", "assign", "aug", "if", "for", "while", "return_if", "assign_array",
+              "append", "fill", "for_each")
 _LOOP_KINDS = _TOP_KINDS + ("break", "continue")
+_TOP_LEVEL_ONLY = ("append", "fill", "for_each")
 
 
 class Chooser:
@@ -144,14 +156,17 @@ class Generator:
 
     MAX_DEPTH = 2
 
-    def __init__(self, chooser: Chooser):
+    def __init__(self, chooser: Chooser, helpers=(), features=None):
         self.c = chooser
         self.scalars: dict[str, float] = {}       # name -> magnitude bound
         self.arrays: dict[str, tuple] = {}        # name -> (shape, bound)
+        self.params: list[str] = []
         self.counter = 0
-        self.features: set[str] = set()
+        self.features: set[str] = set() if features is None else features
         self.loop_vars: list[str] = []
+        self.indexable: list[tuple] = []          # (array name, index name) usable as a[i]
         self.views: set[str] = set()
+        self.helpers: list[tuple] = list(helpers)  # (name, arity, result bound) of helpers
 
     # ---- names --------------------------------------------------------------------
     def fresh(self, prefix: str) -> str:
@@ -178,6 +193,10 @@ class Generator:
             kinds.append("index")
         if depth >= 2:
             kinds.append("ifexp")
+        if self.helpers and depth >= 1:
+            kinds.append("call")
+        if self.indexable:
+            kinds.append("getitem")
         kind = self.c.pick(kinds) if depth > 0 else "var"
         if kind == "var":
             return self.scalar_var()
@@ -187,7 +206,8 @@ class Generator:
             self.features.add("loop_index")
             return Expr(f"{_paren(c.text)} * {i}", None, c.bound * 4)
         if kind == "unary":
-            return self.unary(self.scalar(depth - 1), self.scalar_var(), lib=self.c.pick(("np", "math")))
+            lib = self.c.pick(("np", "math"))
+            return self.unary(self.scalar(depth - 1), self.scalar_var(), lib=lib)
         if kind == "binary":
             a, b = self.scalar(depth - 1), self.scalar(depth - 1)
             return self.binary(a, b)
@@ -200,6 +220,15 @@ class Generator:
             return Expr(f"{_paren(e.text)} / (1.5 + {lib}.sin({w.text}))", None, 2 * e.bound)
         if kind == "reduce":
             return self.reduce(depth - 1)
+        if kind == "call":
+            name, arity, bound = self.c.pick(self.helpers)
+            args = ", ".join(self.scalar(depth - 1).text for _ in range(arity))
+            self.features.add("call")
+            return Expr(f"{name}({args})", None, bound)
+        if kind == "getitem":
+            array, index = self.c.pick(self.indexable)
+            self.features.add("getitem")
+            return Expr(f"{array}[{index}]", None, self.arrays[array][1])
         # ifexp
         self.features.add("ifexp")
         a, b = self.scalar(depth - 1), self.scalar(depth - 1)
@@ -362,7 +391,9 @@ class Generator:
         kind = self.c.pick(kinds)
         if depth >= self.MAX_DEPTH and kind in ("if", "for", "while"):
             kind = "assign"
-        if kind == "assign_array" and not self.arrays:
+        if kind in _TOP_LEVEL_ONLY and depth > 0:
+            kind = "assign"
+        if kind in ("assign_array", "for_each") and not self.arrays:
             kind = "assign"
         self.features.add(kind)
         if kind == "assign":
@@ -377,6 +408,12 @@ class Generator:
             return self.for_stmt(budget, depth)
         if kind == "while":
             return self.while_stmt(budget, depth)
+        if kind == "append":
+            return self.append_loop(budget, depth)
+        if kind == "fill":
+            return self.fill_loop(budget, depth)
+        if kind == "for_each":
+            return self.for_each(budget, depth)
         if kind == "return_if":
             pred = self.predicate()
             return [f"if {pred}:", f"    return {self.scalar(2).text}"]
@@ -389,7 +426,7 @@ class Generator:
         locals_ = sorted(n for n in self.scalars if n.startswith("t"))
         roll = self.c.integer(0, 9)
         if roll == 9:
-            return self.c.pick(sorted(n for n in self.scalars if n.startswith("x")))
+            return self.c.pick([p for p in self.params if p in self.scalars])
         if depth == 0:
             return self.c.pick(locals_) if locals_ and roll >= 6 else self.fresh("t")
         return self.c.pick(locals_) if locals_ and roll < 7 else self.fresh("u")
@@ -465,7 +502,7 @@ class Generator:
 
     def for_stmt(self, budget, depth) -> list[str]:
         n = self.c.integer(1, 4)
-        var = "i" if not self.loop_vars else f"i{len(self.loop_vars)}"
+        var = self._loop_var()
         self.loop_vars.append(var)
         body = self._nested(budget, depth, True)
         self.loop_vars.pop()
@@ -478,38 +515,145 @@ class Generator:
         watched = self.scalar_var()
         theta = self.c.pick(THRESHOLDS)
         op = self.c.pick(("<", ">"))
-        head = [f"{k} = 0", f"while {k} < {n} and {watched.text} {op} {_num(theta)}:", f"    {k} += 1"]
+        head = [f"{k} = 0", f"while {k} < {n} and {watched.text} {op} {_num(theta)}:",
+                f"    {k} += 1"]
         body = self._nested(budget, depth, True)
         self._grow_bounds(n)
         return head + body
 
+    def append_loop(self, budget, depth) -> list[str]:
+        """Append to a new list in a loop, then reduce the stacked list."""
+        n = self.c.integer(1, 4)
+        lst = self.fresh("lst")
+        var = self._loop_var()
+        self.loop_vars.append(var)
+        arrays = self.arrays and self.c.chance(30)
+        e = self.array(1) if arrays else self.scalar(2)
+        head = [f"{lst} = []", f"for {var} in range({n}):", f"    {lst}.append({e.text})"]
+        body = self._nested(budget, depth, True) if budget[0] > 0 and self.c.chance(50) else []
+        self.loop_vars.pop()
+        self._grow_bounds(n)
+        stack = self.c.pick(("np.stack", "np.array"))
+        if arrays:
+            self.features.add("append_array")
+            target = self.fresh("a")
+            self.arrays[target] = (e.shape, e.bound * n)
+            return head + body + [f"{target} = np.sum({stack}({lst}), axis=0)"]
+        target = self.fresh("t")
+        reduce = self.c.pick(("np.sum", "np.mean", "sum"))
+        self.scalars[target] = e.bound * n
+        if reduce == "sum":
+            return head + body + [f"{target} = sum({lst})"]
+        return head + body + [f"{target} = {reduce}({stack}({lst}))"]
+
+    def fill_loop(self, budget, depth) -> list[str]:
+        """Item assignments into a locally created 1-D array, in a loop over its indices."""
+        vectors = [n for n in sorted(self.arrays) if len(self.arrays[n][0]) == 1]
+        target = self.fresh("a")
+        if vectors and self.c.chance(70):
+            source = self.c.pick(vectors)
+            n = self.arrays[source][0][0]
+            init = f"{source}.copy()" if self.c.chance(50) else f"np.array({source})"
+            bound = self.arrays[source][1]
+        else:
+            n = self.c.integer(1, 4)
+            init, bound = f"np.zeros({n})", 0.0
+        var = self._loop_var()
+        self.loop_vars.append(var)
+        readable = [(name, var) for name in vectors if self.arrays[name][0] == (n,)]
+        self.indexable += readable
+        e = self.scalar(2)
+        op = self.c.pick(("=", "+="))
+        self.features.add(f"setitem{op}")
+        head = [f"{target} = {init}", f"for {var} in range({n}):",
+                f"    {target}[{var}] {op} {e.text}"]
+        body = self._nested(budget, depth, True) if budget[0] > 0 and self.c.chance(40) else []
+        del self.indexable[len(self.indexable) - len(readable):]
+        self.loop_vars.pop()
+        self.arrays[target] = ((n,), bound + e.bound)
+        return head + body
+
+    def for_each(self, budget, depth) -> list[str]:
+        """A loop over the elements (or rows) of an array, maybe with enumerate."""
+        name = self.c.pick(sorted(self.arrays))
+        shape, bound = self.arrays[name]
+        if len(shape) == 0:
+            return self.assign(depth)
+        item = self.fresh("e")
+        if len(shape) == 1:
+            self.scalars[item] = bound
+        else:
+            self.arrays[item] = (shape[1:], bound)
+        if self.c.chance(40):
+            self.features.add("enumerate")
+            var = self._loop_var()
+            self.loop_vars.append(var)
+            head = f"for {var}, {item} in enumerate({name}):"
+        else:
+            var = None
+            head = f"for {item} in {name}:"
+        body = self._nested(budget, depth, True)
+        if var:
+            self.loop_vars.pop()
+        self.scalars.pop(item, None)
+        self.arrays.pop(item, None)
+        self._grow_bounds(shape[0])
+        return [head] + body
+
+    def _loop_var(self) -> str:
+        return "i" if not self.loop_vars else f"i{len(self.loop_vars)}"
+
     def _grow_bounds(self, n: int) -> None:
         """A loop may repeat its updates: widen the bounds of the local values."""
         for name in self.scalars:
-            if name.startswith(("t", "x")):
+            if name.startswith("t") or name in self.params:
                 self.scalars[name] = min(self.scalars[name] * (1 + 0.5 * n), 1e9)
 
     # ---- the program --------------------------------------------------------------------
+    def _returned(self) -> str:
+        """The final return: a sum of 1-3 values, mostly local ones."""
+        locals_ = sorted(n for n in self.scalars if n.startswith("t"))
+        terms = [self.c.pick(locals_) if locals_ and not self.c.chance(20)
+                 else self.scalar_var().text for _ in range(self.c.integer(1, 3))]
+        local_arrays = sorted(n for n in self.arrays if n not in self.params)
+        if local_arrays and self.c.chance(60):
+            terms.append(f"np.sum({self.c.pick(local_arrays)})")
+        elif self.arrays and self.c.chance(30):
+            terms.append(f"np.sum({self.c.pick(sorted(self.arrays))})")
+        return "return " + " + ".join(dict.fromkeys(terms))
+
+    def helper(self, name: str) -> tuple[str, int, float]:
+        """A helper function of one or two scalars (it may call earlier helpers):
+        its source, arity and result bound."""
+        self.params = ["p", "q"][:self.c.integer(1, 2)]
+        self.scalars = dict.fromkeys(self.params, 2.0)
+        body = self.block([self.c.integer(1, 4)], 0, False, top=True)
+        ret = self._returned()
+        bound = max(self.scalars.values())
+        lines = body + [ret]
+        text = (f"def {name}({', '.join(self.params)}):\n"
+                + "".join(f"    {line}\n" for line in lines))
+        return text, len(self.params), bound
+
     def program(self) -> Program:
+        helpers_text = ""
+        for k in range(self.c.integer(0, 2) if self.c.chance(35) else 0):
+            sub = Generator(self.c, self.helpers, self.features)
+            text, arity, bound = sub.helper(f"h{k}")
+            helpers_text += text + "\n\n"
+            self.helpers.append((f"h{k}", arity, min(bound, 1e6)))
         n_scalars = self.c.integer(1, 4)
         shape = self.c.pick(SHAPES) if self.c.chance(50) else None
+        self.params = [f"x{k}" for k in range(n_scalars)] + (["A"] if shape is not None else [])
         for k in range(n_scalars):
             self.scalars[f"x{k}"] = 2.0
         if shape is not None:
             self.arrays["A"] = (shape, 2.0)
         budget = [self.c.integer(3, 15)]
         body = self.block(budget, 0, False, top=True)
-        locals_ = sorted(n for n in self.scalars if n.startswith("t"))
-        terms = [self.c.pick(locals_) if locals_ and not self.c.chance(20) else self.scalar_var().text
-                 for _ in range(self.c.integer(1, 3))]
-        local_arrays = sorted(n for n in self.arrays if n != "A")
-        if local_arrays and self.c.chance(60):
-            terms.append(f"np.sum({self.c.pick(local_arrays)})")
-        elif shape is not None and self.c.chance(30):
-            terms.append("np.sum(A)")
-        body.append("return " + " + ".join(dict.fromkeys(terms)))
-        params = [f"x{k}" for k in range(n_scalars)] + (["A"] if shape is not None else [])
-        text = HEADER + f"def f({', '.join(params)}):\n" + "".join(f"    {line}\n" for line in body)
+        body.append(self._returned())
+        text = (HEADER + helpers_text + f"def f({', '.join(self.params)}):\n"
+                + "".join(f"    {line}\n" for line in body))
         return Program(text, n_scalars, shape, frozenset(self.features))
 
 

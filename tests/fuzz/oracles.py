@@ -167,12 +167,13 @@ class _Instrument(ast.NodeTransformer):
 
 
 class Instrumented:
-    """The function `name` of `source`, rewritten to report to a Recorder."""
+    """The function `name` of `source` (and every other function of the module),
+    rewritten to report to a Recorder."""
 
     def __init__(self, source: str, name: str = "f"):
         tree = ast.parse(source)
-        for k, node in enumerate(tree.body):
-            if isinstance(node, ast.FunctionDef) and node.name == name:
+        for k, node in enumerate(tree.body):          # f and the helpers it may call
+            if isinstance(node, ast.FunctionDef):
                 tree.body[k] = _Instrument().visit(node)
         ast.fix_missing_locations(tree)
         self.namespace: dict = {"__name__": "s2sad_fuzz_instrumented"}
@@ -183,7 +184,8 @@ class Instrumented:
 
     def __call__(self, args):
         rec = self.namespace["__rec"] = Recorder()
-        value = self.fn(*args)
+        with np.errstate(all="ignore"):
+            value = self.fn(*args)
         rec.value(value)
         return value, rec
 
@@ -343,13 +345,14 @@ def _check_modes(gr, gf, rtol, tiny):
 
 
 def _check_dot(ad, f, args, fx, scale, rng, rtol, primal_rtol, floor):
-    v = tuple(np.asarray(rng.standard_normal(np.shape(a)), dtype=a.dtype) if isinstance(a, np.ndarray)
-              else float(rng.standard_normal()) for a in args)
+    v = tuple(np.asarray(rng.standard_normal(np.shape(a)), dtype=a.dtype)
+              if isinstance(a, np.ndarray) else float(rng.standard_normal()) for a in args)
     w = float(rng.standard_normal())
     out, jv = _call("jvp", lambda: ad.jvp(f, args, v))
     _check_primal("jvp", out, fx, scale, primal_rtol)
     if np.ndim(jv) != 0:
-        raise Failure("dtype", f"jvp returned a tangent of shape {np.shape(jv)} for a scalar output")
+        raise Failure("dtype", f"jvp returned a tangent of shape {np.shape(jv)} for a scalar "
+                               f"output")
     _, pullback = _call("vjp", lambda: ad.vjp(f, *args))
     cts = _call("vjp pullback", lambda: pullback(w))
     _check_like("vjp cotangent", cts, args)
@@ -359,7 +362,8 @@ def _check_dot(ad, f, args, fx, scale, rng, rtol, primal_rtol, floor):
     tol = rtol * (abs(a) + float(np.sum(np.abs(terms)))) + floor * abs(w) * _norm(_flat(v))
     if not abs(a - b) <= tol:
         raise Failure("dot", f"w*Jv = {a!r} but <v, J^T w> = {b!r} (difference {abs(a - b):.3g}, "
-                             f"tolerance {tol:.3g})\n  Jv = {float(jv)!r}, J^T w = {_fmt(_flat(cts))}")
+                             f"tolerance {tol:.3g})\n  Jv = {float(jv)!r}, "
+                             f"J^T w = {_fmt(_flat(cts))}")
 
 
 def _gradients(ad, f, args, mode, fx, scale, primal_rtol):

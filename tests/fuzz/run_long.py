@@ -32,8 +32,13 @@ def signature(outcome: Outcome) -> tuple:
     """What identifies a kind of failure: its category, and for errors the
     exception type and where it was raised."""
     if outcome.reason == "error":
-        match = re.search(r"raised (\w+)( \(raised at [^)]*\))?", outcome.detail)
-        return (outcome.status, outcome.reason, match.group(0) if match else "")
+        match = re.search(r"raised (\w+)(?: \(raised at ([^)]*)\))?", outcome.detail)
+        if not match:
+            return (outcome.status, outcome.reason, "")
+        where = re.sub(r"fuzz_\w+\.py", "fuzz.py", match.group(2) or "")
+        where = re.sub(r":\d+", "", where)                  # not the line numbers
+        return (outcome.status, outcome.reason, f"{match.group(1)} in {where}" if where
+                else match.group(1))
     return (outcome.status, outcome.reason)
 
 

@@ -3,9 +3,9 @@ still fails the same way.
 
 Used by the long run (hypothesis shrinks the programs of the CI run itself).  Works
 on source text, so it also applies to hand-written or saved programs.  Edits, tried
-in order until none applies: delete a statement; replace an if/for/while by its
-body (or an if by its else branch); lower a `range(n)` bound; replace an expression
-by one of its operands.
+in order until none applies: drop a helper function; delete a statement (of f or of a
+helper); replace an if/for/while by its body (or an if by its else branch); lower a
+`range(n)` bound; replace an expression by one of its operands.
 """
 from __future__ import annotations
 
@@ -13,16 +13,22 @@ import ast
 import copy
 
 
-def _function(tree: ast.Module, name: str) -> ast.FunctionDef:
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            return node
-    raise ValueError(f"no function {name!r} in the program")
+class _Functions(ast.Module):
+    """The top-level functions of a module, walked as one tree (f and its helpers)."""
 
 
-def _stmt_lists(fn: ast.FunctionDef) -> list[list]:
+def _function(tree: ast.Module, name: str) -> ast.AST:
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    if not any(node.name == name for node in functions):
+        raise ValueError(f"no function {name!r} in the program")
+    return _Functions(body=functions, type_ignores=[])
+
+
+def _stmt_lists(fn) -> list[list]:
     lists = []
     for node in ast.walk(fn):
+        if isinstance(node, _Functions):
+            continue
         for field in ("body", "orelse"):
             value = getattr(node, field, None)
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
@@ -30,7 +36,7 @@ def _stmt_lists(fn: ast.FunctionDef) -> list[list]:
     return lists
 
 
-def _expr_sites(fn: ast.FunctionDef) -> list[tuple]:
+def _expr_sites(fn) -> list[tuple]:
     """(parent, field, index or None, replacements) for each reducible expression."""
     sites = []
     for node in ast.walk(fn):
@@ -38,7 +44,7 @@ def _expr_sites(fn: ast.FunctionDef) -> list[tuple]:
             items = value if isinstance(value, list) else [value]
             for k, child in enumerate(items):
                 subs = _operands(child)
-                if subs:
+                if subs and not (isinstance(node, ast.For) and field == "iter"):
                     sites.append((node, field, k if isinstance(value, list) else None, subs))
     return sites
 
@@ -69,12 +75,19 @@ def _edits(source: str, name: str):
     """Every candidate one-edit variant of `source`, simplest edits first."""
     base = ast.parse(source)
     n_lists = len(_stmt_lists(_function(base, name)))
+    helpers = [k for k, node in enumerate(base.body)
+               if isinstance(node, ast.FunctionDef) and node.name != name]
 
     def variant(apply):
         tree = copy.deepcopy(base)
         if apply(_function(tree, name)) is False:
             return None
         return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+    for k in reversed(helpers):                      # drop a helper function
+        tree = copy.deepcopy(base)
+        del tree.body[k]
+        yield ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
     for li in range(n_lists):
         size = len(_stmt_lists(_function(base, name))[li])
