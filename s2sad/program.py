@@ -15,6 +15,7 @@ import types
 
 from . import kinds, prims
 from .errors import SourceUnavailableError
+from .naming import Namer
 from .ir import Block, Eqn, Function, Var
 from .rules import lookup
 
@@ -37,15 +38,7 @@ class Program:
         self.functions: list[Function] = []
         self.titles: dict = {}
         self.calls: dict = {}
-        self.names: set = set()
-
-    def fresh_name(self, base: str) -> str:
-        name, n = base, 1
-        while name in self.names:
-            n += 1
-            name = f"{base}_{n}"
-        self.names.add(name)
-        return name
+        self.fresh_name = Namer().fresh     # unique names for the generated functions
 
     def lower_callee(self, fn, arg_kinds, loc):
         """The callee's IR; a callee without source is reported at the call site."""
