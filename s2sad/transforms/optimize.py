@@ -27,7 +27,11 @@ def optimize(fn: Function, param_kinds) -> Function:
     _resolve(mapping)
     substitute(fn.body, mapping)
     _eliminate_dead_code(fn)
-    _prune_tape(fn.body, set(used_vars(fn.body)))
+    shared: dict = {}
+    _prune_tape(fn.body, set(used_vars(fn.body)), shared)
+    if shared:
+        _resolve(shared)
+        substitute(fn.body, shared)
     _drop_dead_pushes(fn.body)
     _eliminate_dead_code(fn)       # values only the pruned tape read
     kinds.infer(fn, param_kinds)
@@ -245,22 +249,31 @@ def _needed(loop: Loop, results: set) -> set:
     return needed
 
 
-def _prune_tape(block: Block, used: set) -> None:
-    """Drop taped values the reverse sweep no longer reads (after simplification)."""
+def _prune_tape(block: Block, used: set, shared: dict) -> None:
+    """Drop taped values the reverse sweep no longer reads (after simplification),
+    constants (folded since the tape was planned) and values taped twice."""
     for stmt in list(block.stmts):
         if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
             push = stmt.params["push"]
-            keep = [i for i, v in enumerate(stmt.outs) if v in used]
+            first: dict = {}
+            for v, a in zip(stmt.outs, push.args):
+                if isinstance(a, Const) and not hasattr(a, "name"):
+                    shared[v] = a
+                elif a in first:
+                    shared[v] = first[a]
+                else:
+                    first[a] = v
+            keep = [i for i, v in enumerate(stmt.outs) if v in used and v not in shared]
             stmt.outs = [stmt.outs[i] for i in keep]
             push.args = [push.args[i] for i in keep]
             if not keep:
                 block.stmts.remove(stmt)
                 push.params["dead"] = True
         elif isinstance(stmt, If):
-            _prune_tape(stmt.then, used)
-            _prune_tape(stmt.orelse, used)
+            _prune_tape(stmt.then, used, shared)
+            _prune_tape(stmt.orelse, used, shared)
         elif isinstance(stmt, Loop):
-            _prune_tape(stmt.body, used)
+            _prune_tape(stmt.body, used, shared)
 
 
 def _drop_dead_pushes(block: Block) -> None:

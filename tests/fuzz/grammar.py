@@ -584,6 +584,7 @@ class Generator:
             self.scalars[item] = bound
         else:
             self.arrays[item] = (shape[1:], bound)
+            self.views.add(item)              # a row: writing into it writes into `name`
         if self.c.chance(40):
             self.features.add("enumerate")
             var = self._loop_var()
@@ -597,6 +598,7 @@ class Generator:
             self.loop_vars.pop()
         self.scalars.pop(item, None)
         self.arrays.pop(item, None)
+        self.views.discard(item)
         self._grow_bounds(shape[0])
         return [head] + body
 

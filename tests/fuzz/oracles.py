@@ -382,7 +382,10 @@ def _judge(ad, f, inst, args, seed, float32):
     fx, rec = _conditioning(inst, args)
     scale = max(abs(float(fx)), rec.max_abs, 1e-300)
     fd, noise = _fd_gradient(inst, args, rec.trace, scale)
+    before = [np.copy(a) for a in args]
     plain = f(*args)
+    if any(not np.array_equal(a, b) for a, b in zip(args, before)):
+        raise RuntimeError("the program writes into its array argument")
     if float(plain) != float(fx):
         raise RuntimeError(f"the instrumented program disagrees with f: {fx!r} vs {plain!r}")
     try:
