@@ -3,7 +3,10 @@ import math
 
 import numpy as np
 
+import pytest
+
 import s2sad
+from s2sad.rules import core
 from s2sad.testing import check_grads
 
 
@@ -12,28 +15,36 @@ def stable_logsumexp(x):
     return m + np.log(np.sum(np.exp(x - m)))
 
 
-s2sad.defvjp(stable_logsumexp, "x", x="g * np.exp(x - ans)")
-s2sad.defjvp(stable_logsumexp, "x", x="np.sum(dx * np.exp(x - ans))")
 
 
 def clipped(x):
     return x
 
 
-s2sad.defvjp(clipped, "x", x="np.clip(g, -1.0, 1.0)")
-s2sad.defjvp(clipped, "x", x="np.clip(dx, -1.0, 1.0)")
 
 
 def softplus(x):
     return np.log1p(np.exp(x))
 
 
-s2sad.defpartials(softplus, "x", x="1.0 / (1.0 + np.exp(-x))")
-
-
-@s2sad.nondiff
 def bucket(x):
     return math.floor(x * 4.0) / 4.0
+
+
+@pytest.fixture(autouse=True, scope="module")
+def user_rules():
+    """Register the rules of this module, and remove them afterwards (the registry
+    is global; other tests check that every built-in rule has a spec)."""
+    s2sad.defvjp(stable_logsumexp, "x", x="g * np.exp(x - ans)")
+    s2sad.defjvp(stable_logsumexp, "x", x="np.sum(dx * np.exp(x - ans))")
+    s2sad.defvjp(clipped, "x", x="np.clip(g, -1.0, 1.0)")
+    s2sad.defjvp(clipped, "x", x="np.clip(dx, -1.0, 1.0)")
+    s2sad.defpartials(softplus, "x", x="1.0 / (1.0 + np.exp(-x))")
+    s2sad.nondiff(bucket)
+    yield
+    for fn in (stable_logsumexp, clipped, softplus, bucket):
+        core.RULES.pop(fn, None)
+        core.NONDIFF.pop(fn, None)
 
 
 def uses_rules(x):

@@ -17,7 +17,8 @@ can be read), checks that the point is well-conditioned, then checks:
    exactly when the input is one);
 6. float32 variant (`float32=True`): the array argument in float32, and the same
    checks with float32 tolerances; the gradient of A is float32 and matches the
-   float64 gradient to 2e-3 norm-wise.
+   float64 gradient to 2e-3 norm-wise;
+7. the derivatives leave the argument arrays unchanged.
 
 Points are discarded (not failed) when an intermediate value is non-finite or above
 1e6, when a comparison in an `if`/`while`/conditional expression is within 1e-3 of
@@ -379,17 +380,20 @@ def _gradients(ad, f, args, mode, fx, scale, primal_rtol):
 
 def _judge(ad, f, inst, args, seed, float32):
     """Raise Failure or Discard; return the list of checks done."""
+    before = [np.copy(a) for a in args]
     fx, rec = _conditioning(inst, args)
     scale = max(abs(float(fx)), rec.max_abs, 1e-300)
     fd, noise = _fd_gradient(inst, args, rec.trace, scale)
-    before = [np.copy(a) for a in args]
     plain = f(*args)
     if any(not np.array_equal(a, b) for a, b in zip(args, before)):
         raise RuntimeError("the program writes into its array argument")
     if float(plain) != float(fx):
         raise RuntimeError(f"the instrumented program disagrees with f: {fx!r} vs {plain!r}")
     try:
-        return _judge_derivatives(ad, f, inst, args, seed, float32, fx, rec, scale, fd, noise)
+        checks = _judge_derivatives(ad, f, inst, args, seed, float32, fx, rec, scale, fd, noise)
+        if any(not np.array_equal(a, b) for a, b in zip(args, before)):
+            raise Failure("mutation", "s2sad's derivatives wrote into an argument array")
+        return checks
     except (Failure, Discard):
         raise
     except Exception as exc:  # noqa: BLE001 - s2sad returned something unusable
