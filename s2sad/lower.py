@@ -41,6 +41,12 @@ HINTS = {operator.add: "sum", operator.sub: "diff", operator.mul: "prod",
          operator.neg: "neg"}
 
 
+# Functions whose result may be a view of (share memory with) their first argument.
+VIEWS = {operator.getitem, np.reshape, np.ravel, np.transpose, np.squeeze, np.expand_dims,
+         np.asarray, np.atleast_1d, np.atleast_2d, np.swapaxes, np.moveaxis, np.diagonal}
+VIEW_METHODS = {"T", "reshape", "ravel", "transpose", "squeeze", "view", "swapaxes",
+                "diagonal", "real", "imag"}
+
 # Functions whose result is a new array or list, never a view of an argument.
 OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
           np.full_like, np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
@@ -122,6 +128,7 @@ class _Lowerer:
         params = [Var(n) for n in names]
         self.env = dict(zip(names, params))
         self.params_set = set(params)
+        self.may_alias = set(params)   # values that may share memory with an argument
         self.env.update({".exit": Const(False), ".retval": Const(None)})
         body = list(node.body)
         if not scopes.always_exits(body):
@@ -257,7 +264,7 @@ class _Lowerer:
         right = self.expr(stmt.value)
         old = self.name(stmt.target)
         # On an array, `x += v` writes into x; checked once kinds are known.
-        params = {} if old in self.owned else {"inplace": name}
+        params = {"inplace": name} if old in self.may_alias else {}
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
                                    params=params)
 
@@ -377,6 +384,14 @@ class _Lowerer:
         self.owned.add(self.env[name])
 
     def check_owned(self, atom, name, node):
+        others = [n for n, a in self.env.items() if a is atom and n != name and
+                  not n.startswith(".")]
+        if atom in self.owned and others:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"in-place update of '{name}', which is the same "
+                  f"object as '{others[0]}': Python would change both, s2sad's functional "
+                  "update only the one written")],
+                fix=f"copy it when binding the second name: `{others[0]} = {name}.copy()`")
         if atom in self.owned:
             return
         what = ("an argument of the function" if atom in self.params_set else
@@ -519,6 +534,9 @@ class _Lowerer:
         self.stmts.append(Eqn([out], prim, list(args), kwargs or {}, params or {}, loc))
         if prim in OWNING or prims.method_name(prim) in ("copy", "tolist", "astype", "flatten"):
             self.owned.add(out)
+        elif (prim in VIEWS or prims.method_name(prim) in VIEW_METHODS) and args and \
+                args[0] in self.may_alias:
+            self.may_alias.add(out)
         return out
 
     def expr(self, node, hint="t"):

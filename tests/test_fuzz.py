@@ -42,16 +42,17 @@ _FAILED: dict = {}      # (source, seed, float32) -> outcome, in the order found
 @given(case=cases())
 def _fuzz_one(case):
     key = (case.program.source, case.seed, case.float32)
-    if key in _FAILED:                       # hypothesis replays its best failure
-        raise AssertionError(_FAILED[key].report())
-    if _FAILED and _STATS["shrinking"] >= SHRINK_BUDGET:
-        return                               # shrinking budget spent: accept the best so far
-    if _FAILED:
-        _STATS["shrinking"] += 1
-    outcome = check_program(case.program, case.seed, float32=case.float32)
-    _STATS[outcome.status] += 1
+    outcome = _FAILED.get(key)               # hypothesis replays its best failure at the end
+    if outcome is None:
+        if _FAILED and _STATS["shrinking"] >= SHRINK_BUDGET:
+            return                           # shrinking budget spent: keep the best so far
+        if _FAILED:
+            _STATS["shrinking"] += 1
+        outcome = check_program(case.program, case.seed, float32=case.float32)
+        _STATS[outcome.status] += 1
+        if outcome.status in ("fail", "invalid"):
+            _FAILED[key] = outcome
     if outcome.status in ("fail", "invalid"):
-        _FAILED[key] = outcome
         raise AssertionError(outcome.report())
 
 

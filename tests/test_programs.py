@@ -188,3 +188,23 @@ def test_write_into_a_view_is_refused():
 
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="share memory"):
         s2sad.grad(writes_view)(np.ones(3))
+
+
+def test_write_into_an_array_bound_to_two_names_is_refused():
+    def two_names(x):
+        y = np.zeros(3)
+        z = y
+        y[0] = x
+        return np.sum(z)
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="same object"):
+        s2sad.grad(two_names)(0.5)
+
+
+def test_augmented_assignment_on_a_new_array_is_allowed():
+    def fresh(x):
+        t = np.tanh(x * 2.0)
+        t -= 1.0
+        return np.sum(t)
+
+    check_grads(fresh, (np.array([0.3, -0.2, 0.1]),), modes=("forward", "reverse"))
