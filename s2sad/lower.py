@@ -593,12 +593,13 @@ class _Lowerer:
 
     def static_value(self, node):
         """(True, object) when `node` names a module/class attribute chain, else (False, None)."""
-        if isinstance(node, gast.Name) and node.id not in self.env:
+        if isinstance(node, gast.Name):
             try:
-                atom = self.name(node)
+                atom = self.name(node)        # a global, builtin, or a local alias of one
             except UnsupportedSyntaxError:
                 return False, None
-            if isinstance(atom, Const) and not isinstance(atom, Global):
+            if isinstance(atom, Const) and not isinstance(atom, Global) and \
+                    not isinstance(atom.value, LocalFunction):
                 return True, atom.value
         if isinstance(node, gast.Attribute):
             ok, base = self.static_value(node.value)

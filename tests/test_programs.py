@@ -208,3 +208,13 @@ def test_augmented_assignment_on_a_new_array_is_allowed():
         return np.sum(t)
 
     check_grads(fresh, (np.array([0.3, -0.2, 0.1]),), modes=("forward", "reverse"))
+
+
+def test_callee_through_a_local_alias_and_a_module_attribute():
+    import math as m
+
+    def f(x):
+        h = helper
+        return h(x, 3.0) + m.sin(x)
+
+    check_grads(f, (0.4,), modes=("forward", "reverse"))
