@@ -117,6 +117,7 @@ class _Lowerer:
         self.inline_depth = 0
         self.owned: set = set()      # Vars holding arrays/lists this function created
         self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
+        self.mutated_in_loop: set = set()
         self.comprehensions = 0
 
     # ---- function ----------------------------------------------------------
@@ -263,8 +264,12 @@ class _Lowerer:
         name = stmt.target.id
         right = self.expr(stmt.value)
         old = self.name(stmt.target)
-        # On an array, `x += v` writes into x; checked once kinds are known.
-        params = {"inplace": name} if old in self.may_alias else {}
+        # On an array, `x += v` writes into x (and into every other name for the same
+        # array); checked once kinds are known.
+        others = [n for n, a in self.env.items() if a is old and n != name and
+                  not n.startswith(".")]
+        params = {"inplace": name} if old in self.may_alias else \
+            {"inplace": name, "shared_with": others[0]} if others else {}
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
                                    params=params)
 
@@ -360,7 +365,11 @@ class _Lowerer:
             index = Var(stmt.target.id)
             set_target = lambda: self.env.__setitem__(stmt.target.id, index)  # noqa: E731
         else:
+            self.mutated_in_loop = {scopes._mutated_name(n) for n in gast.walk(stmt)} | {
+                n.target.id for n in gast.walk(stmt)
+                if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
             length, item_fn = self.iteration(it)
+            self.mutated_in_loop = set()
             bounds, index = [Const(0), length, Const(1)], Var("k")
 
             def set_target():
@@ -470,6 +479,11 @@ class _Lowerer:
                 self.emit(builtins.min, [p[0] for p in parts], hint="n")
             return length, lambda k: tuple(item(k) for _, item in parts)
         seq = self.expr(node, "seq")
+        if isinstance(node, gast.Name) and node.id in self.mutated_in_loop:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"the loop changes '{node.id}' in place while "
+                  "iterating over it; Python's iterator would see the changes")],
+                fix=f"iterate over a copy (`for e in {node.id}.copy():`) or over indices")
         length = self.emit(builtins.len, [seq], hint="n")
         return length, lambda k: self.emit(operator.getitem, [seq, k], hint="item")
 
@@ -775,12 +789,16 @@ def check_inplace(fn: Function) -> None:
     problems = []
     for stmt in walk_stmts(fn.body):
         name = getattr(stmt, "params", {}).get("inplace")
-        if name and kind_of(stmt.args[0]).tag in ("array", "unknown") and \
-                not isinstance(stmt.args[0], Const):
-            if kind_of(stmt.args[0]).tag == "unknown" and stmt.args[0] not in fn.params:
-                continue
-            problems.append((stmt.loc, f"augmented assignment to '{name}' writes into an array "
-                             "that may belong to the caller (an argument, or a view of one)"))
+        kind = kind_of(stmt.args[0]) if name else None
+        if not name or isinstance(stmt.args[0], Const) or \
+                not (kind.tag == "array" and kind.ndim or kind.tag == "unknown"):
+            continue
+        if kind.tag == "unknown" and stmt.args[0] not in fn.params:
+            continue
+        other = stmt.params.get("shared_with")
+        problems.append((stmt.loc, f"augmented assignment to '{name}' writes into an array "
+                         + (f"that '{other}' also names" if other else
+                            "that may belong to the caller (an argument, or a view of one)")))
     if problems:
         raise UnsupportedSyntaxError(problems, fix="write `x = x + v` to make a new array, or "
                                                    "copy it first: `x = x.copy()`")

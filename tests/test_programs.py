@@ -218,3 +218,26 @@ def test_callee_through_a_local_alias_and_a_module_attribute():
         return h(x, 3.0) + m.sin(x)
 
     check_grads(f, (0.4,), modes=("forward", "reverse"))
+
+
+def test_changing_the_iterated_array_in_place_is_refused():
+    # found by fuzzing: NumPy's iterator sees `a += e`, a functional update would not
+    def iterates_while_adding(x):
+        a = np.zeros(4) + x
+        for e in a:
+            a += e
+        return np.sum(a)
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="while iterating over it"):
+        s2sad.grad(iterates_while_adding)(1.5)
+
+
+def test_augmented_assignment_to_an_array_with_two_names_is_refused():
+    def two_names(x):
+        a = np.zeros(3) + x
+        b = a
+        a += 1.0
+        return np.sum(b)
+
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="'b' also names"):
+        s2sad.grad(two_names)(0.5)

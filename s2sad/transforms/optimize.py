@@ -263,7 +263,9 @@ def _prune_tape(block: Block, used: set, shared: dict) -> None:
                     shared[v] = first[a]
                 else:
                     first[a] = v
-            keep = [i for i, v in enumerate(stmt.outs) if v in used and v not in shared]
+            targets = {t for k, t in shared.items() if k in used}
+            keep = [i for i, v in enumerate(stmt.outs)
+                    if (v in used or v in targets) and v not in shared]
             stmt.outs = [stmt.outs[i] for i in keep]
             push.args = [push.args[i] for i in keep]
             if not keep:

@@ -4,21 +4,21 @@
 be read), checks that the point is well-conditioned, then checks (the failure
 category in brackets):
 
-1. [primal] the value returned by `value_and_grad` (reverse and forward mode) and by
-   `jvp` equals `f(*args)` to 1e-12 relative (plus 1e-14 of the largest
+1. [primal] the value returned by `value_and_grad` (reverse and forward mode) and
+   by `jvp` equals `f(*args)` to 1e-12 relative (plus 1e-14 of the largest
    intermediate value, for reassociation);
-2. [fd] each gradient (both modes) matches the central-difference
-   gradient norm-wise to 1e-5 (step h = eps^(1/3) max(1, ||x||), Richardson
-   extrapolated from h and h/4; the two must first agree to 1e-6, else the point is
-   discarded as ill-conditioned);
+2. [fd] each gradient (both modes) matches the central-difference gradient
+   norm-wise to 1e-5 (step h = eps^(1/3) max(1, ||x||), Richardson extrapolated
+   from h and h/4; the two must first agree to 1e-6, else the point is discarded
+   as ill-conditioned);
 3. [modes] the two modes agree: ||g_rev - g_fwd|| <= 1e-8 max(||g_rev||, ||g_fwd||);
-4. [dot] dot-product test: |w Jv - <v, J^T w>| <= 1e-10 (|w Jv| + sum |v_j (J^T w)_j|) for
-   random v (all inputs) and w, Jv from `jvp` and J^T w from `vjp`;
-5. [dtype] every gradient and cotangent has its input's shape and dtype (and is an array
-   exactly when the input is one);
-6. [float32] float32 variant (`float32=True`): the array argument in float32, and the same
-   checks with float32 tolerances; the gradient of A is float32 and matches the
-   float64 gradient to 2e-3 norm-wise;
+4. [dot] dot-product test: |w Jv - <v, J^T w>| <= 1e-10 (|w Jv| + sum |v_j (J^T w)_j|)
+   for random v (all inputs) and w, Jv from `jvp` and J^T w from `vjp`;
+5. [dtype] every gradient and cotangent has its input's shape and dtype (and is an
+   array exactly when the input is one);
+6. [float32] float32 variant (`float32=True`): the array argument in float32, and
+   the same checks with float32 tolerances; the gradient of A is float32 and matches
+   the float64 gradient to 2e-3 norm-wise;
 7. [mutation] the derivatives leave the argument arrays unchanged;
 8. [error] no derivative raises (every construct of the grammar is supported).
 
