@@ -16,7 +16,8 @@ import numpy as np
 
 from . import codegen, kinds, loader, runtime
 from .errors import NonDifferentiableError
-from .lower import check_inplace, lower
+from .ir import walk_stmts
+from .lower import Global, check_inplace, lower
 from .printer import print_function
 from .program import Program, is_user_function, resolve_methods
 from .source import parse_function, unwrap_function
@@ -40,10 +41,17 @@ _ANNOTATION_KINDS = {float: kinds.FLOAT, int: kinds.INT, bool: kinds.BOOL,
 
 # ---- the pipeline -------------------------------------------------------------------
 
-def _lowered(fn, arg_kinds):
+def _lowered(fn, arg_kinds, trust_globals=False):
+    """Parse, fence, lower and infer kinds.  With `trust_globals`, data globals get the
+    kinds of their current values (the derivative cache is then keyed on them too)."""
     parsed = parse_function(fn)
     _fence(parsed)
     ir = lower(parsed)
+    if trust_globals:
+        for stmt in walk_stmts(ir.body):
+            for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
+                if isinstance(atom, Global) and atom.cell is None:
+                    atom.kind = _scalar_kind(atom.value)
     if VERIFY:
         verify(ir)
     kinds.infer(ir, arg_kinds)
@@ -92,9 +100,23 @@ class _UserFunctionKind:
 kinds.user_function_kind = _UserFunctionKind()
 
 
+def _scalar_kind(value):
+    """The kind of a data global worth specialising on: Python scalars only."""
+    kind = kinds.of_value(value)
+    return kind if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL) else None
+
+
+def _global_kinds(fn) -> tuple:
+    """Kinds of the data globals `fn` names, part of its derivative's cache key."""
+    fn = unwrap_function(fn)
+    names = [n for n in fn.__code__.co_names if n in fn.__globals__]
+    return tuple((n, _scalar_kind(fn.__globals__[n])) for n in names
+                 if _scalar_kind(fn.__globals__[n]) is not None)
+
+
 def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
     """(source text, factory objects, IR, filename) of the derivative of `fn`."""
-    parsed, ir = _lowered(fn, arg_kinds)
+    parsed, ir = _lowered(fn, arg_kinds, trust_globals=True)
     result = ir.body.results[0]
     program = Program(lambda callee, ks: _lowered(callee, tuple(ks))[1])
     if mode == "forward":
@@ -118,7 +140,7 @@ def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
     fn = unwrap_function(fn)
-    key = (mode, wrt, arg_kinds, check_finite)
+    key = (mode, wrt, arg_kinds, check_finite, _global_kinds(fn))
     with _LOCK:
         per_fn = _CACHE.setdefault(fn, {})
         if key not in per_fn:

@@ -207,8 +207,8 @@ def _example_atom(atom, kind, variant=0):
 
 
 def const_kind(atom: Const) -> Kind:
-    if hasattr(atom, "name"):  # a global read at call time
-        return UNKNOWN
+    if hasattr(atom, "name"):  # a global read at call time: its kind only if specialised on
+        return atom.kind or UNKNOWN
     return of_value(atom.value)
 
 

@@ -74,11 +74,12 @@ def same_atom(a, b) -> bool:
 class Global(Const):
     """A module global or closure variable holding data: read when the derivative runs."""
 
-    __slots__ = ("name", "cell")
+    __slots__ = ("name", "cell", "kind")
 
     def __init__(self, name, value, cell=None):
         super().__init__(value)
         self.name, self.cell = name, cell
+        self.kind = None     # set when the derivative is specialised on it (see api)
 
     def __repr__(self) -> str:
         return f"Global({self.name})"
