@@ -71,3 +71,10 @@ EXAMPLE_ARGS = {
     logsumexp: (np.array([0.5, 1.0, -0.3]),),
     broadcast_affine: (np.array([0.5, 1.0, -0.3]), np.ones((2, 3)), 0.1),
 }
+
+
+GRAVITY = 9.81
+
+
+def reads_a_global_constant(h: float, m: float) -> float:
+    return m * GRAVITY * h * h

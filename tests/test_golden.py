@@ -8,9 +8,11 @@ and review the diff.
 import os
 import pathlib
 
+import numpy as np
 import pytest
 
 import s2sad
+import golden_functions
 from golden_functions import CONTROL_FLOW, EXAMPLE_ARGS, STRAIGHT_LINE
 from s2sad.testing import check_grads
 
@@ -50,3 +52,18 @@ def test_golden_functions_differentiate_correctly(fn):
         {float: 0.7, int: 4}[p.annotation]
         for p in __import__("inspect").signature(fn).parameters.values())
     check_grads(fn, args, modes=("forward", "reverse"))
+
+
+def test_scalar_global_constants_need_no_helpers_and_are_read_at_call_time():
+    fn = golden_functions.reads_a_global_constant
+    for mode in ("reverse", "forward"):
+        assert "rt." not in s2sad.source(fn, mode=mode)
+    assert s2sad.grad(fn)(2.0, 1.0) == 1.0 * 9.81 * 4.0
+    saved = golden_functions.GRAVITY
+    try:
+        golden_functions.GRAVITY = 1.62          # rebinding the global is seen
+        assert s2sad.grad(fn)(2.0, 1.0) == 1.62 * 4.0
+        golden_functions.GRAVITY = 2         # a new kind (int): regenerated
+        assert s2sad.grad(fn)(2.0, 1.0) == 8.0
+    finally:
+        golden_functions.GRAVITY = saved
