@@ -77,6 +77,7 @@ class CodeGen:
         self.alias = dict(fn.aliases)
         self.foldable = set()
         self._plan(fn.body, top=True)
+        self._keep_loop_results(fn)
 
     # ---- planning: folding and shared names -------------------------------------
 
@@ -149,6 +150,19 @@ class CodeGen:
                         r not in self.foldable and r not in self.alias:
                     self.alias[r] = out
                     taken.add(r)
+
+    def _keep_loop_results(self, fn: Function) -> None:
+        """A popped value must not take the name of a loop-carried variable: that name
+        holds the loop's result after the loop (and may be returned)."""
+        carried = {v for st in _walk(fn.body) if isinstance(st, Loop)
+                   for v in list(st.carried) + list(st.outs)}
+        for popped in fn.aliases:
+            node, chain = popped, []
+            while node in self.alias:
+                node = self.alias[node]
+                chain.append(node)
+            if any(v in carried for v in chain):
+                del self.alias[popped]
 
     def _share_carried_names(self, loop: Loop) -> None:
         """Let a body result take its carried value's name when the old value is not

@@ -507,6 +507,46 @@ def test_writes_into_arguments_and_aliases_are_refused(fn):
     assert np.array_equal(x, [1.0, 2.0, 3.0]), "the caller's array was changed"
 
 
+def updates_an_array_with_a_view(x, A):
+    a = 1.0 * A
+    b = a.T
+    a += x  # <-
+    return np.sum(b * b)
+
+
+def sets_an_item_of_an_array_with_a_view(x, A):
+    a = 1.0 * A
+    b = a[0]
+    a[0, 0] = x  # <-
+    return np.sum(b * b)
+
+
+def updates_the_iterated_array(x):
+    a = np.ones(3)
+    for e in a:
+        a += e * x  # <-
+    return np.sum(a)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (updates_an_array_with_a_view, (0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))),
+    (sets_an_item_of_an_array_with_a_view, (0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))),
+    (updates_the_iterated_array, (0.5,)),
+])
+def test_writes_seen_through_another_name_are_refused_or_right(fn, args):
+    # B.17: Python changes every view of the written array; s2sad's functional
+    # updates do not, so it must refuse (or follow Python exactly), never diverge
+    expected = fn(*(np.copy(a) for a in args))
+    for mode in MODES:
+        try:
+            value, _ = s2sad.value_and_grad(fn, mode=mode)(*args)
+        except S2SADError as exc:
+            line = marked_line(fn)            # the write, or the loop header above it
+            assert any(f"{HERE}:{n}" in str(exc) for n in (line, line - 1)), str(exc)
+        else:
+            assert_close(value, expected)
+
+
 def test_writes_into_local_arrays_lists_and_dicts():
     for mode in MODES:
         assert_close(s2sad.grad(writes_local, mode=mode)(2.0), 5.0)

@@ -136,6 +136,11 @@ class _Reverse:
         residuals = Var(eqn.prim.__name__ + "_saved", kinds.UNKNOWN)
         eqn.prim, eqn.outs = fwd, [eqn.outs[0], residuals]
         grads = [Var("b" + eqn.args[i].hint, eqn.args[i].kind) for i in positions]
+        # The callee was specialised on its output's kind: give it a cotangent of that
+        # kind (a no-op unless dtypes were promoted in the caller).
+        self.emit.loc = eqn.loc
+        g = self.emit(runtime.cast_like, [g, eqn.outs[0]], hint=g.hint if isinstance(g, Var)
+                      else "g")
         self.emit.stmts.append(Eqn(grads, bwd, [residuals, g], loc=eqn.loc, role="adjoint"))
         for i, grad in zip(positions, grads):
             self.accumulate(eqn.args[i], grad, adj)

@@ -77,6 +77,7 @@ class Expr:
     shape: tuple | None
     bound: float
     view: bool = False          # may share memory with another array (`.T`)
+    base: str | None = None     # the variable it is a view of, if any
 
     @property
     def is_name(self) -> bool:
@@ -334,7 +335,8 @@ class Generator:
             if form == "mean1":
                 return Expr(f"np.mean({e.text}, axis=1, keepdims=True)", (shape[0], 1), e.bound)
             if form == "T":
-                return Expr(f"{_paren(e.text)}.T", shape[::-1], e.bound, view=True)
+                return Expr(f"{_paren(e.text)}.T", shape[::-1], e.bound, view=True,
+                            base=e.text if e.is_name else None)
             vec = f"np.sin(np.sum({e.text}, axis=0))"
             return Expr(f"np.dot({e.text}, {vec})", (shape[0],), e.bound * shape[1])
         if len(shape) == 1:
@@ -473,6 +475,8 @@ class Generator:
         self.arrays[target] = (e.shape, max(e.bound, self.arrays.get(target, (0, 0.0))[1]))
         if e.view:
             self.views.add(target)
+            if e.base:              # no in-place update of an array with a live view
+                self.views.add(e.base)
         elif depth == 0:          # after a branch it may still be the old (view) value
             self.views.discard(target)
         return [f"{target} = {e.text}"]
@@ -593,12 +597,16 @@ class Generator:
         else:
             var = None
             head = f"for {item} in {name}:"
+        frozen = name not in self.views       # not updated in place while iterated
+        self.views.add(name)
         body = self._nested(budget, depth, True)
         if var:
             self.loop_vars.pop()
         self.scalars.pop(item, None)
         self.arrays.pop(item, None)
         self.views.discard(item)
+        if frozen and len(shape) == 1:        # rows of a 2-D array stay bound to `item`
+            self.views.discard(name)
         self._grow_bounds(shape[0])
         return [head] + body
 

@@ -450,18 +450,20 @@ def check_at(source, args, *, f=None, seed=0, float32=False, ad=None) -> Outcome
     """Judge s2sad on the program `source` (defining `f`) at one point `args`."""
     if ad is None:
         import s2sad as ad
-    outcome = Outcome("ok", source=source, args=tuple(args), float32=float32, seed=seed)
+    args = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)  # never shared
+    outcome = Outcome("ok", source=source, args=args, float32=float32, seed=seed)
     try:
         inst = Instrumented(source)
     except Exception as exc:  # noqa: BLE001
         outcome.status, outcome.reason, outcome.detail = "invalid", "does not compile", repr(exc)
         return outcome
     try:
+        work = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)
         if f is None:
             with loaded(source) as fn:
-                outcome.checks = _judge(ad, fn, inst, tuple(args), seed, float32)
+                outcome.checks = _judge(ad, fn, inst, work, seed, float32)
         else:
-            outcome.checks = _judge(ad, f, inst, tuple(args), seed, float32)
+            outcome.checks = _judge(ad, f, inst, work, seed, float32)
     except Discard as exc:
         outcome.status, outcome.reason = "discard", str(exc)
     except Failure as exc:
