@@ -119,6 +119,7 @@ class _Lowerer:
         self.owned: set = set()      # Vars holding arrays/lists this function created
         self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
         self.mutated_in_loop: set = set()
+        self.viewed: dict = {}       # owned Var -> views taken of it
         self.comprehensions = 0
 
     # ---- function ----------------------------------------------------------
@@ -269,6 +270,7 @@ class _Lowerer:
         # array); checked once kinds are known.
         others = [n for n, a in self.env.items() if a is old and n != name and
                   not n.startswith(".")]
+        others = others or self.view_names(old)
         params = {"inplace": name} if old in self.may_alias else \
             {"inplace": name, "shared_with": others[0]} if others else {}
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
@@ -393,9 +395,16 @@ class _Lowerer:
                                    node=target)
         self.owned.add(self.env[name])
 
+    def view_names(self, atom) -> list:
+        """Names still bound to a view of `atom` (a write into it would show there)."""
+        views = self.viewed.get(atom, ())
+        return [n for n, a in self.env.items() if any(a is v for v in views)
+                and not n.startswith(".")]
+
     def check_owned(self, atom, name, node):
         others = [n for n, a in self.env.items() if a is atom and n != name and
                   not n.startswith(".")]
+        others = others or self.view_names(atom)
         if atom in self.owned and others:
             raise UnsupportedSyntaxError(
                 [(self.parsed.loc(node), f"in-place update of '{name}', which is the same "
@@ -549,9 +558,11 @@ class _Lowerer:
         self.stmts.append(Eqn([out], prim, list(args), kwargs or {}, params or {}, loc))
         if prim in OWNING or prims.method_name(prim) in ("copy", "tolist", "astype", "flatten"):
             self.owned.add(out)
-        elif (prim in VIEWS or prims.method_name(prim) in VIEW_METHODS) and args and \
-                args[0] in self.may_alias:
-            self.may_alias.add(out)
+        elif (prim in VIEWS or prims.method_name(prim) in VIEW_METHODS) and args:
+            if args[0] in self.may_alias:
+                self.may_alias.add(out)
+            if args[0] in self.owned:
+                self.viewed.setdefault(args[0], []).append(out)   # views of it, for writes
         return out
 
     def expr(self, node, hint="t"):
