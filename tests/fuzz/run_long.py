@@ -37,8 +37,12 @@ def signature(outcome: Outcome) -> tuple:
             return (outcome.status, outcome.reason, "")
         where = re.sub(r"fuzz_\w+\.py", "fuzz.py", match.group(2) or "")
         where = re.sub(r":\d+", "", where)                  # not the line numbers
-        return (outcome.status, outcome.reason, f"{match.group(1)} in {where}" if where
-                else match.group(1))
+        # what the message says, without places, names and numbers
+        said = outcome.detail.split("\n")[0][match.end():]
+        said = re.sub(r"^\S*:\d+:\d+: ", "", said.lstrip(": "))
+        said = re.sub(r"\d+", "#", re.sub(r"'[^']*'", "'_'", said))[:60]
+        return (outcome.status, outcome.reason,
+                f"{match.group(1)} in {where}: {said}" if where else f"{match.group(1)}: {said}")
     return (outcome.status, outcome.reason)
 
 
