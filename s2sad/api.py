@@ -301,7 +301,7 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
         _check_wrt(f, values, positions)
         if mode == "reverse":
             derivative = _compiled(f, "reverse", positions, _signature(values), check_finite)
-            if derivative.output_kind.tag in ("tuple", "list", "dict") or (
+            if derivative.output_kind.tag in ("tuple", "list", "listof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 _check_scalar_output(f, unwrap_function(f)(*values))
             out, *grads = derivative(*values, 1.0)

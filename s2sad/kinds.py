@@ -23,7 +23,7 @@ from .rules import lookup
 
 @dataclass(frozen=True)
 class Kind:
-    tag: str                 # float int bool none array tuple object unknown
+    tag: str        # float int bool none array tuple list listof dict object unknown
     ndim: int | None = None
     dtype: str | None = None
     items: tuple = ()
@@ -35,6 +35,8 @@ class Kind:
             return "(" + ", ".join(map(str, self.items)) + ")"
         if self.tag == "list":
             return "[" + ", ".join(map(str, self.items)) + "]"
+        if self.tag == "listof":
+            return f"[{self.items[0]}, ...]"
         if self.tag == "dict":
             return "{" + ", ".join(f"{k}: {v}" for k, v in self.items) + "}"
         if self.tag == "object" and self.items:
@@ -50,6 +52,11 @@ SCALARS = (FLOAT, INT, BOOL)
 
 def array(ndim: int, dtype) -> Kind:
     return Kind("array", ndim, np.dtype(dtype).name)
+
+
+def list_of(item: Kind) -> Kind:
+    """A list of any length whose items all have kind `item` (one built in a loop)."""
+    return Kind("listof", items=(item,))
 
 
 def of_value(value) -> Kind:
@@ -77,10 +84,10 @@ def of_value(value) -> Kind:
 FLOAT_EXAMPLES = (0.5, 1e3, -1e3)
 
 
-def example(kind: Kind, variant: int = 0):
+def example(kind: Kind, variant: int = 0, length: int = 2):
     """A small value of `kind`, for evaluating known functions on kinds; `variant`
     picks other float values (for functions like max whose result type depends on
-    the values)."""
+    the values), `length` the length of lists of any length."""
     if kind == FLOAT:
         return FLOAT_EXAMPLES[variant]
     if kind == INT:
@@ -94,11 +101,13 @@ def example(kind: Kind, variant: int = 0):
                         dtype=kind.dtype)
         return value if kind.ndim else value[()]
     if kind.tag == "tuple":
-        return tuple(example(k) for k in kind.items)
+        return tuple(example(k, variant, length) for k in kind.items)
     if kind.tag == "list":
-        return [example(k) for k in kind.items]
+        return [example(k, variant, length) for k in kind.items]
+    if kind.tag == "listof":
+        return [example(kind.items[0], variant, length) for _ in range(length)]
     if kind.tag == "dict":
-        return {k: example(v) for k, v in kind.items}
+        return {k: example(v, variant, length) for k, v in kind.items}
     raise ValueError("no example value")
 
 
@@ -112,7 +121,7 @@ def can_be_active(kind) -> bool:
         return True
     if kind.tag == "array":
         return np.dtype(kind.dtype).kind in "fc"
-    if kind.tag in ("tuple", "list"):
+    if kind.tag in ("tuple", "list", "listof"):
         return any(can_be_active(k) for k in kind.items)
     if kind.tag == "dict":
         return any(can_be_active(k) for _, k in kind.items)
@@ -126,7 +135,21 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return a
     if {a, b} <= {INT, FLOAT, BOOL}:
         return FLOAT if FLOAT in (a, b) else INT
+    if a.tag in ("list", "listof") and b.tag in ("list", "listof"):
+        return _join_lists(a, b)
     return UNKNOWN
+
+
+def _join_lists(a: Kind, b: Kind) -> Kind:
+    """Lists of different lengths join to a list of any length when their items join
+    to one kind (an empty list joins with anything)."""
+    items = a.items + b.items
+    if not items:
+        return a
+    item = items[0]
+    for k in items[1:]:
+        item = join(item, k)
+    return UNKNOWN if item == UNKNOWN else list_of(item)
 
 
 _EVALUABLE_MODULES = ("numpy", "math", "operator", "_operator", "builtins")
@@ -168,6 +191,9 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
     kind = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0)
+    if any(map(_any_length, arg_kinds + list(kw_kinds.values()))):
+        # a result's structure may follow the length of a list built in a loop
+        kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, 0, length=3))
     if kind in (INT, BOOL) and FLOAT in arg_kinds + list(kw_kinds.values()):
         # max(x, 5) is an int for some floats x and a float for others
         for variant in (1, 2):
@@ -175,10 +201,19 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
     return kind
 
 
-def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant) -> Kind:
+def _any_length(kind: Kind) -> bool:
+    if kind.tag == "listof":
+        return True
+    if kind.tag == "dict":
+        return any(_any_length(k) for _, k in kind.items)
+    return kind.tag in ("tuple", "list") and any(map(_any_length, kind.items))
+
+
+def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
     try:
-        args = [_example_atom(a, k, variant) for a, k in zip(eqn.args, arg_kinds)]
-        kwargs = {k: _example_atom(eqn.kwargs[k], v, variant) for k, v in kw_kinds.items()}
+        args = [_example_atom(a, k, variant, length) for a, k in zip(eqn.args, arg_kinds)]
+        kwargs = {k: _example_atom(eqn.kwargs[k], v, variant, length)
+                  for k, v in kw_kinds.items()}
         name = prims.method_name(eqn.prim)
         if name is not None:
             if arg_kinds[0].tag != "array":
@@ -200,10 +235,10 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant) -> Kind:
 user_function_kind = None   # set by the API: kind of a user function's result
 
 
-def _example_atom(atom, kind, variant=0):
+def _example_atom(atom, kind, variant=0, length=2):
     if isinstance(atom, Const) and not hasattr(atom, "name"):
         return atom.value
-    return example(kind, variant)
+    return example(kind, variant, length)
 
 
 def const_kind(atom: Const) -> Kind:
@@ -280,5 +315,5 @@ def _loop(loop: Loop) -> bool:
     return changed
 
 
-__all__ = ["Kind", "FLOAT", "INT", "BOOL", "NONE", "OBJECT", "UNKNOWN", "array", "of_value",
-           "infer", "kind_of", "is_scalar", "can_be_active", "join", "operator"]
+__all__ = ["Kind", "FLOAT", "INT", "BOOL", "NONE", "OBJECT", "UNKNOWN", "array", "list_of",
+           "of_value", "infer", "kind_of", "is_scalar", "can_be_active", "join", "operator"]

@@ -221,6 +221,8 @@ add(runtime.appended, L(A((3,)), kind=tuple), A((3,)))
 add(runtime.build_dict, C(("a", "b")), A(None), A((2,)))
 add(builtins.list, L(A(None), A(None), kind=tuple))
 add(builtins.list, A((3, 2)))
+add(builtins.tuple, L(A(None), A((2,))))
+add(builtins.tuple, A((3, 2)))
 
 unary(builtins.abs, "nonzero", shapes=(None, (3,)))
 add(builtins.pow, A(None, "pos"), A(None))

@@ -113,6 +113,19 @@ def integrate(k, x0):
     return state[0] ** 2 + state[1] ** 2
 
 
+def squared_in_place(p):
+    p *= p
+    return p
+
+
+def list_of_any_length(x, n):
+    points = []
+    for i in range(n):
+        points.append(x * (i + 1.0))
+    last = tuple(points)[-1]
+    return squared_in_place(np.mean(points)) + np.sum(last) / len(points)
+
+
 class Model:
     def __init__(self, scale):
         self.scale = scale
@@ -140,6 +153,7 @@ CASES = [
     (rnn_prealloc, (np.linspace(0.1, 0.5, 12).reshape(4, 3), 0.7)),
     (fill_and_dict, (np.linspace(0.1, 0.9, 4),)),
     (integrate, (2.0, 1.0)),
+    (list_of_any_length, (np.array([0.3, -0.2, 0.5]), 4)),
     (MODEL.loss, ({"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)},
                   RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
 ]

@@ -19,6 +19,7 @@ defrule(runtime.appended, "items, item",
 defrule(runtime.build_dict, "keys, *values",
         jvp={"values": "rt.build_dict_from(keys, dvalues)"},
         vjp={"values": "rt.dict_values(g, keys)"})
-defrule(builtins.list, "iterable",
-        jvp={"iterable": "list(diterable)"},
-        vjp={"iterable": "rt.list_cotangent(g, iterable)"})
+for _convert in (builtins.list, builtins.tuple):
+    defrule(_convert, "iterable",
+            jvp={"iterable": f"{_convert.__name__}(diterable)"},
+            vjp={"iterable": "rt.list_cotangent(g, iterable)"})

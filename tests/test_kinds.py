@@ -1,0 +1,41 @@
+"""Kind inference: joins at branch and loop merges, kinds of lists built in loops."""
+import operator
+
+import numpy as np
+
+from s2sad import kinds
+from s2sad.kinds import FLOAT, INT, UNKNOWN, Kind, array, join, list_of
+
+
+def test_numeric_kinds_join_to_the_wider_one():
+    assert join(INT, FLOAT) == FLOAT
+    assert join(kinds.BOOL, INT) == INT
+    assert join(FLOAT, array(1, "float64")) == UNKNOWN
+
+
+def test_lists_of_different_lengths_join_to_a_list_of_any_length():
+    vec = array(1, "float64")
+    empty, one, two = Kind("list"), Kind("list", items=(vec,)), Kind("list", items=(vec, vec))
+    assert join(empty, one) == list_of(vec)
+    assert join(list_of(vec), two) == list_of(vec)
+    assert join(one, one) == one
+    assert join(Kind("list", items=(INT,)), Kind("list", items=(FLOAT, FLOAT))) == list_of(FLOAT)
+
+
+def test_lists_with_items_of_different_kinds_join_to_unknown():
+    assert join(Kind("list", items=(FLOAT,)), Kind("list", items=(array(2, "float64"),))) \
+        == UNKNOWN
+    assert join(Kind("tuple", items=(FLOAT,)), Kind("tuple", items=(FLOAT, FLOAT))) == UNKNOWN
+
+
+def test_results_that_follow_a_list_length_are_not_given_a_fixed_length():
+    def f(xs):
+        return tuple(xs), len(xs), np.stack(xs), xs[0]
+
+    from s2sad.api import _lowered
+    fn = _lowered(f, [list_of(array(1, "float64"))])[1]
+    by_prim = {eqn.prim: eqn.outs[0].kind for eqn in fn.body.stmts[:-1]}
+    assert by_prim[tuple] == UNKNOWN
+    assert by_prim[len] == INT
+    assert by_prim[np.stack] == array(2, "float64")
+    assert by_prim[operator.getitem] == array(1, "float64")
