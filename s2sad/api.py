@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from . import codegen, kinds, loader, runtime
-from .errors import NonDifferentiableError
+from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
 from .printer import print_function
@@ -46,7 +46,7 @@ def _lowered(fn, arg_kinds, trust_globals=False):
     kinds of their current values (the derivative cache is then keyed on them too)."""
     parsed = parse_function(fn)
     _fence(parsed)
-    ir = lower(parsed)
+    ir = lower(parsed, arg_kinds)
     if trust_globals:
         for stmt in walk_stmts(ir.body):
             for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
@@ -117,6 +117,7 @@ def _global_kinds(fn) -> tuple:
 def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
     """(source text, factory objects, IR, filename) of the derivative of `fn`."""
     parsed, ir = _lowered(fn, arg_kinds, trust_globals=True)
+    _check_entry_parameters(parsed)
     result = ir.body.results[0]
     program = Program(lambda callee, ks: _lowered(callee, tuple(ks))[1])
     if mode == "forward":
@@ -136,6 +137,18 @@ def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
     functions = [(f, program.titles[f.name]) for f in program.functions] + [(deriv, title)]
     text, objects = codegen.generate_program(functions, check_finite=check_finite)
     return text, objects, deriv, f"<s2sad {mode} of {ir.name} at {where}>"
+
+
+def _check_entry_parameters(parsed) -> None:
+    """The differentiated function names its parameters: `wrt` and the gradients'
+    structure follow them, so a *args parameter there is refused (callees may have one)."""
+    star = parsed.node.args.vararg
+    if star is not None:
+        raise UnsupportedSyntaxError(
+            [(parsed.loc(star), f"the differentiated function takes *{star.id}; derivatives "
+                                "are taken with respect to named parameters")],
+            fix=f"give it named parameters (helpers it calls may take *{star.id}), or take "
+                f"one tuple parameter `{star.id}` and differentiate with respect to it")
 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):

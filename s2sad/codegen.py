@@ -21,6 +21,7 @@ from . import prims, runtime
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
 from .lower import Global
 from .naming import Namer
+from .program import call_arguments, is_user_function
 from .transforms.rewrite import used_vars
 
 INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -311,6 +312,10 @@ class CodeGen:
             return f"''.join(map(str, ({self.call_args(args, {})},)))", ATOMIC
         if isinstance(prim, prims.DerivativeCall):
             return f"{prim.name}({self.call_args(args, eqn.kwargs)})", ATOMIC
+        if is_user_function(prim) and not eqn.kwargs:   # arguments bound by lowering
+            parts = [prefix + self.atom(a, ATOMIC if prefix == "*" else 0)
+                     for prefix, a in call_arguments(prim, args)]
+            return f"{self.ref(prim)}({', '.join(parts)})", ATOMIC
         return f"{self.ref(prim)}({self.call_args(args, eqn.kwargs)})", ATOMIC
 
     def call_args(self, args, kwargs) -> str:

@@ -64,7 +64,8 @@ def _check_target(target, top=True) -> list:
     if isinstance(target, gast.Attribute):
         return _problem(target, _ATTRIBUTE_WRITE)
     if isinstance(target, gast.Starred):
-        return _problem(target, REJECTED[gast.Starred].message())
+        return _problem(target, "a starred assignment target (`a, *rest = t`) is not "
+                                "supported; index the items explicitly (`a, rest = t[0], t[1:]`)")
     return _problem(target, f"assignment to a {type(target).__name__} is not supported; "
                             "assign to a plain variable name")
 
@@ -109,15 +110,12 @@ def _check_call(node) -> list:
 
 
 def _check_signature(node) -> list:
-    """The differentiated function itself: positional, defaulted and keyword-only
-    parameters are accepted; *args and **kwargs are not."""
+    """A function s2sad lowers: positional, defaulted and keyword-only parameters and
+    *args (one tuple) are accepted; **kwargs is not."""
     problems = []
     if isinstance(node, gast.AsyncFunctionDef):
         problems += _problem(node, "async functions are not supported; differentiate a "
                                    "plain `def` function")
-    if node.args.vararg is not None:
-        problems += _problem(node.args.vararg, "a *args parameter is not supported; "
-                                               "list the parameters explicitly")
     if node.args.kwarg is not None:
         problems += _problem(node.args.kwarg, "a **kwargs parameter is not supported; "
                                               "list the parameters explicitly (keyword-only "
@@ -126,7 +124,14 @@ def _check_signature(node) -> list:
 
 
 def _check_nested(node) -> list:
+    """A nested def or a lambda: inlined where it is called, so no *args either."""
     problems = _check_signature(node)
+    if node.args.vararg is not None:
+        problems += _problem(node.args.vararg, "a *args parameter of a nested function or "
+                                               "lambda is not supported; define it at module "
+                                               "level, or list the parameters explicitly")
+    if isinstance(node, gast.Lambda):
+        return problems
     if node.decorator_list:
         problems += _problem(node.decorator_list[0], "a decorator on a nested function is "
                                                      "not supported; define it at module level")
@@ -161,8 +166,10 @@ SUPPORTED: dict = {
     gast.IfExp: None, gast.Call: _check_call, gast.keyword: None, gast.Name: None,
     gast.Constant: None, gast.Attribute: _check_store, gast.Subscript: _check_store,
     gast.Slice: None, gast.Tuple: None, gast.List: None,
+    gast.Starred: None,   # `*t` in calls and displays (lowering needs t's length)
     # helpers defined inside the function (called there; inlined where they are called)
-    gast.FunctionDef: lambda node: _check_nested(node), gast.Lambda: None,
+    gast.FunctionDef: lambda node: _check_nested(node),
+    gast.Lambda: lambda node: _check_nested(node),
     gast.arguments: None,
     # containers: list comprehensions (lowered to loops) and dict displays
     gast.ListComp: lambda node: _check_comprehension(node), gast.comprehension: None,
@@ -207,8 +214,6 @@ REJECTED: dict = {
     gast.GeneratorExp: Reject("a generator expression", _COMPREHENSION),
     **dict.fromkeys(_classes("NamedExpr"), Reject(
         "an assignment expression (`:=`)", "assign the value in a statement of its own first")),
-    gast.Starred: Reject("a starred expression (`*x`)",
-                         "index the elements explicitly (`x[0], x[1]`) or pass them one by one"),
     gast.Delete: Reject("`del`", "stop using the variable, or rebind it to a new value",
                         descend=False),
     gast.Import: _IMPORT, gast.ImportFrom: _IMPORT,

@@ -100,14 +100,17 @@ class LocalFunction:
 MAX_INLINE_DEPTH = 32
 
 
-def lower(parsed) -> Function:
-    """Lower a ParsedFunction (already through the fence) to an ir.Function."""
-    return _Lowerer(parsed).function()
+def lower(parsed, arg_kinds=()) -> Function:
+    """Lower a ParsedFunction (already through the fence) to an ir.Function.
+    `arg_kinds` (the parameters' kinds, when known) give the lengths of tuples
+    unpacked with `*` in calls and displays."""
+    return _Lowerer(parsed, arg_kinds).function()
 
 
 class _Lowerer:
-    def __init__(self, parsed):
+    def __init__(self, parsed, arg_kinds=()):
         self.parsed = parsed
+        self.arg_kinds = tuple(arg_kinds)
         fn = parsed.fn
         self.globals = fn.__globals__
         self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
@@ -127,17 +130,21 @@ class _Lowerer:
     def function(self) -> Function:
         node, fn = self.parsed.node, self.parsed.fn
         args = node.args
-        names = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        star = [args.vararg.id] if args.vararg is not None else []
+        names = [a.id for a in args.posonlyargs + args.args] + star + \
+            [a.id for a in args.kwonlyargs]
         params = [Var(n) for n in names]
         self.env = dict(zip(names, params))
         self.params_set = set(params)
+        self.param_kinds = dict(zip(params, self.arg_kinds))
         self.may_alias = set(params)   # values that may share memory with an argument
         self.env.update({".exit": Const(False), ".retval": Const(None)})
         body = list(node.body)
         if not scopes.always_exits(body):
             body.append(gast.copy_location(gast.Return(value=None), body[-1]))
         self.lower_body(body, set())
-        defaults = dict(zip(names[len(names) - len(args.kwonlyargs) - len(fn.__defaults__ or ()):],
+        positional = names[:len(names) - len(args.kwonlyargs) - len(star)]
+        defaults = dict(zip(positional[len(positional) - len(fn.__defaults__ or ()):],
                             fn.__defaults__ or ()))
         defaults.update(fn.__kwdefaults__ or {})
         name = fn.__name__ if fn.__name__.isidentifier() else "lambda_fn"
@@ -243,7 +250,8 @@ class _Lowerer:
             return self.store_item(target, value)
         if len(stmt.targets) == 1 and isinstance(target, (gast.Tuple, gast.List)) and \
                 isinstance(stmt.value, (gast.Tuple, gast.List)) and \
-                len(target.elts) == len(stmt.value.elts):
+                len(target.elts) == len(stmt.value.elts) and \
+                not any(isinstance(v, gast.Starred) for v in stmt.value.elts):
             items = tuple(self.expr(v, _target_hint(t)) for t, v in zip(target.elts, stmt.value.elts))
             self.assign_items(target, items)
             return
@@ -527,13 +535,14 @@ class _Lowerer:
         for elt, item in zip(elts, items):
             self.assign_items(elt, item)
 
-    def _tuple_parts(self, value):
-        """The items of a tuple built in this function, or None."""
+    def _tuple_parts(self, value, lists=False):
+        """The items of a tuple (or, with `lists`, a list) built in this function, or None."""
         if isinstance(value, tuple):
             return value
+        built = (prims.BUILD_TUPLE, prims.BUILD_LIST) if lists else (prims.BUILD_TUPLE,)
         for stmt in reversed(self.stmts):
             if isinstance(stmt, Eqn) and stmt.outs[0] is value:
-                return tuple(stmt.args) if stmt.prim is prims.BUILD_TUPLE else None
+                return tuple(stmt.args) if stmt.prim in built else None
         return None
 
     def bind_call(self, fn, args, kwargs, node) -> list:
@@ -543,11 +552,16 @@ class _Lowerer:
             bound = inspect.signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise _bind_error(self.parsed, node, fn, exc) from None
-        for p in inspect.signature(fn).parameters.values():
-            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{fn.__name__}' takes "
-                                               f"*args or **kwargs, which are not supported")])
         bound.apply_defaults()
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is p.VAR_KEYWORD:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{fn.__name__}' takes "
+                                               f"**{p.name}, which is not supported")],
+                                             fix="give it explicit keyword parameters")
+            if p.kind is p.VAR_POSITIONAL:   # *args arrive as one tuple
+                bound.arguments[p.name] = self.emit(prims.BUILD_TUPLE,
+                                                    list(bound.arguments[p.name]),
+                                                    hint=p.name, node=node)
         return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
 
     # ---- expressions ---------------------------------------------------------
@@ -574,6 +588,11 @@ class _Lowerer:
 
     def expr_Constant(self, node, hint):
         return Const(node.value)
+
+    def expr_Starred(self, node, hint):
+        raise UnsupportedSyntaxError([(self.parsed.loc(node), "`*` unpacking is supported in "
+                                       "calls and in tuple and list displays, not here")],
+                                     fix="index the items explicitly (`x[0], x[1]`)")
 
     def expr_Name(self, node, hint):
         value = self.name(node)
@@ -698,10 +717,39 @@ class _Lowerer:
         return _named(self.env.pop(".value"), hint)
 
     def expr_Tuple(self, node, hint):
-        return self.emit(prims.BUILD_TUPLE, [self.expr(e) for e in node.elts], hint=hint)
+        return self.emit(prims.BUILD_TUPLE, self.items(node.elts), hint=hint)
 
     def expr_List(self, node, hint):
-        return self.emit(prims.BUILD_LIST, [self.expr(e) for e in node.elts], hint=hint)
+        return self.emit(prims.BUILD_LIST, self.items(node.elts), hint=hint)
+
+    def items(self, nodes) -> list:
+        """The atoms of a display's or a call's items, `*t` expanded into t's items."""
+        atoms = []
+        for node in nodes:
+            if not isinstance(node, gast.Starred):
+                atoms.append(self.expr(node))
+                continue
+            value = self.expr(node.value)
+            length = self._static_length(value)
+            if length is None:
+                raise UnsupportedSyntaxError(
+                    [(self.parsed.loc(node), "`*` unpacking of a value whose length is not "
+                                             "known when the function is compiled")],
+                    fix="unpack a tuple or list built in the function or passed as *args, or "
+                        "pass the items one by one (`x[0], x[1]`)")
+            parts = self._tuple_parts(value, lists=True)
+            atoms += list(parts) if parts is not None else \
+                [self.emit(operator.getitem, [value, Const(i)], hint="item") for i in range(length)]
+        return atoms
+
+    def _static_length(self, value):
+        parts = self._tuple_parts(value, lists=True)
+        if parts is not None:
+            return len(parts)
+        kind = self.param_kinds.get(value)
+        if kind is not None and kind.tag in ("tuple", "list"):
+            return len(kind.items)
+        return None
 
     def expr_Dict(self, node, hint):
         keys = tuple(k.value for k in node.keys)
@@ -767,7 +815,7 @@ class _Lowerer:
 
     def expr_Call(self, node, hint):
         local = self.local_callee(node.func)
-        args = [self.expr(a) for a in node.args]
+        args = self.items(node.args)
         kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
         if local is not None:
             return _named(self.inline(local, args, kwargs, node), hint)

@@ -11,6 +11,7 @@ kinds; a recursive call finds its own specialisation already named.
 """
 from __future__ import annotations
 
+import inspect
 import types
 
 from . import kinds, prims
@@ -92,6 +93,20 @@ class Program:
         self.titles[deriv.name] = title
 
 
+_VARARGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
+def call_arguments(fn, args) -> list[tuple[str, object]]:
+    """How to pass the bound arguments `args` (one per parameter, in order) of a call
+    to the user function `fn`: (prefix, atom) with prefix '', '*' or 'name='."""
+    parts = []
+    for p, atom in zip(inspect.signature(fn).parameters.values(), args):
+        prefix = "*" if p.kind is p.VAR_POSITIONAL else \
+            f"{p.name}=" if p.kind is p.KEYWORD_ONLY else ""
+        parts.append((prefix, atom))
+    return parts
+
+
 TAPE_HINT = "<tape>"     # codegen names this Var `tape`
 
 
@@ -152,7 +167,7 @@ def resolve_methods(fn: Function) -> bool:
         if kind.tag != "object" or not kind.items or not isinstance(kind.items[0], type):
             continue
         method = inspect.getattr_static(kind.items[0], name, None)
-        if not is_user_function(method):
+        if not is_user_function(method) or method.__code__.co_flags & _VARARGS:
             continue
         try:
             bound = inspect.signature(method).bind(*stmt.args, **stmt.kwargs)

@@ -136,10 +136,6 @@ def uses_walrus(x):
     return x
 
 
-def uses_starred_call(xs):
-    return np.hypot(*xs)  # !
-
-
 def uses_starred_target(xs):
     first, *rest = xs  # !
     return first
@@ -234,10 +230,6 @@ def uses_attribute_for_target(obj, x):
     return x
 
 
-def uses_star_args(x, *args):  # !
-    return x
-
-
 def uses_star_kwargs(x, **kwargs):  # !
     return x
 
@@ -268,8 +260,7 @@ REJECTED = [
     (uses_dict_comp, "{", "write a for loop"),
     (uses_generator_expression, "(x * x", "write a for loop"),
     (uses_walrus, "y :=", "assign the value in a statement of its own"),
-    (uses_starred_call, "*xs", "index the elements explicitly"),
-    (uses_starred_target, "*rest", "index the elements explicitly"),
+    (uses_starred_target, "*rest", "index the items explicitly"),
     (uses_del, None, "`del` is not supported"),
     (uses_import, None, "move the import to module level"),
     (uses_import_from, None, "move the import to module level"),
@@ -282,7 +273,6 @@ REJECTED = [
     (uses_attribute_augassign, None, "keep the value in a local variable"),
     (uses_subscript_for_target, "ys[0]", "loop over a plain name"),
     (uses_attribute_for_target, "obj.i", "loop over a plain name"),
-    (uses_star_args, "args)", "list the parameters explicitly"),
     (uses_star_kwargs, "kwargs)", "list the parameters explicitly"),
     (uses_double_star_call, "**opts", "pass the keyword arguments explicitly"),
     (uses_bare_annotation, None, "assign a value"),
@@ -330,7 +320,7 @@ def test_async_for_and_async_with_are_rejected():
 
 
 def test_every_problem_is_listed_in_source_order():
-    def many_problems(x, *rest):  # !
+    def many_problems(x, **rest):  # !
         try:  # !
             y = {v for v in rest}  # !
         except ValueError:
@@ -373,10 +363,23 @@ def test_lambda_body_is_checked_at_its_real_place():
     assert "write a for loop" in str(err)
 
 
-def test_lambda_with_star_args_is_rejected():
-    fn = lambda *xs: xs[0]  # !  # noqa: E731
+def uses_lambda_with_star_args(x):
+    first = lambda *xs: xs[0]  # !  # noqa: E731
+    return first(x)
+
+
+def uses_nested_def_with_star_args(x):
+    def first(*xs):  # !
+        return xs[0]
+    return first(x)
+
+
+@pytest.mark.parametrize("fn, anchor", [(uses_lambda_with_star_args, "xs:"),
+                                        (uses_nested_def_with_star_args, "xs)")])
+def test_nested_function_with_star_args_is_rejected(fn, anchor):
     err = fence_error(fn)
-    assert [(loc.line, loc.col) for loc, _ in err.problems] == marked(fn, "xs:")
+    assert [(loc.line, loc.col) for loc, _ in err.problems] == marked(fn, anchor)
+    assert "define it at module level" in str(err)
 
 
 def test_unknown_node_class_gets_a_generic_message():

@@ -30,6 +30,23 @@ def calls_helpers(x, y):
     return s
 
 
+def polynomial(x, *coefs):
+    acc = 0.0
+    for i in range(len(coefs)):
+        acc = acc * x + coefs[len(coefs) - 1 - i]
+    return acc
+
+
+def scaled_polynomial(x, *coefs, scale=1.0):
+    return scale * polynomial(x, *coefs)
+
+
+def varargs_and_keyword_only(x, a, b):
+    coefs = (a, b, 1.0)
+    fixed = scaled_polynomial(2.0, 1.0, 3.0, scale=4.0)     # no differentiable argument
+    return scaled_polynomial(x, *coefs, scale=a) + polynomial(x, a, *[b, x]) * fixed
+
+
 def power(x, n):
     if n == 0:
         return 1.0
@@ -154,6 +171,7 @@ CASES = [
     (fill_and_dict, (np.linspace(0.1, 0.9, 4),)),
     (integrate, (2.0, 1.0)),
     (list_of_any_length, (np.array([0.3, -0.2, 0.5]), 4)),
+    (varargs_and_keyword_only, (0.6, -0.4, 1.3)),
     (MODEL.loss, ({"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)},
                   RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
 ]
@@ -173,6 +191,12 @@ def test_callee_derivatives_are_separate_functions(fn, args):
     else:
         callee = {calls_helpers: "helper", power: "power", even_steps: "odd_steps"}[fn]
         assert f"def {callee}_fwd(" in text and f"def {callee}_bwd(" in text
+
+
+def test_star_args_reach_the_callee_as_one_tuple():
+    text = s2sad.source(varargs_and_keyword_only, wrt=(0, 1, 2), example_args=(0.6, -0.4, 1.3))
+    assert "def scaled_polynomial_fwd(x, coefs, scale):" in text
+    assert "scaled_polynomial(2.0, *coefs_1, scale=4.0)" in text   # the primal call
 
 
 def test_gradient_of_dict_parameters_has_their_structure():

@@ -568,10 +568,36 @@ def keyword_only(x, scale=3.0, *, shift=1.0):
     return x * scale + shift * shift
 
 
-def test_star_parameters_are_refused():
-    for fn, word in ((varargs, "*args"), (varkw, "**kwargs")):
-        message = refusal(lambda: s2sad.grad(fn)(1.0), UnsupportedSyntaxError)
-        assert_message(message, word, "explicitly", line=marked_line(fn))
+def sums_its_args(*terms):
+    return terms[0] * terms[-1] + len(terms)
+
+
+def unpacks_an_array(x):
+    pair = np.array([x, 2.0 * x])
+    return math.hypot(*pair)  # <-
+
+
+def passes_varargs_through(x, y):
+    return sums_its_args(x, y, 3.0)
+
+
+def test_star_parameters_of_the_differentiated_function_are_refused():
+    message = refusal(lambda: s2sad.grad(varargs)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "*rest", "named parameters", line=marked_line(varargs))
+    message = refusal(lambda: s2sad.grad(varkw)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "**kwargs", "explicitly", line=marked_line(varkw))
+
+
+def test_star_args_of_a_callee_are_supported():
+    for mode in MODES:
+        assert_close(s2sad.grad(passes_varargs_through, wrt=(0, 1), mode=mode)(2.0, 5.0),
+                     (3.0, 0.0))
+
+
+def test_unpacking_a_value_of_unknown_length_is_refused():
+    message = refusal(lambda: s2sad.grad(unpacks_an_array)(1.0), UnsupportedSyntaxError)
+    assert_message(message, "`*` unpacking", "not known", "x[0], x[1]",
+                   line=marked_line(unpacks_an_array))
 
 
 def test_defaults_and_keyword_only_parameters():
