@@ -128,7 +128,8 @@ class CodeGen:
                 self.foldable.add(v)
 
     def _can_fold(self, eqn: Eqn, cond_block: bool) -> bool:
-        if len(eqn.outs) != 1 or self.uses.get(eqn.outs[0], 0) != 1 or eqn.params.get("effect"):
+        if len(eqn.outs) != 1 or self.uses.get(eqn.outs[0], 0) != 1 or eqn.params.get("effect") \
+                or eqn.params.get("pinned"):
             return False
         if eqn.prim in (prims.TAPE_PUSH, prims.ASSERT):
             return False

@@ -37,6 +37,8 @@ class Kind:
             return "[" + ", ".join(map(str, self.items)) + "]"
         if self.tag == "listof":
             return f"[{self.items[0]}, ...]"
+        if self.tag == "tupleof":
+            return f"({self.items[0]}, ...)"
         if self.tag == "dict":
             return "{" + ", ".join(f"{k}: {v}" for k, v in self.items) + "}"
         if self.tag == "object" and self.items:
@@ -47,6 +49,7 @@ class Kind:
 FLOAT, INT, BOOL, NONE = Kind("float"), Kind("int"), Kind("bool"), Kind("none")
 OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
 BOTTOM = Kind("bottom")   # no information yet (a recursive call being inferred)
+SLICE = Kind("object", items=(slice,))
 SCALARS = (FLOAT, INT, BOOL)
 
 
@@ -54,9 +57,10 @@ def array(ndim: int, dtype) -> Kind:
     return Kind("array", ndim, np.dtype(dtype).name)
 
 
-def list_of(item: Kind) -> Kind:
-    """A list of any length whose items all have kind `item` (one built in a loop)."""
-    return Kind("listof", items=(item,))
+def list_of(item: Kind, tag: str = "listof") -> Kind:
+    """A list (or with tag "tupleof", a tuple) of any length whose items all have kind
+    `item`: one built in a loop, or the cotangent of one."""
+    return Kind(tag, items=(item,))
 
 
 def of_value(value) -> Kind:
@@ -104,10 +108,13 @@ def example(kind: Kind, variant: int = 0, length: int = 2):
         return tuple(example(k, variant, length) for k in kind.items)
     if kind.tag == "list":
         return [example(k, variant, length) for k in kind.items]
-    if kind.tag == "listof":
-        return [example(kind.items[0], variant, length) for _ in range(length)]
+    if kind.tag in ("listof", "tupleof"):
+        items = [example(kind.items[0], variant, length) for _ in range(length)]
+        return items if kind.tag == "listof" else tuple(items)
     if kind.tag == "dict":
         return {k: example(v, variant, length) for k, v in kind.items}
+    if kind == SLICE:           # bounds unknown: two examples of different lengths
+        return slice(None) if length == 2 else slice(1, None)
     raise ValueError("no example value")
 
 
@@ -121,7 +128,7 @@ def can_be_active(kind) -> bool:
         return True
     if kind.tag == "array":
         return np.dtype(kind.dtype).kind in "fc"
-    if kind.tag in ("tuple", "list", "listof"):
+    if kind.tag in ("tuple", "list", "listof", "tupleof"):
         return any(can_be_active(k) for k in kind.items)
     if kind.tag == "dict":
         return any(can_be_active(k) for _, k in kind.items)
@@ -135,21 +142,22 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
         return a
     if {a, b} <= {INT, FLOAT, BOOL}:
         return FLOAT if FLOAT in (a, b) else INT
-    if a.tag in ("list", "listof") and b.tag in ("list", "listof"):
-        return _join_lists(a, b)
+    for tags in (("list", "listof"), ("tuple", "tupleof")):
+        if a.tag in tags and b.tag in tags:
+            return _join_sequences(a, b, tags[1])
     return UNKNOWN
 
 
-def _join_lists(a: Kind, b: Kind) -> Kind:
-    """Lists of different lengths join to a list of any length when their items join
-    to one kind (an empty list joins with anything)."""
+def _join_sequences(a: Kind, b: Kind, tag: str) -> Kind:
+    """Lists (tuples) of different lengths join to a list (tuple) of any length when
+    their items join to one kind (an empty one joins with anything)."""
     items = a.items + b.items
     if not items:
         return a
     item = items[0]
     for k in items[1:]:
         item = join(item, k)
-    return UNKNOWN if item == UNKNOWN else list_of(item)
+    return UNKNOWN if item == UNKNOWN else list_of(item, tag)
 
 
 _EVALUABLE_MODULES = ("numpy", "math", "operator", "_operator", "builtins")
@@ -186,13 +194,13 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
         return BOTTOM
     if user_function_kind is not None and user_function_kind.applies(eqn.prim):
         return user_function_kind(eqn.prim, arg_kinds)
-    if any(k == UNKNOWN or k.tag == "object" and not isinstance(a, Const)
+    if any(k == UNKNOWN or k.tag == "object" and k != SLICE and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
     kind = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0)
     if any(map(_any_length, arg_kinds + list(kw_kinds.values()))):
-        # a result's structure may follow the length of a list built in a loop
+        # a result's length may follow a list's length or a slice's bounds
         kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, 0, length=3))
     if kind in (INT, BOOL) and FLOAT in arg_kinds + list(kw_kinds.values()):
         # max(x, 5) is an int for some floats x and a float for others
@@ -202,7 +210,8 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
 
 
 def _any_length(kind: Kind) -> bool:
-    if kind.tag == "listof":
+    """A list or tuple of any length, or a slice with unknown bounds, is in `kind`."""
+    if kind.tag in ("listof", "tupleof") or kind == SLICE:
         return True
     if kind.tag == "dict":
         return any(_any_length(k) for _, k in kind.items)

@@ -37,11 +37,11 @@ def match_shape(t, ans):
 
 def zeros_like(x):
     """A zero (co)tangent for `x`: 0.0 for Python scalars, a float array for arrays,
-    a tuple of zeros for a tuple or list."""
+    a tuple (list) of zeros for a tuple (list)."""
     if isinstance(x, (float, int)) or x is None:
         return 0.0
     if isinstance(x, (tuple, list)):
-        return tuple(zeros_like(item) for item in x)
+        return type(x)(zeros_like(item) for item in x)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     x = np.asarray(x)
@@ -104,6 +104,56 @@ def setitem(a, index, value):
     out = np.array(a, copy=True)
     out[index] = value
     return out
+
+
+def without_last(items):
+    """`items[:-1]`: the cotangent of a list before an append."""
+    return items[:-1]
+
+
+def add_at(acc, index, g):
+    """A copy of the cotangent `acc` with `g` added at `index` (repeated indices
+    accumulate): `acc + getitem_vjp(g, a, index)` without materialising the zeros."""
+    return add_at_inplace(np.array(acc, copy=True), index, g)
+
+
+# In-place variants: the in-place pass (transforms/inplace.py) uses them where the
+# value written into is owned by the function and nothing reads it afterwards.
+
+def setitem_inplace(a, index, value):
+    """`setitem`, writing into `a` itself where it can."""
+    if isinstance(a, list) or isinstance(a, np.ndarray) and a.flags.writeable:
+        a[index] = value
+        return a
+    return setitem(a, index, value)
+
+
+def appended_inplace(items, item):
+    """`appended`, appending to `items` itself when it is a list."""
+    if isinstance(items, list):
+        items.append(item)
+        return items
+    return appended(items, item)
+
+
+def without_last_inplace(items):
+    """`without_last`, dropping the last item of `items` itself when it is a list."""
+    if isinstance(items, list):
+        del items[-1]
+        return items
+    return items[:-1]
+
+
+def add_at_inplace(acc, index, g):
+    """`add_at`, adding into `acc` itself when it is a writable array."""
+    from .rules.rt_common import is_basic_index
+    if not (isinstance(acc, np.ndarray) and acc.flags.writeable):
+        acc = np.array(acc, copy=True)
+    if is_basic_index(index):
+        acc[index] += g          # a basic index selects each element once
+    else:
+        np.add.at(acc, index, g)
+    return acc
 
 
 def check_finite(value, where: str, role: str) -> None:

@@ -22,10 +22,19 @@ def test_lists_of_different_lengths_join_to_a_list_of_any_length():
     assert join(Kind("list", items=(INT,)), Kind("list", items=(FLOAT, FLOAT))) == list_of(FLOAT)
 
 
-def test_lists_with_items_of_different_kinds_join_to_unknown():
+def test_tuples_of_different_lengths_join_to_a_tuple_of_any_length():
+    pair, one = Kind("tuple", items=(FLOAT, FLOAT)), Kind("tuple", items=(FLOAT,))
+    assert join(one, pair) == list_of(FLOAT, "tupleof")
+    assert join(list_of(FLOAT, "tupleof"), Kind("list", items=(FLOAT,))) == UNKNOWN
+
+
+def test_sequences_with_items_of_different_kinds_join_to_unknown():
     assert join(Kind("list", items=(FLOAT,)), Kind("list", items=(array(2, "float64"),))) \
         == UNKNOWN
-    assert join(Kind("tuple", items=(FLOAT,)), Kind("tuple", items=(FLOAT, FLOAT))) == UNKNOWN
+    assert join(Kind("tuple", items=(FLOAT,)), Kind("tuple", items=(FLOAT, FLOAT, INT))) \
+        != UNKNOWN
+    assert join(Kind("tuple", items=(FLOAT,)), Kind("tuple", items=(array(1, "float64"),))) \
+        == UNKNOWN
 
 
 def test_results_that_follow_a_list_length_are_not_given_a_fixed_length():
@@ -35,7 +44,7 @@ def test_results_that_follow_a_list_length_are_not_given_a_fixed_length():
     from s2sad.api import _lowered
     fn = _lowered(f, [list_of(array(1, "float64"))])[1]
     by_prim = {eqn.prim: eqn.outs[0].kind for eqn in fn.body.stmts[:-1]}
-    assert by_prim[tuple] == UNKNOWN
+    assert by_prim[tuple] == list_of(array(1, "float64"), "tupleof")
     assert by_prim[len] == INT
     assert by_prim[np.stack] == array(2, "float64")
     assert by_prim[operator.getitem] == array(1, "float64")

@@ -15,7 +15,7 @@ defrule(runtime.setitem, "a, index, value",
 defrule(runtime.appended, "items, item",
         jvp={"items": "rt.appended(ditems, rt.zeros_like(item))",
              "item": "rt.appended(rt.zeros_like(items), ditem)"},
-        vjp={"items": "g[:-1]", "item": "g[-1]"})
+        vjp={"items": "rt.without_last(g)", "item": "g[-1]"})
 defrule(runtime.build_dict, "keys, *values",
         jvp={"values": "rt.build_dict_from(keys, dvalues)"},
         vjp={"values": "rt.dict_values(g, keys)"})

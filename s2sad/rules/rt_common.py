@@ -58,6 +58,13 @@ def like(g, x):
     return g if isinstance(x, np.ndarray) else g[()]
 
 
+def is_basic_index(index) -> bool:
+    """An index of ints, slices, None and Ellipsis: it selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))
+               for p in parts) and not any(isinstance(p, bool) for p in parts)
+
+
 def zeros_float(x):
     """A writable float array of zeros with x's shape (x may be an array_like)."""
     return np.zeros(np.shape(x), float_dtype(x))

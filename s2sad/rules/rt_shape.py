@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import float_dtype, like, unbroadcast, zeros_float
+from .rt_common import float_dtype, is_basic_index, like, unbroadcast, zeros_float
 
 
 def apply(fn, args):
@@ -296,9 +296,7 @@ def getitem_vjp(g, a, index):
             out[index] = like(g, a[index])
         return tuple(out)
     out = zeros_float(a)
-    parts = index if isinstance(index, tuple) else (index,)
-    if all(p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))
-           for p in parts) and not any(isinstance(p, bool) for p in parts):
+    if is_basic_index(index):
         out[index] = g
     else:
         np.add.at(out, index, g)

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from .. import prims
+from .. import prims, runtime
 from ..ir import Const, Eqn, Var
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -40,6 +40,7 @@ class Emitter:
     def __init__(self, stmts: list, loc=None, role="adjoint"):
         self.stmts, self.loc, self.role = stmts, loc, role
         self.tuples: dict = {}   # Var built by BUILD_TUPLE -> its items, to fold t[i]
+        self.defs: dict = {}     # Var -> the equation this emitter made for it
 
     def __call__(self, prim, args, kwargs=None, hint="t") -> Var:
         folded = _fold(prim, args)
@@ -53,14 +54,54 @@ class Emitter:
         if prim is operator.getitem and args[0] in self.tuples and isinstance(args[1], Const) \
                 and isinstance(args[1].value, int):
             return self.tuples[args[0]][args[1].value]
+        if prim in _SUMS and not kwargs:
+            merged = _merge_sparse_sum(self, *args, hint=hint)
+            if merged is not None:
+                return merged
         out = Var(hint)
-        self.stmts.append(Eqn([out], prim, list(args), dict(kwargs or {}), {}, self.loc, self.role))
+        eqn = Eqn([out], prim, list(args), dict(kwargs or {}), {}, self.loc, self.role)
+        self.stmts.append(eqn)
+        self.defs[out] = eqn
         if prim is prims.BUILD_TUPLE:
             self.tuples[out] = list(args)
         return out
 
     def term(self, text: str, env: dict, hint="t"):
         return _Instantiator(self, env, hint).expr(parse(text))
+
+
+_SUMS = (operator.add, runtime.accumulate)
+
+
+def _merge_sparse_sum(emit, a, b, hint):
+    """Sums of (co)tangents that touch one index of an array, without the dense zeros:
+
+    * `acc + getitem_vjp(g, x, i)` (reverse mode of `x[i]`) is `add_at(acc, i, g)`;
+    * `setitem(t, i, 0) + setitem(zeros_like(x), i, v)` (forward mode of `y[i] = v`)
+      is `setitem(t, i, v)`, and `appended(t, 0) + appended(zeros_like(x), v)`
+      (forward mode of `items.append(v)`) is `appended(t, v)`.
+    """
+    da, db = emit.defs.get(a), emit.defs.get(b)
+    for acc, other in ((a, db), (b, da)):
+        if other is not None and other.prim is runtime.getitem_vjp and _is_array(other.args[1]):
+            g, _, index = other.args
+            return emit(runtime.add_at, [acc, index, g], hint=hint)
+    if da is None or db is None or da.prim is not db.prim or \
+            da.prim not in (runtime.setitem, runtime.appended) or \
+            not _is_zeros(emit, da.args[-1]) or not _is_zeros(emit, db.args[0]) or \
+            len(da.args) != len(db.args) or \
+            any(a is not b for a, b in zip(da.args[1:-1], db.args[1:-1])):
+        return None
+    return emit(da.prim, [da.args[0]] + da.args[1:-1] + [db.args[-1]], hint=hint)
+
+
+def _is_zeros(emit, atom) -> bool:
+    return _is(atom, 0) or atom in emit.defs and emit.defs[atom].prim is runtime.zeros_like
+
+
+def _is_array(atom) -> bool:
+    kind = getattr(atom, "kind", None)
+    return kind is not None and kind.tag == "array" and bool(kind.ndim)
 
 
 def _is(atom, value) -> bool:
