@@ -567,14 +567,19 @@ class Generator:
         readable = [(name, var) for name in vectors if self.arrays[name][0] == (n,)]
         self.indexable += readable
         e = self.scalar(2)
+        value, e_bound = e.text, e.bound
+        if self.c.chance(40):     # a recurrence: read an element written before or after
+            self.features.add("setitem_reads_itself")
+            value = f"{value} + 0.5 * {target}[({var} + {self.c.integer(1, n)}) % {n}]"
+            e_bound = 2.0 * (bound + e.bound)
         op = self.c.pick(("=", "+="))
         self.features.add(f"setitem{op}")
         head = [f"{target} = {init}", f"for {var} in range({n}):",
-                f"    {target}[{var}] {op} {e.text}"]
+                f"    {target}[{var}] {op} {value}"]
         body = self._nested(budget, depth, True) if budget[0] > 0 and self.c.chance(40) else []
         del self.indexable[len(self.indexable) - len(readable):]
         self.loop_vars.pop()
-        self.arrays[target] = ((n,), bound + e.bound)
+        self.arrays[target] = ((n,), bound + e_bound)
         return head + body
 
     def for_each(self, budget, depth) -> list[str]:
