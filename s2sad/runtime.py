@@ -122,7 +122,7 @@ def add_at(acc, index, g):
 
 def setitem_inplace(a, index, value):
     """`setitem`, writing into `a` itself where it can."""
-    if isinstance(a, list) or isinstance(a, np.ndarray) and a.flags.writeable:
+    if type(a) is list or isinstance(a, np.ndarray) and a.flags.writeable:
         a[index] = value
         return a
     return setitem(a, index, value)
@@ -146,10 +146,9 @@ def without_last_inplace(items):
 
 def add_at_inplace(acc, index, g):
     """`add_at`, adding into `acc` itself when it is a writable array."""
-    from .rules.rt_common import is_basic_index
     if not (isinstance(acc, np.ndarray) and acc.flags.writeable):
         acc = np.array(acc, copy=True)
-    if is_basic_index(index):
+    if type(index) is int or is_basic_index(index):
         acc[index] += g          # a basic index selects each element once
     else:
         np.add.at(acc, index, g)
@@ -202,3 +201,4 @@ def cast_like(g, x):
         return g
     return g[()]
 from .rules.vjp_helpers import *  # noqa: E402,F401,F403  (rule helpers as rt.<name>)
+from .rules.rt_common import is_basic_index  # noqa: E402
