@@ -23,7 +23,7 @@ import numpy as np
 from . import prims, runtime, scopes
 from .program import is_user_function
 from .errors import UnsupportedSyntaxError
-from .ir import Block, Const, Eqn, Function, If, Loop, Var
+from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
 from .prims import UNDEFINED
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -52,6 +52,12 @@ OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.
           np.full_like, np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
           prims.BUILD_LIST, runtime.appended, runtime.setitem, builtins.list, *BINOPS.values(),
           operator.neg}
+
+
+# Containers built from their arguments: which arguments end up inside (by reference).
+_ELEMENTS = {prims.BUILD_TUPLE: lambda args: args, prims.BUILD_LIST: lambda args: args,
+             runtime.build_dict: lambda args: args[1:], runtime.appended: lambda args: args[1:],
+             runtime.setitem: lambda args: args[2:], builtins.list: lambda args: ()}
 
 
 def is_static(value) -> bool:
@@ -123,6 +129,9 @@ class _Lowerer:
         self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
         self.mutated_in_loop: set = set()
         self.viewed: dict = {}       # owned Var -> views taken of it
+        self.contents: dict = {}     # container Var -> owned Vars it holds (same objects)
+        self.live: set = set()       # names read after the statement being lowered
+        self.loop_reads: list = []   # names read in each enclosing loop (read again later)
         self.comprehensions = 0
 
     # ---- function ----------------------------------------------------------
@@ -162,6 +171,7 @@ class _Lowerer:
             self.loc = self.parsed.loc(stmt)
             if isinstance(stmt, gast.If) and scopes.has_jump(stmt, self.loop_depth > 0):
                 return self.lower_if_with_jump(stmt, rest, live_out)
+            self.live = live
             if self.lower_stmt(stmt, live):
                 return True
             ret = self.env.get(".ret")
@@ -220,6 +230,7 @@ class _Lowerer:
             self.env[name] = out
             if self._owned_or_undefined(a) and self._owned_or_undefined(b):
                 self.owned.add(out)
+            self.inherit(out, [a, b])
         self.stmts.append(If(cond, Block(then_stmts, then_res), Block(else_stmts, else_res),
                              outs, loc))
         self.loc = loc
@@ -274,6 +285,8 @@ class _Lowerer:
         name = stmt.target.id
         right = self.expr(stmt.value)
         old = self.name(stmt.target)
+        if old in self.owned:         # `x += v` on an array writes into it
+            self.check_not_held(old, name, stmt.target)
         # On an array, `x += v` writes into x (and into every other name for the same
         # array); checked once kinds are known.
         others = [n for n, a in self.env.items() if a is old and n != name and
@@ -403,6 +416,16 @@ class _Lowerer:
                                    node=target)
         self.owned.add(self.env[name])
 
+    def check_not_held(self, atom, name, node) -> None:
+        holders = self.holders(atom)
+        if holders:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"in-place update of '{name}', which '{holders[0]}' "
+                  "also holds (it was put in a tuple, list or dict): Python would change it "
+                  "there too, s2sad's functional update only here")],
+                fix=f"put a copy in the container (`{name}.copy()`, `list({name})`), or "
+                    "update before storing it")
+
     def view_names(self, atom) -> list:
         """Names still bound to a view of `atom` (a write into it would show there)."""
         views = self.viewed.get(atom, ())
@@ -410,6 +433,7 @@ class _Lowerer:
                 and not n.startswith(".")]
 
     def check_owned(self, atom, name, node):
+        self.check_not_held(atom, name, node)
         others = [n for n, a in self.env.items() if a is atom and n != name and
                   not n.startswith(".")]
         others = others or self.view_names(atom)
@@ -448,6 +472,8 @@ class _Lowerer:
                  for n in names]
         carried = [Var(n.lstrip(".")) for n in names]
         self.owned.update(c for c, init in zip(carried, inits) if self._owned_or_undefined(init))
+        for c, init in zip(carried, inits):
+            self.inherit(c, [init])
         body_env = dict(saved)
         body_env.update(zip(names, carried))
         body_env.update({".exit": Const(False), ".stop": Const(False), ".ret": Const(False)})
@@ -458,7 +484,10 @@ class _Lowerer:
         self.env, self.stmts = body_env, []
         self.loop_depth += 1
         set_target()
+        self.loop_reads.append(scopes.names_read(head + stmt.body))
         self.lower_body(stmt.body, set(names))
+        self.loop_reads.pop()
+        self.check_loop_containers(stmt, names, carried, [self.env[n] for n in names])
         self.loop_depth -= 1
         body = Block(self.stmts, [self.env[n] for n in names])
         loc = self.parsed.loc(stmt)
@@ -577,7 +606,57 @@ class _Lowerer:
                 self.may_alias.add(out)
             if args[0] in self.owned:
                 self.viewed.setdefault(args[0], []).append(out)   # views of it, for writes
+        if prim in _ELEMENTS:
+            held = {a for a in _ELEMENTS[prim](args) if isinstance(a, Var) and a in self.owned}
+            if prim in (runtime.appended, runtime.setitem, builtins.list):
+                held |= self.contents.get(args[0], set())      # what the old one held
+            if held:
+                self.contents[out] = held
         return out
+
+    def inherit(self, new, olds) -> None:
+        """`new` is, at run time, one of the objects `olds` (a branch or loop merge):
+        it holds what they hold and is held where they are."""
+        olds = [o for o in olds if isinstance(o, Var)]
+        held = set().union(*(self.contents.get(o, set()) for o in olds))
+        if held:
+            self.contents[new] = self.contents.get(new, set()) | held
+        for items in self.contents.values():
+            if any(o in items for o in olds):
+                items.add(new)
+
+    def holders(self, atom) -> list:
+        """Names bound to a container that holds `atom` (directly or inside another)."""
+        return [n for n, a in self.env.items() if not n.startswith(".") and
+                isinstance(a, Var) and a is not atom and self.holds(a, {atom}) and
+                (n in self.live or any(n in reads for reads in self.loop_reads))]
+
+    def holds(self, container, atoms, seen=frozenset()) -> bool:
+        items = self.contents.get(container, ())
+        return any(a in items for a in atoms) or \
+            any(i not in seen and self.holds(i, atoms, seen | {container}) for i in items)
+
+    def check_loop_containers(self, stmt, names, carried, results) -> None:
+        """A container carried by a loop must not keep, into the next iteration, an
+        object the loop then updates in place (Python's container would see it)."""
+        versions = {}
+        for name, c in zip(names, carried):
+            chain = {c}
+            for eqn in walk_stmts(Block(self.stmts, [])):
+                if isinstance(eqn, Eqn) and eqn.args and eqn.args[0] in chain and \
+                        (eqn.prim in (runtime.setitem, runtime.appended) or
+                         eqn.params.get("inplace")):
+                    chain.update(eqn.outs)
+            if len(chain) > 1:
+                versions[name] = chain
+        for name, result in zip(names, results):
+            for updated, chain in versions.items():
+                if updated != name and isinstance(result, Var) and self.holds(result, chain):
+                    raise UnsupportedSyntaxError(
+                        [(self.parsed.loc(stmt), f"the loop updates '{updated}' in place "
+                          f"after putting it in '{name}': Python's '{name}' would see the "
+                          "later updates, s2sad's would not")],
+                        fix=f"put a copy in '{name}' (`{updated}.copy()`, `list({updated})`)")
 
     def expr(self, node, hint="t"):
         handler = getattr(self, "expr_" + type(node).__name__, None)

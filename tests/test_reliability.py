@@ -528,7 +528,33 @@ def updates_the_iterated_array(x):
     return np.sum(a)
 
 
+def appends_to_a_list_held_by_a_dict(x):
+    values = [x]
+    record = {"values": values}
+    values.append(x * 2.0)  # <-
+    return sum(record["values"])
+
+
+def adds_into_an_array_held_by_a_tuple(x):
+    a = np.ones(2) * x
+    pair = (a, 1.0)
+    a += x  # <-
+    return np.sum(pair[0])
+
+
+def keeps_appending_the_same_array(x):
+    a = np.zeros(2)
+    rows = []
+    for i in range(2):
+        a[i] = x * (i + 1.0)  # <-
+        rows.append(a)
+    return np.sum(np.stack(rows))
+
+
 @pytest.mark.parametrize("fn, args", [
+    (appends_to_a_list_held_by_a_dict, (0.5,)),
+    (adds_into_an_array_held_by_a_tuple, (0.5,)),
+    (keeps_appending_the_same_array, (0.5,)),
     (updates_an_array_with_a_view, (0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))),
     (sets_an_item_of_an_array_with_a_view, (0.5, np.array([[1.0, 2.0], [3.0, 4.0]]))),
     (updates_the_iterated_array, (0.5,)),
@@ -547,8 +573,18 @@ def test_writes_seen_through_another_name_are_refused_or_right(fn, args):
             assert_close(value, expected)
 
 
+def appends_a_new_array_each_time(x):
+    rows = []
+    for i in range(2):
+        a = np.zeros(2)
+        a[i] = x * (i + 1.0)
+        rows.append(a)
+    return np.sum(np.stack(rows))
+
+
 def test_writes_into_local_arrays_lists_and_dicts():
     for mode in MODES:
+        assert_close(s2sad.grad(appends_a_new_array_each_time, mode=mode)(2.0), 3.0)
         assert_close(s2sad.grad(writes_local, mode=mode)(2.0), 5.0)
         assert_close(s2sad.grad(appends, mode=mode)(2.0), 3.0)
         assert_close(s2sad.grad(dict_record, mode=mode)(2.0), 5.0)
