@@ -48,11 +48,54 @@ def conditional_appends(x):
     return np.sum(first) + np.sum(np.stack(kept) ** 2)
 
 
+def norm_times(a, w):
+    return np.sum(a * a) * w
+
+
+def write_after_a_call(x):
+    y = np.zeros(3)
+    y[0] = x[0]
+    s = norm_times(y, x[1])          # the callee's residuals hold this y
+    y[1] = x[1] * x[2]
+    return s + norm_times(y, x[0])
+
+
+def fill_until(x):
+    y = np.zeros(4)
+    i = 0
+    while i < 4:
+        y[i] = x[i] * x[(i + 1) % 4]
+        if y[i] > 0.5:
+            break
+        i += 1
+    return np.sum(y ** 2) + i
+
+
+def fill_rows_from_the_previous_row(x):
+    m = np.zeros((3, 4))
+    for i in range(3):
+        for j in range(4):
+            m[i, j] = x[j] * (i + 1) + m[i - 1, j]
+    return np.sum(m * m)
+
+
+def writes_in_branches(x):
+    y = x.copy()
+    for i in range(4):
+        if x[i] > 0:
+            y[i] = y[i] * 2.0
+        else:
+            z = y * 1.0
+            y[(i + 1) % 4] = np.sum(z)
+    return np.sum(y * y)
+
+
 X = np.array([0.3, -0.7, 1.1, 0.4])
 
 
 @pytest.mark.parametrize("fn", [fill, reads_the_old_array_later, loop_after_a_read,
-                                conditional_appends])
+                                conditional_appends, write_after_a_call, fill_until,
+                                fill_rows_from_the_previous_row, writes_in_branches])
 def test_derivatives_are_right_with_in_place_updates(fn):
     check_grads(fn, (X,))
 
