@@ -113,7 +113,10 @@ def without_last(items):
 
 def add_at(acc, index, g):
     """A copy of the cotangent `acc` with `g` added at `index` (repeated indices
-    accumulate): `acc + getitem_vjp(g, a, index)` without materialising the zeros."""
+    accumulate): `acc + getitem_vjp(g, a, index)` without materialising the zeros.
+    The cotangent of a list or tuple is a list or tuple of per-item cotangents."""
+    if isinstance(acc, (list, tuple)):
+        return add_at_inplace(list(acc), index, g)
     return add_at_inplace(np.array(acc, copy=True), index, g)
 
 
@@ -145,7 +148,12 @@ def without_last_inplace(items):
 
 
 def add_at_inplace(acc, index, g):
-    """`add_at`, adding into `acc` itself when it is a writable array."""
+    """`add_at`, adding into `acc` itself when it is a writable array (or a list)."""
+    if isinstance(acc, (list, tuple)):
+        if type(acc) is not list:
+            acc = list(acc)
+        acc[index] = accumulate(acc[index], g)
+        return acc
     if not (isinstance(acc, np.ndarray) and acc.flags.writeable):
         acc = np.array(acc, copy=True)
     if type(index) is int or is_basic_index(index):

@@ -90,12 +90,25 @@ def writes_in_branches(x):
     return np.sum(y * y)
 
 
+def iterates_over_a_built_list(x):
+    states = []
+    h = 0.0
+    for i in range(6):
+        h = np.tanh(0.9 * h + x[i % 4])
+        states.append(h)
+    total = 0.0
+    for v in states:
+        total = total + v * v
+    return total
+
+
 X = np.array([0.3, -0.7, 1.1, 0.4])
 
 
 @pytest.mark.parametrize("fn", [fill, reads_the_old_array_later, loop_after_a_read,
                                 conditional_appends, write_after_a_call, fill_until,
-                                fill_rows_from_the_previous_row, writes_in_branches])
+                                fill_rows_from_the_previous_row, writes_in_branches,
+                                iterates_over_a_built_list])
 def test_derivatives_are_right_with_in_place_updates(fn):
     check_grads(fn, (X,))
 
@@ -106,6 +119,12 @@ def test_filling_an_array_updates_it_in_place_in_both_modes():
     assert "rt.setitem_inplace(" in reverse and "rt.setitem(" not in reverse
     assert "rt.add_at_inplace(" in reverse and "getitem_vjp" not in reverse
     assert "rt.setitem_inplace(" in forward and "rt.setitem(" not in forward
+
+
+def test_cotangents_of_list_items_are_added_in_place():
+    reverse = s2sad.source(iterates_over_a_built_list, example_args=(X,))
+    assert "rt.add_at_inplace(bstates" in reverse and "getitem_vjp" not in reverse
+    assert "rt.without_last_inplace(" in reverse
 
 
 def test_an_update_whose_old_value_the_reverse_sweep_reads_copies():

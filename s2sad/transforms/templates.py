@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from .. import prims, runtime
+from .. import kinds, prims, runtime
 from ..ir import Const, Eqn, Var
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -76,14 +76,16 @@ _SUMS = (operator.add, runtime.accumulate)
 def _merge_sparse_sum(emit, a, b, hint):
     """Sums of (co)tangents that touch one index of an array, without the dense zeros:
 
-    * `acc + getitem_vjp(g, x, i)` (reverse mode of `x[i]`) is `add_at(acc, i, g)`;
+    * `acc + getitem_vjp(g, x, i)` (reverse mode of `x[i]`) is `add_at(acc, i, g)`
+      (x an array, or a list or tuple with an int i);
     * `setitem(t, i, 0) + setitem(zeros_like(x), i, v)` (forward mode of `y[i] = v`)
       is `setitem(t, i, v)`, and `appended(t, 0) + appended(zeros_like(x), v)`
       (forward mode of `items.append(v)`) is `appended(t, v)`.
     """
     da, db = emit.defs.get(a), emit.defs.get(b)
     for acc, other in ((a, db), (b, da)):
-        if other is not None and other.prim is runtime.getitem_vjp and _is_array(other.args[1]):
+        if other is not None and other.prim is runtime.getitem_vjp and \
+                _scatters_into(other.args[1], other.args[2]):
             g, _, index = other.args
             return emit(runtime.add_at, [acc, index, g], hint=hint)
     if da is None or db is None or da.prim is not db.prim or \
@@ -99,9 +101,17 @@ def _is_zeros(emit, atom) -> bool:
     return _is(atom, 0) or atom in emit.defs and emit.defs[atom].prim is runtime.zeros_like
 
 
-def _is_array(atom) -> bool:
-    kind = getattr(atom, "kind", None)
-    return kind is not None and kind.tag == "array" and bool(kind.ndim)
+def _scatters_into(container, index) -> bool:
+    """`x[index]` of an array, or an int index of a list or tuple (whose cotangent
+    is a list or tuple of per-item cotangents)."""
+    kind = getattr(container, "kind", None)
+    if kind is None:
+        return False
+    if kind.tag == "array":
+        return bool(kind.ndim)
+    index_kind = index.kind if isinstance(index, Var) else None
+    int_index = index_kind == kinds.INT or isinstance(index, Const) and type(index.value) is int
+    return kind.tag in ("list", "listof", "tuple", "tupleof") and int_index
 
 
 def _is(atom, value) -> bool:
