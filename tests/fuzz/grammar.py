@@ -538,6 +538,12 @@ class Generator:
         self.loop_vars.pop()
         self._grow_bounds(n)
         stack = self.c.pick(("np.stack", "np.array"))
+        if self.c.chance(25):     # iterate over the list (cotangents of its items)
+            self.features.add("iterate_list")
+            target, item = self.fresh("t"), self.fresh("e")
+            self.scalars[target] = e.bound * e.bound * n
+            return head + body + [f"{target} = 0.0", f"for {item} in {lst}:",
+                                  f"    {target} = {target} + np.sum({item} * {item})"]
         if arrays:
             self.features.add("append_array")
             target = self.fresh("a")
