@@ -465,8 +465,7 @@ def source(f, mode="reverse", wrt=0, *, example_args=None) -> str:
     """The generated derivative source of `f`, specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool)."""
     positions, _ = _positions(f, wrt)
-    arg_kinds = _signature(example_args) if example_args is not None else _annotation_kinds(f)
-    return _generate(unwrap_function(f), mode, positions, arg_kinds)[0]
+    return _generate(unwrap_function(f), mode, positions, _example_kinds(f, example_args))[0]
 
 
 class IRView:
@@ -483,6 +482,12 @@ class IRView:
 
 def ir(f, *, example_args=None) -> IRView:
     """The lowered IR (structured SSA Wengert list) of `f`."""
-    f = unwrap_function(f)
-    arg_kinds = _signature(example_args) if example_args is not None else _annotation_kinds(f)
-    return IRView(_lowered(f, arg_kinds)[1])
+    return IRView(_lowered(unwrap_function(f), _example_kinds(f, example_args))[1])
+
+
+def _example_kinds(f, example_args) -> tuple:
+    """Kinds of every parameter for `example_args` (a bound method's object and
+    defaults included), or of the parameter annotations."""
+    if example_args is None:
+        return _annotation_kinds(f)
+    return _signature(_bind(f, tuple(example_args), {}))

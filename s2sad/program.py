@@ -93,9 +93,6 @@ class Program:
         self.titles[deriv.name] = title
 
 
-_VARARGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
-
-
 def call_arguments(fn, args) -> list[tuple[str, object]]:
     """How to pass the bound arguments `args` (one per parameter, in order) of a call
     to the user function `fn`: (prefix, atom) with prefix '', '*' or 'name='."""
@@ -153,13 +150,18 @@ def _walk(stmts):
 
 def resolve_methods(fn: Function) -> bool:
     """Turn calls of methods of user classes (`self.helper(x)`) into calls of the
-    method's function, found from the object's class (known from its kind).
+    method's function, found from the object's class (known from its kind); a
+    method's *args arrive as one tuple, built just before the call.
     Returns True when something changed."""
-    import inspect
+    return _resolve_methods_in(fn.body)
 
-    from .ir import walk_stmts
+
+def _resolve_methods_in(block: Block) -> bool:
+    from .ir import Const, sub_blocks
     changed = False
-    for stmt in walk_stmts(fn.body):
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            changed |= _resolve_methods_in(inner)
         name = prims.method_name(getattr(stmt, "prim", None))
         if name is None or stmt.params.get("attribute") or not stmt.args:
             continue
@@ -167,14 +169,20 @@ def resolve_methods(fn: Function) -> bool:
         if kind.tag != "object" or not kind.items or not isinstance(kind.items[0], type):
             continue
         method = inspect.getattr_static(kind.items[0], name, None)
-        if not is_user_function(method) or method.__code__.co_flags & _VARARGS:
+        if not is_user_function(method) or method.__code__.co_flags & inspect.CO_VARKEYWORDS:
             continue
         try:
             bound = inspect.signature(method).bind(*stmt.args, **stmt.kwargs)
         except TypeError:
             continue
         bound.apply_defaults()
-        from .ir import Const
+        for p in inspect.signature(method).parameters.values():
+            if p.kind is p.VAR_POSITIONAL:
+                packed = Var(p.name)
+                block.stmts.insert(block.stmts.index(stmt), Eqn(
+                    [packed], prims.BUILD_TUPLE, list(bound.arguments[p.name]), loc=stmt.loc,
+                    role=stmt.role))
+                bound.arguments[p.name] = packed
         stmt.prim = method
         stmt.args = [v if isinstance(v, (Var, Const)) else Const(v)
                      for v in bound.arguments.values()]

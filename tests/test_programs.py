@@ -153,6 +153,15 @@ class Model:
     def loss(self, params, x, y):
         return np.mean((self.predict(params, x) - y) ** 2)
 
+    def penalty(self, *terms, weight=1.0):
+        total = 0.0
+        for t in terms:
+            total = total + np.sum(t * t)
+        return total * weight * self.scale
+
+    def regularised(self, w, b):
+        return np.sum(np.tanh(w) * b) + self.penalty(w, b, w * b, weight=0.1)
+
 
 RNG = np.random.default_rng(7)
 MODEL = Model(1.5)
@@ -172,6 +181,7 @@ CASES = [
     (integrate, (2.0, 1.0)),
     (list_of_any_length, (np.array([0.3, -0.2, 0.5]), 4)),
     (varargs_and_keyword_only, (0.6, -0.4, 1.3)),
+    (MODEL.regularised, (np.array([0.2, -0.5, 0.9]), 0.7)),
     (MODEL.loss, ({"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)},
                   RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
 ]
@@ -279,3 +289,10 @@ def test_augmented_assignment_to_an_array_with_two_names_is_refused():
 
     with pytest.raises(s2sad.UnsupportedSyntaxError, match="'b' also names"):
         s2sad.grad(two_names)(0.5)
+
+
+def test_methods_with_star_args_and_source_of_a_bound_method():
+    text = s2sad.source(MODEL.regularised, wrt=(0, 1),
+                        example_args=(np.array([0.2, -0.5]), 0.7))
+    assert "def regularised_vjp(self, w, b, bresult):" in text
+    assert "def penalty_fwd(self, terms, weight):" in text
