@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from . import codegen, kinds, loader, runtime
-from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxError
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
 from .printer import print_function
@@ -414,6 +414,68 @@ def vjp(f, *primals, check_finite=False):
                 result[i - offset] = g
         return tuple(result)
     return out, pullback
+
+
+def hvp(f, primals, tangents):
+    """Hessian-vector product of a scalar-output `f`: `H @ tangents`, one entry per
+    argument of `primals` (None for int/bool arguments), like a pullback's result.
+
+    Computed reverse-over-forward: s2sad differentiates, in reverse mode, the
+    forward-mode derivative code it generated for `f` (so every step of that code
+    needs a rule: Python float code and most NumPy code; a helper without one is
+    named in the error)."""
+    offset = len(_bound_self(f))
+    given = len(primals)
+    values = tuple(_bind(f, primals, {}))
+    tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
+    positions = tuple(i for i, v in enumerate(values) if i >= offset and _differentiable(v))
+    forward_code = _compiled(f, "forward", positions, _signature(values))
+    ts = [runtime.zeros_like(values[i]) if tangents[i] is None else tangents[i]
+          for i in positions]
+    try:
+        (out, dout), pullback = vjp(forward_code, *values, *ts)
+        _check_scalar_output(f, out)
+        cotangents = pullback((runtime.zeros_like(out), _as_tangent(1.0, dout)))
+    except MissingRuleError as exc:
+        raise MissingRuleError(
+            f"second derivatives of '{unwrap_function(f).__name__}' differentiate its "
+            f"forward-mode derivative code (s2sad.source(f, mode='forward')), and a step "
+            f"of it has no rule: {exc.reason}", exc.loc,
+            fix="give that function a rule (s2sad.defvjp/defjvp), or take finite "
+                "differences of s2sad.grad(f) for this Hessian") from None
+    result = [None] * given
+    for i in positions:
+        if i - offset < given:
+            result[i - offset] = cotangents[i]
+    return tuple(result)
+
+
+def hessian(f, wrt=0):
+    """Return a function computing the Hessian of scalar-output `f` w.r.t. one argument,
+    with shape `x.shape + x.shape` (one Hessian-vector product per element of x)."""
+    positions, single = _positions(f, wrt)
+    if not single:
+        raise ValueError("hessian takes a single wrt argument")
+    (i,) = positions
+    offset = len(_bound_self(f))
+
+    @functools.wraps(f)
+    def hessian_f(*args, **kwargs):
+        values = _bind(f, args, kwargs)
+        _check_wrt(f, values, positions)
+        x = values[i]
+        given = values[offset:]
+        rows = []
+        for index in np.ndindex(np.shape(x)):
+            t = np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
+            t[index] = 1.0
+            tangents = [None] * len(given)
+            tangents[i - offset] = t if np.ndim(x) else float(t)
+            rows.append(np.asarray(hvp(f, given, tangents)[i - offset]))
+        if not np.ndim(x):
+            return float(rows[0])
+        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
+    return hessian_f
 
 
 def jacobian(f, wrt=0, *, mode="reverse"):

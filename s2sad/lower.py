@@ -60,6 +60,22 @@ _ELEMENTS = {prims.BUILD_TUPLE: lambda args: args, prims.BUILD_LIST: lambda args
              runtime.setitem: lambda args: args[2:], builtins.list: lambda args: ()}
 
 
+# Generated code (differentiated again by hessian/hvp) may call in-place variants of the
+# functional updates; in IR they are the functional ones (the in-place pass decides anew).
+_FUNCTIONAL = {runtime.setitem_inplace: runtime.setitem,
+               runtime.appended_inplace: runtime.appended,
+               runtime.add_at_inplace: runtime.add_at,
+               runtime.without_last_inplace: runtime.without_last}
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 def is_static(value) -> bool:
     """Objects resolved at transform time (found by identity in rule tables)."""
     return isinstance(value, (types.ModuleType, type, types.FunctionType,
@@ -900,6 +916,7 @@ class _Lowerer:
             return _named(self.inline(local, args, kwargs, node), hint)
         ok, fn = self.static_value(node.func)
         if ok:
+            fn = _FUNCTIONAL.get(fn, fn) if _hashable(fn) else fn
             name = getattr(fn, "__name__", "t")
             if is_user_function(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def unbroadcast(g, x):
+def unbroadcast(g, x, /):
     """Sum the cotangent `g` back to the shape of the primal `x` (undo broadcasting)."""
     shape = np.shape(x)
     if np.shape(g) == shape:
@@ -25,7 +25,7 @@ def unbroadcast(g, x):
     return g
 
 
-def match_shape(t, ans):
+def match_shape(t, ans, /):
     """Broadcast the tangent `t` to the shape of the primal output `ans`."""
     shape = np.shape(ans)
     if np.shape(t) == shape:
@@ -179,7 +179,7 @@ def check_finite(value, where: str, role: str) -> None:
                 "(e.g. sqrt or log at 0, a division by zero)")
 
 
-def cast_like(g, x):
+def cast_like(g, x, /):
     """A derivative `g` with the shape and float dtype of the input `x`.
 
     Scalar zeros (0.0) from loops that never ran become arrays of x's shape; a

@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from s2sad import prims, runtime
-from s2sad.rules import method
+from s2sad.rules import method, rt_elementwise
 
 ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
@@ -221,6 +221,17 @@ add(runtime.appended, L(A((3,)), kind=tuple), A((3,)))
 add(runtime.build_dict, C(("a", "b")), A(None), A((2,)))
 add(builtins.list, L(A(None), A(None), kind=tuple))
 add(builtins.list, A((3, 2)))
+add(runtime.match_shape, A((3,)), C(np.zeros((2, 3)), "zeros(2,3)"))
+add(runtime.match_shape, A(None), C(np.zeros(3), "zeros(3)"))
+add(runtime.unbroadcast, A((2, 3)), C(np.zeros(3), "zeros(3)"))
+add(runtime.unbroadcast, A((4, 1)), C(np.zeros((1, 1)), "zeros(1,1)"))
+add(runtime.cast_like, A((3,)), C(np.zeros(3), "zeros(3)"))
+add(runtime.accumulate, A((3,)), A((3,)))
+add(rt_elementwise.pow_dx, A(None, "pos"), A(None))
+add(rt_elementwise.pow_dx, A((3,), "pos"), A((3,)))
+add(rt_elementwise.pow_dy, A(None, "pos"), A(None))
+add(rt_elementwise.pow_dy, A((3,), "pos"), A((3,)))
+add(runtime.accumulate, L(A(None), A((2,))), L(A(None), A((2,))))
 add(builtins.tuple, L(A(None), A((2,))))
 add(builtins.tuple, A((3, 2)))
 

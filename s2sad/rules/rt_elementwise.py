@@ -110,7 +110,7 @@ def pow_dx(x, y):
         return np.where(np.equal(y, 0), 0, out) if np.ndim(y) else out
 
 
-def pow_dy(x, ans):
+def pow_dy(x, ans, /):
     """d x**y / dy = x**y * log(x); 0 where x == 0 and x**y == 0 (the limit for y > 0)."""
     if _scalars(x, ans):
         if x > 0:

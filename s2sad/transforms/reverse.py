@@ -19,7 +19,8 @@ from .. import kinds, prims, runtime
 from ..program import is_user_function
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .activity import active
-from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
+from ..errors import MissingRuleError
+from .common import HOW_TO_ADD_RULE, bind, term_env, insert_carried, rule_for, scalar, zeros_like
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -111,7 +112,9 @@ class _Reverse:
             if not any(isinstance(a, Var) and a in self.active for a in items):
                 continue
             if name not in rule.vjp:
-                rule_for(Eqn([], object(), [], loc=eqn.loc), "reverse")
+                raise MissingRuleError(f"'{rule.name}' has no reverse-mode rule for its "
+                                       f"argument '{name}', which is differentiable here",
+                                       eqn.loc, fix=HOW_TO_ADD_RULE)
             hint = "b" + (atom.hint if isinstance(atom, Var) else name)
             contribution = self.emit.term(rule.vjp[name], env, hint=hint)
             if isinstance(atom, tuple):
