@@ -51,6 +51,7 @@ OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
 BOTTOM = Kind("bottom")   # no information yet (a recursive call being inferred)
 SLICE = Kind("object", items=(slice,))
 SCALARS = (FLOAT, INT, BOOL)
+SCALAR_TAGS = ("float", "int", "bool")
 
 
 def array(ndim: int, dtype) -> Kind:
@@ -200,8 +201,11 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
         return UNKNOWN
     kind = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0)
     if any(map(_any_length, arg_kinds + list(kw_kinds.values()))):
-        # a result's length may follow a list's length or a slice's bounds
-        kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, 0, length=3))
+        # a result's length may follow a list's length or a slice's bounds; an array's
+        # kind does not (the second examples may just not fit: a slice of a row)
+        other = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0, length=3)
+        if other != UNKNOWN or kind.tag not in ("array",) + SCALAR_TAGS:
+            kind = join(kind, other)
     if kind in (INT, BOOL) and FLOAT in arg_kinds + list(kw_kinds.values()):
         # max(x, 5) is an int for some floats x and a float for others
         for variant in (1, 2):

@@ -48,3 +48,18 @@ def test_results_that_follow_a_list_length_are_not_given_a_fixed_length():
     assert by_prim[len] == INT
     assert by_prim[np.stack] == array(2, "float64")
     assert by_prim[operator.getitem] == array(1, "float64")
+
+
+def test_slices_with_unknown_bounds_keep_array_kinds_and_vary_sequence_lengths():
+    def f(h, v, t, k):
+        h = h.copy()
+        h[k, k:] = v[k:]
+        return h, t[k:]
+
+    from s2sad.api import _lowered
+    fn = _lowered(f, [array(2, "float64"), array(1, "float64"),
+                      Kind("tuple", items=(FLOAT, FLOAT, FLOAT)), INT])[1]
+    result = fn.body.results[0]
+    items = next(e.args for e in fn.body.stmts if e.outs and e.outs[0] is result)
+    assert items[0].kind == array(2, "float64")
+    assert items[1].kind == list_of(FLOAT, "tupleof")
