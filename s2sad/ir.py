@@ -122,6 +122,7 @@ class Function:
     globals: dict = field(default_factory=dict)
     aliases: dict = field(default_factory=dict)   # Var -> Var printed with the same name
     preinit: list = field(default_factory=list)   # Vars set to None first (may stay unset)
+    checks: list = field(default_factory=list)    # lowering's checks that need kinds
 
 
 def walk_stmts(block: Block):

@@ -20,7 +20,7 @@ import types
 import gast
 import numpy as np
 
-from . import prims, runtime, scopes
+from . import kinds, prims, runtime, scopes
 from .program import is_user_function
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
@@ -53,6 +53,8 @@ OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.
           prims.BUILD_LIST, runtime.appended, runtime.setitem, builtins.list, *BINOPS.values(),
           operator.neg}
 
+
+_ARITHMETIC = {*BINOPS.values(), operator.neg}
 
 # Containers built from their arguments: which arguments end up inside (by reference).
 _ELEMENTS = {prims.BUILD_TUPLE: lambda args: args, prims.BUILD_LIST: lambda args: args,
@@ -146,6 +148,11 @@ class _Lowerer:
         self.mutated_in_loop: set = set()
         self.viewed: dict = {}       # owned Var -> views taken of it
         self.contents: dict = {}     # container Var -> owned Vars it holds (same objects)
+        self.copied_in: set = set()  # (container, item) stored by item assignment: a copy
+                                     # when the container turns out to be an array
+        self.augmented: set = set()  # Vars made by `x op= v`
+        self.checks: list = []       # () -> problem or None, run once kinds are known
+        self.sources: dict = {}      # merged Var -> the atoms it may be (branches, loops)
         self.live: set = set()       # names read after the statement being lowered
         self.loop_reads: list = []   # names read in each enclosing loop (read again later)
         self.comprehensions = 0
@@ -175,7 +182,8 @@ class _Lowerer:
         name = fn.__name__ if fn.__name__.isidentifier() else "lambda_fn"
         return Function(name, params, Block(self.stmts, [self.env[".retval"]]),
                         self.parsed.filename, self.parsed.first_line, names,
-                        {k: Const(v) for k, v in defaults.items()}, self.globals)
+                        {k: Const(v) for k, v in defaults.items()}, self.globals,
+                        checks=self.checks)
 
     # ---- statement lists ---------------------------------------------------
 
@@ -301,8 +309,8 @@ class _Lowerer:
         name = stmt.target.id
         right = self.expr(stmt.value)
         old = self.name(stmt.target)
-        if old in self.owned:         # `x += v` on an array writes into it
-            self.check_not_held(old, name, stmt.target)
+        if old in self.owned:         # `x += v` on an array or list writes into it
+            self.check_not_held(old, name, stmt.target, augmented=True)
         # On an array, `x += v` writes into x (and into every other name for the same
         # array); checked once kinds are known.
         others = [n for n, a in self.env.items() if a is old and n != name and
@@ -312,6 +320,7 @@ class _Lowerer:
             {"inplace": name, "shared_with": others[0]} if others else {}
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
                                    params=params)
+        self.augmented.add(self.env[name])
 
     def stmt_Expr(self, stmt, live):
         name = scopes._mutated_name(stmt.value)
@@ -432,15 +441,44 @@ class _Lowerer:
                                    node=target)
         self.owned.add(self.env[name])
 
-    def check_not_held(self, atom, name, node) -> None:
-        holders = self.holders(atom)
-        if holders:
-            raise UnsupportedSyntaxError(
-                [(self.parsed.loc(node), f"in-place update of '{name}', which '{holders[0]}' "
-                  "also holds (it was put in a tuple, list or dict): Python would change it "
-                  "there too, s2sad's functional update only here")],
-                fix=f"put a copy in the container (`{name}.copy()`, `list({name})`), or "
-                    "update before storing it")
+    def check_not_held(self, atom, name, node, augmented=False) -> None:
+        """Refuse (once kinds are known) an in-place update of `atom` while a container
+        reachable from a live name holds it: Python's container would see the change."""
+        found = [(n, pairs) for n, pairs in self.holders(atom) if pairs]
+        if not found:
+            return
+        loc = self.parsed.loc(node)
+
+        def check():
+            if augmented and not self.mutable(atom):
+                return None           # `x *= v` on a number makes a new number
+            for holder, pairs in found:
+                if any(self.holds_reference(c, item) for c, item in pairs):
+                    return (loc, f"in-place update of '{name}', which '{holder}' also holds "
+                                 "(it was put in a tuple, list or dict): Python would change "
+                                 "it there too, s2sad's functional update only here",
+                            f"put a copy in the container (`{name}.copy()`, `list({name})`), "
+                            "or update before storing it")
+            return None
+        self.checks.append(check)
+
+    def mutable(self, atom, seen=None) -> bool:
+        """May `atom` be changed in place: an array of one or more dimensions or a list,
+        or a value of unknown kind that may be one (a merge of such values)."""
+        seen = set() if seen is None else seen
+        if not isinstance(atom, Var) or atom in seen:
+            return False
+        seen.add(atom)
+        kind = kinds.kind_of(atom)
+        if kind.tag != "unknown":
+            return kind.tag in ("list", "listof") or (kind.tag == "array" and bool(kind.ndim))
+        sources = self.sources.get(atom)
+        return sources is None or any(self.mutable(s, seen) for s in sources)
+
+    def holds_reference(self, container, item) -> bool:
+        """Does `container` hold `item` itself (not a copy of its values)?"""
+        return (container, item) not in self.copied_in or \
+            kinds.kind_of(container).tag != "array"
 
     def view_names(self, atom) -> list:
         """Names still bound to a view of `atom` (a write into it would show there)."""
@@ -500,7 +538,7 @@ class _Lowerer:
         self.env, self.stmts = body_env, []
         self.loop_depth += 1
         set_target()
-        self.loop_reads.append(scopes.names_read(head + stmt.body))
+        self.loop_reads.append(scopes.names_read(head + stmt.body) | live)
         self.lower_body(stmt.body, set(names))
         self.loop_reads.pop()
         self.check_loop_containers(stmt, names, carried, [self.env[n] for n in names])
@@ -510,6 +548,8 @@ class _Lowerer:
         self.env, self.stmts = saved, saved_stmts
         outs = [Var(n.lstrip(".")) for n in names]
         for c, result, out in zip(carried, body.results, outs):
+            self.sources.setdefault(c, []).append(result)
+            self.sources.setdefault(out, []).append(c)
             if c in self.owned:
                 if not self._owned_or_undefined(result) and result is not c:
                     self.owned.discard(c)   # reassigned to a foreign array in the loop
@@ -622,17 +662,23 @@ class _Lowerer:
                 self.may_alias.add(out)
             if args[0] in self.owned:
                 self.viewed.setdefault(args[0], []).append(out)   # views of it, for writes
+        if prim in _ARITHMETIC:      # an array only if an operand may be one
+            self.sources[out] = [a for a in args if isinstance(a, Var)]
         if prim in _ELEMENTS:
-            held = {a for a in _ELEMENTS[prim](args) if isinstance(a, Var) and a in self.owned}
+            stored = {a for a in _ELEMENTS[prim](args) if isinstance(a, Var) and a in self.owned}
+            held = set(stored)
             if prim in (runtime.appended, runtime.setitem, builtins.list):
                 held |= self.contents.get(args[0], set())      # what the old one held
             if held:
                 self.contents[out] = held
+            if prim is runtime.setitem:
+                self.copied_in |= {(out, a) for a in stored}
         return out
 
     def inherit(self, new, olds) -> None:
         """`new` is, at run time, one of the objects `olds` (a branch or loop merge):
         it holds what they hold and is held where they are."""
+        self.sources.setdefault(new, []).extend(olds)
         olds = [o for o in olds if isinstance(o, Var)]
         held = set().union(*(self.contents.get(o, set()) for o in olds))
         if held:
@@ -642,15 +688,21 @@ class _Lowerer:
                 items.add(new)
 
     def holders(self, atom) -> list:
-        """Names bound to a container that holds `atom` (directly or inside another)."""
-        return [n for n, a in self.env.items() if not n.startswith(".") and
-                isinstance(a, Var) and a is not atom and self.holds(a, {atom}) and
+        """(name, pairs) for the live names bound to a container that holds `atom`,
+        directly or inside another; pairs are the (container, item) links that end at
+        it (see `holds`)."""
+        return [(n, self.holds(a, {atom})) for n, a in self.env.items()
+                if not n.startswith(".") and isinstance(a, Var) and a is not atom and
                 (n in self.live or any(n in reads for reads in self.loop_reads))]
 
-    def holds(self, container, atoms, seen=frozenset()) -> bool:
+    def holds(self, container, atoms, seen=frozenset()) -> list:
+        """The (container, item) links through which `container` holds one of `atoms`."""
         items = self.contents.get(container, ())
-        return any(a in items for a in atoms) or \
-            any(i not in seen and self.holds(i, atoms, seen | {container}) for i in items)
+        links = [(container, a) for a in atoms if a in items]
+        for item in items:
+            if item not in seen:
+                links += self.holds(item, atoms, seen | {container})
+        return links
 
     def check_loop_containers(self, stmt, names, carried, results) -> None:
         """A container carried by a loop must not keep, into the next iteration, an
@@ -661,18 +713,26 @@ class _Lowerer:
             for eqn in walk_stmts(Block(self.stmts, [])):
                 if isinstance(eqn, Eqn) and eqn.args and eqn.args[0] in chain and \
                         (eqn.prim in (runtime.setitem, runtime.appended) or
-                         eqn.params.get("inplace")):
+                         eqn.outs and eqn.outs[0] in self.augmented):
                     chain.update(eqn.outs)
             if len(chain) > 1:
-                versions[name] = chain
-        for name, result in zip(names, results):
-            for updated, chain in versions.items():
-                if updated != name and isinstance(result, Var) and self.holds(result, chain):
-                    raise UnsupportedSyntaxError(
-                        [(self.parsed.loc(stmt), f"the loop updates '{updated}' in place "
-                          f"after putting it in '{name}': Python's '{name}' would see the "
-                          "later updates, s2sad's would not")],
-                        fix=f"put a copy in '{name}' (`{updated}.copy()`, `list({updated})`)")
+                versions[name] = (c, chain)
+        found = [(name, updated, c, links) for name, result in zip(names, results)
+                 for updated, (c, chain) in versions.items()
+                 if updated != name and isinstance(result, Var)
+                 for links in [self.holds(result, chain)] if links]
+        loc = self.parsed.loc(stmt)
+
+        def check():
+            for name, updated, c, links in found:
+                if self.mutable(c) and any(self.holds_reference(k, item) for k, item in links):
+                    return (loc, f"the loop updates '{updated}' in place after putting it in "
+                                 f"'{name}': Python's '{name}' would see the later updates, "
+                                 "s2sad's would not",
+                            f"put a copy in '{name}' (`{updated}.copy()`, `list({updated})`)")
+            return None
+        if found:
+            self.checks.append(check)
 
     def expr(self, node, hint="t"):
         handler = getattr(self, "expr_" + type(node).__name__, None)
@@ -958,6 +1018,11 @@ def check_inplace(fn: Function) -> None:
     if problems:
         raise UnsupportedSyntaxError(problems, fix="write `x = x + v` to make a new array, or "
                                                    "copy it first: `x = x.copy()`")
+    found = [problem for problem in (check() for check in fn.checks) if problem]
+    if found:
+        loc, message, fix = found[0]
+        raise UnsupportedSyntaxError([(loc, message) for loc, message, _ in found], fix=fix)
+
 
 
 def _bind_error(parsed, node, fn, exc):

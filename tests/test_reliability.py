@@ -582,8 +582,42 @@ def appends_a_new_array_each_time(x):
     return np.sum(np.stack(rows))
 
 
+def stores_rows_into_an_array(x):
+    h = np.zeros(3)
+    rows = np.zeros((2, 3))
+    for t in range(2):
+        h[t] = x * (t + 1.0)
+        rows[t] = h               # an array stores a copy of the values
+    return np.sum(rows * rows)
+
+
+def scales_a_number_it_appended(x):
+    t = x * 2.0
+    kept = []
+    for i in range(2):
+        kept.append(t)
+        t *= 0.9                  # a new number: the list keeps the old one
+    return t + np.sum(np.stack(kept))
+
+
+def stores_rows_into_a_list(x):
+    h = np.zeros(3)
+    rows = [np.zeros(3), np.zeros(3)]
+    for t in range(2):  # <-
+        h[t] = x * (t + 1.0)
+        rows[t] = h               # a list stores the array itself
+    return np.sum(np.stack(rows))
+
+
+def test_a_list_holding_an_array_updated_later_is_refused():
+    message = refusal(lambda: s2sad.grad(stores_rows_into_a_list)(2.0), UnsupportedSyntaxError)
+    assert_message(message, "'h'", "'rows'", "copy", line=marked_line(stores_rows_into_a_list))
+
+
 def test_writes_into_local_arrays_lists_and_dicts():
     for mode in MODES:
+        assert_close(s2sad.grad(stores_rows_into_an_array, mode=mode)(2.0), 24.0)
+        assert_close(s2sad.grad(scales_a_number_it_appended, mode=mode)(2.0), 5.42)
         assert_close(s2sad.grad(appends_a_new_array_each_time, mode=mode)(2.0), 3.0)
         assert_close(s2sad.grad(writes_local, mode=mode)(2.0), 5.0)
         assert_close(s2sad.grad(appends, mode=mode)(2.0), 3.0)
