@@ -1009,7 +1009,9 @@ def check_inplace(fn: Function) -> None:
         if not name or isinstance(stmt.args[0], Const) or \
                 not (kind.tag == "array" and kind.ndim or kind.tag == "unknown"):
             continue
-        if kind.tag == "unknown" and stmt.args[0] not in fn.params:
+        if kind.tag == "unknown":
+            if stmt.args[0] in fn.params:
+                stmt.params["guard"] = True     # decided at call time (_guard_unknown)
             continue
         other = stmt.params.get("shared_with")
         problems.append((stmt.loc, f"augmented assignment to '{name}' writes into an array "
@@ -1018,11 +1020,28 @@ def check_inplace(fn: Function) -> None:
     if problems:
         raise UnsupportedSyntaxError(problems, fix="write `x = x + v` to make a new array, or "
                                                    "copy it first: `x = x.copy()`")
+    _guard_unknown(fn.body)
     found = [problem for problem in (check() for check in fn.checks) if problem]
     if found:
         loc, message, fix = found[0]
         raise UnsupportedSyntaxError([(loc, message) for loc, message, _ in found], fix=fix)
 
+
+
+def _guard_unknown(block: Block) -> None:
+    """Before each `p op= v` on a parameter of unknown kind (a number or an array?),
+    check at call time that it is not an array (see runtime.refuse_in_place)."""
+    from .ir import sub_blocks
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            _guard_unknown(inner)
+        if isinstance(stmt, Eqn) and stmt.params.pop("guard", False):
+            where = f"{stmt.loc.filename}:{stmt.loc.line}" if stmt.loc else "?"
+            guard = Eqn([Var("checked")], runtime.refuse_in_place,
+                        [stmt.args[0], Const(where), Const(stmt.params["inplace"])],
+                        params={"effect": True}, loc=stmt.loc)
+            guard.outs[0].kind = kinds.NONE
+            block.stmts.insert(block.stmts.index(stmt), guard)
 
 
 def _bind_error(parsed, node, fn, exc):

@@ -163,6 +163,17 @@ def add_at_inplace(acc, index, g):
     return acc
 
 
+def refuse_in_place(value, where: str, name: str) -> None:
+    """`name op= v` where kinds could not tell whether `value` is an array: raise at call
+    time when it is one (Python would write into the caller's array)."""
+    if isinstance(value, list) or isinstance(value, np.ndarray) and value.ndim:
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            f"{where}\n  augmented assignment to '{name}' writes into an array that may belong "
+            f"to the caller (it is a {type(value).__name__} here); write `{name} = {name} + v` "
+            f"to make a new array, or copy it first: `{name} = {name}.copy()`")
+
+
 def check_finite(value, where: str, role: str) -> None:
     """Raise when a derivative value is not finite (`check_finite=True`)."""
     leaves = value.values() if isinstance(value, dict) else \

@@ -614,6 +614,25 @@ def test_a_list_holding_an_array_updated_later_is_refused():
     assert_message(message, "'h'", "'rows'", "copy", line=marked_line(stores_rows_into_a_list))
 
 
+def bumps_its_argument(p):
+    p += 1.0  # <-
+    return p * p
+
+
+def passes_a_number_or_an_array(x, A):
+    v = A.copy() if x > 0.0 else x * 2.0       # its kind is unknown: number or array
+    return np.sum(bumps_its_argument(v))
+
+
+def test_augmented_assignment_to_a_parameter_of_unknown_kind_is_decided_at_call_time():
+    A = np.array([1.0, 2.0])
+    for mode in MODES:
+        assert_close(s2sad.grad(passes_a_number_or_an_array, mode=mode)(-1.0, A), -4.0)
+        message = refusal(lambda: s2sad.grad(passes_a_number_or_an_array, mode=mode)(0.5, A),
+                          NonDifferentiableError)
+        assert_message(message, "'p'", "copy", line=marked_line(bumps_its_argument))
+
+
 def test_writes_into_local_arrays_lists_and_dicts():
     for mode in MODES:
         assert_close(s2sad.grad(stores_rows_into_an_array, mode=mode)(2.0), 24.0)
