@@ -19,7 +19,7 @@ from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxE
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
 from .printer import print_function
-from .program import Program, is_user_function, resolve_methods
+from .program import Program, is_user_class, is_user_function, resolve_methods
 from .source import parse_function, unwrap_function
 from .transforms.forward import forward
 from .transforms.inplace import make_updates_in_place
@@ -52,7 +52,7 @@ def _lowered(fn, arg_kinds, trust_globals=False):
         for stmt in walk_stmts(ir.body):
             for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
                 if isinstance(atom, Global) and atom.cell is None:
-                    atom.kind = _scalar_kind(atom.value)
+                    atom.kind = _global_kind(atom.value)
     if VERIFY:
         verify(ir)
     kinds.infer(ir, arg_kinds)
@@ -101,18 +101,24 @@ class _UserFunctionKind:
 kinds.user_function_kind = _UserFunctionKind()
 
 
-def _scalar_kind(value):
-    """The kind of a data global worth specialising on: Python scalars only."""
+def _global_kind(value):
+    """The kind of a data global worth specialising on: Python scalars, and instances
+    of user classes (their methods are then differentiated like calls)."""
     kind = kinds.of_value(value)
-    return kind if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL) else None
+    if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL):
+        return kind
+    cls = type(value)
+    if kind.tag == "object" and is_user_class(cls):
+        return kind
+    return None
 
 
 def _global_kinds(fn) -> tuple:
     """Kinds of the data globals `fn` names, part of its derivative's cache key."""
     fn = unwrap_function(fn)
     names = [n for n in fn.__code__.co_names if n in fn.__globals__]
-    return tuple((n, _scalar_kind(fn.__globals__[n])) for n in names
-                 if _scalar_kind(fn.__globals__[n]) is not None)
+    return tuple((n, _global_kind(fn.__globals__[n])) for n in names
+                 if _global_kind(fn.__globals__[n]) is not None)
 
 
 def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):

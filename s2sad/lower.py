@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import builtins
 import operator
+import threading
 import types
+import weakref
 
 import gast
 import numpy as np
 
-from . import kinds, prims, runtime, scopes
+from . import kinds, mutation, prims, runtime, scopes
 from .program import is_user_function
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
@@ -55,6 +57,16 @@ OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.
 
 
 _ARITHMETIC = {*BINOPS.values(), operator.neg}
+
+# Functions that return a new array or a number, never their argument or a view of it
+# (besides OWNING ones and ufuncs called without `out=`).
+_NEW_RESULT = {np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.dot, np.vdot,
+               np.inner, np.outer, np.trace, np.std, np.var, np.cumsum, np.cumprod,
+               np.linalg.norm, np.linalg.det, np.linalg.inv, np.linalg.solve, np.stack,
+               np.concatenate, np.vstack, np.hstack, np.column_stack, np.where, np.clip,
+               np.abs, builtins.sum, builtins.len, builtins.float, builtins.int}
+_NEW_RESULT_METHODS = {"sum", "mean", "prod", "max", "min", "std", "var", "dot", "cumsum",
+                       "item"}
 
 # Containers built from their arguments: which arguments end up inside (by reference).
 _ELEMENTS = {prims.BUILD_TUPLE: lambda args: args, prims.BUILD_LIST: lambda args: args,
@@ -156,6 +168,8 @@ class _Lowerer:
         self.live: set = set()       # names read after the statement being lowered
         self.loop_reads: list = []   # names read in each enclosing loop (read again later)
         self.comprehensions = 0
+        self.fresh_parts: dict = {}  # tuple Var returned by a user call -> positions of
+                                     # new, unshared objects in it (see fresh_results)
 
     # ---- function ----------------------------------------------------------
 
@@ -291,6 +305,13 @@ class _Lowerer:
             self.assign_items(target, items)
             return
         value = self.expr(stmt.value, _target_hint(stmt.targets[0]))
+        fresh = self.fresh_parts.pop(value, None)
+        if fresh and len(stmt.targets) == 1 and isinstance(target, (gast.Tuple, gast.List)):
+            # `a, b = helper(...)`: the tuple itself is bound to no name, so its new
+            # items are owned by the names they are unpacked to.
+            value = tuple(self.emit(operator.getitem, [value, Const(i)], hint=_target_hint(e))
+                          for i, e in enumerate(target.elts))
+            self.owned.update(value[i] for i in fresh if i < len(value))
         for target in stmt.targets:
             self.assign(target, value, stmt.value)
 
@@ -975,20 +996,133 @@ class _Lowerer:
         if local is not None:
             return _named(self.inline(local, args, kwargs, node), hint)
         ok, fn = self.static_value(node.func)
+        out_arg = kwargs.get("out")
+        has_out = out_arg is not None and not (isinstance(out_arg, Const) and out_arg.value is None)
         if ok:
             fn = _FUNCTIONAL.get(fn, fn) if _hashable(fn) else fn
             name = getattr(fn, "__name__", "t")
+            self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
+                                 f"'{name}(...)' writes into an argument in place")
             if is_user_function(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
-            return self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+            out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+            if is_user_function(fn):
+                self.note_fresh_result(fn, out)
+            return out
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
-            return self.emit(prims.method(node.func.attr), [obj] + args, kwargs,
-                             hint=hint if hint != "t" else node.func.attr, node=node)
+            attr = node.func.attr
+            ufunc_at = attr == "at" and isinstance(obj, Const) and mutation.ufunc_at(obj.value)
+            self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
+                                 mutation.writes_into_argument(None, has_out),
+                                 f"'.{attr}(...)' writes into an argument in place")
+            out = self.emit(prims.method(attr), [obj] + args, kwargs,
+                            hint=hint if hint != "t" else attr, node=node)
+            if attr in mutation.MUTATING_METHODS:
+                self.check_not_mutating_method(obj, attr, node)
+            return out
         raise UnsupportedSyntaxError([(self.parsed.loc(node),
                                        "calling a function computed inside the differentiated "
                                        "function is not supported")],
                                      fix="call a module-level function by its name")
+
+
+    def refuse_mutation(self, node, fix, what) -> None:
+        """Refuse a call that changes an argument behind the IR's back (see mutation.py)."""
+        if fix:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"{what}: s2sad follows values, not changes made "
+                  "to them, so the derivative would silently miss it")], fix=fix)
+
+    def check_not_mutating_method(self, obj, attr, node) -> None:
+        """`obj.attr(...)` changes `obj` in place when `obj` is an array, list or dict
+        (decided once kinds are known: a user object keeps its own methods)."""
+        loc = self.parsed.loc(node)
+        name = obj.hint if isinstance(obj, Var) else getattr(obj, "name", "the object")
+
+        def check():
+            if isinstance(obj, Const) and not isinstance(obj.value, (np.ndarray, list, dict)):
+                return None
+            if isinstance(obj, Var) and kinds.kind_of(obj).tag not in mutation.MUTABLE_KIND_TAGS:
+                return None
+            return (loc, f"'{name}.{attr}(...)' changes '{name}' in place: s2sad follows "
+                         "values, not changes made to them, so the derivative would "
+                         "silently miss it", "rebind a new value instead: "
+                    + mutation.MUTATING_METHODS[attr].format(y=name))
+        self.checks.append(check)
+
+    def note_fresh_result(self, fn, out) -> None:
+        """A user function's result that is a new object (or a tuple of some) is owned
+        here: the caller may update it in place."""
+        whole, parts = fresh_results(fn)
+        if whole:
+            self.owned.add(out)
+        elif parts:
+            self.fresh_parts[out] = parts
+
+    def result_freshness(self, result) -> tuple:
+        """(is `result` a new object, positions of a returned tuple built here that
+        hold a new object no other position shares)."""
+        if result in self.owned:
+            return True, frozenset()
+        parts = self._tuple_parts(result) or ()
+        defs = {eqn.outs[0]: eqn for eqn in walk_stmts(Block(self.stmts, []))
+                if isinstance(eqn, Eqn) and eqn.outs}
+        fresh = frozenset(
+            i for i, part in enumerate(parts) if part in self.owned and not any(
+                self.may_share(other, part, defs, set())
+                for j, other in enumerate(parts) if j != i))
+        return False, fresh
+
+    def may_share(self, atom, new, defs, seen) -> bool:
+        """May `atom` be, hold, or view the object `new` was made as?"""
+        if atom is new:
+            return True
+        if not isinstance(atom, Var) or atom in seen or atom in self.params_set:
+            return False
+        seen.add(atom)
+        eqn = defs.get(atom)
+        if eqn is None:       # a branch or loop merge: any of the values it may be
+            sources = self.sources.get(atom)
+            return sources is None or any(self.may_share(s, new, defs, seen) for s in sources)
+        makes_new = (eqn.prim in OWNING or eqn.prim in _NEW_RESULT or
+                     prims.method_name(eqn.prim) in _NEW_RESULT_METHODS or
+                     isinstance(eqn.prim, np.ufunc) and "out" not in eqn.kwargs) \
+            if _hashable(eqn.prim) else False
+        if makes_new and eqn.prim not in _ELEMENTS:
+            return False
+        return any(self.may_share(a, new, defs, seen)
+                   for a in list(eqn.args) + list(eqn.kwargs.values()))
+
+
+_FRESH: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FRESH_ACTIVE = threading.local()
+
+
+def fresh_results(fn) -> tuple:
+    """(does `fn` always return a new object that nothing else holds, positions of
+    the tuple it returns that do), from its lowered source; (False, {}) when that
+    cannot be shown (no source, unsupported code, a recursive call being analysed)."""
+    if fn in _FRESH:
+        return _FRESH[fn]
+    active = _FRESH_ACTIVE.__dict__.setdefault("functions", set())
+    if fn in active:
+        return False, frozenset()
+    from .fence import check
+    from .source import parse_function
+    active.add(fn)
+    try:
+        parsed = parse_function(fn)
+        check(parsed)
+        lowerer = _Lowerer(parsed)
+        ir = lowerer.function()
+        answer = lowerer.result_freshness(ir.body.results[0])
+    except Exception:   # noqa: BLE001 -- unknown is always a safe answer here
+        answer = (False, frozenset())
+    finally:
+        active.discard(fn)
+    _FRESH[fn] = answer
+    return answer
 
 
 def _named(atom, hint):

@@ -31,6 +31,12 @@ def is_user_function(prim) -> bool:
     return module.split(".")[0] not in _LIBRARY_MODULES
 
 
+def is_user_class(cls) -> bool:
+    """A class defined in user code (its methods are user functions)."""
+    module = getattr(cls, "__module__", None) or ""
+    return isinstance(cls, type) and module.split(".")[0] not in _LIBRARY_MODULES
+
+
 class Program:
     """The functions of one derivative program, in the order they were generated."""
 

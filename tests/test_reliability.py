@@ -643,6 +643,110 @@ def test_writes_into_local_arrays_lists_and_dicts():
         assert_close(s2sad.grad(dict_record, mode=mode)(2.0), 5.0)
 
 
+def fills_with_a_method(x):
+    y = np.zeros(3)
+    y.fill(x)  # <-
+    return np.sum(y * y)
+
+
+def extends_a_list(x):
+    values = [x]
+    values.extend([x * 2.0, x * 3.0])  # <-
+    return sum(values)
+
+
+def sorts_in_place(x):
+    y = x * np.array([3.0, 1.0, 2.0])
+    y.sort()  # <-
+    return y[0] * y[2]
+
+
+def pops_an_item(x):
+    values = [x, x * 2.0]
+    last = values.pop()  # <-
+    return last * values[-1]
+
+
+def updates_a_dict(x):
+    record = {"a": x}
+    record.update({"a": x * x})  # <-
+    return record["a"]
+
+
+def copies_into(x):
+    y = np.zeros(3)
+    np.copyto(y, x)  # <-
+    return np.sum(y * x)
+
+
+def writes_through_out(x):
+    y = np.zeros(3)
+    np.multiply(x, x, out=y)  # <-
+    return np.sum(y)
+
+
+def adds_at(x):
+    y = np.zeros(3)
+    np.add.at(y, [0, 0], x[:2])  # <-
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("fn, arg, words", [
+    (fills_with_a_method, 2.0, ["'y.fill(...)'", "y = np.full_like(y, v)"]),
+    (extends_a_list, 2.0, ["'values.extend(...)'", "values + list"]),
+    (sorts_in_place, np.array([1.0, 2.0, 3.0]), ["'y.sort(...)'", "y = np.sort(y)"]),
+    (pops_an_item, 2.0, ["'values.pop(...)'", "values = values[:-1]"]),
+    (updates_a_dict, 2.0, ["'record.update(...)'", "{**record, **other}"]),
+    (copies_into, np.array([1.0, 2.0, 3.0]), ["'copyto(...)'", "np.array(x)"]),
+    (writes_through_out, np.array([1.0, 2.0, 3.0]), ["'multiply(...)'", "drop `out=`"]),
+    (adds_at, np.array([1.0, 2.0, 3.0]), ["'.at(...)'", "copy"]),
+])
+def test_calls_that_change_a_value_in_place_are_refused(fn, arg, words):
+    # B.16: a method or function that changes an array, list or dict behind the IR's
+    # back would leave the derivative following the old value: refused, with the
+    # functional form to write instead
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(fn, mode=mode)(arg), UnsupportedSyntaxError)
+        assert_message(message, *words, "in place", line=marked_line(fn))
+
+
+class Scaler:
+    def __init__(self, w):
+        self.w = w
+
+    def update(self, v):          # a user method named like a dict method
+        return v * self.w
+
+
+SCALER = Scaler(3.0)
+
+
+def calls_a_method_of_a_global_object(x):
+    return SCALER.update(x) * x
+
+
+def calls_a_method_of_an_argument(x, scaler):
+    return scaler.update(x) * x
+
+
+def test_user_methods_named_like_mutating_methods_are_differentiated():
+    for mode in MODES:
+        assert_close(s2sad.grad(calls_a_method_of_a_global_object, mode=mode)(2.0), 12.0)
+        assert_close(s2sad.grad(calls_a_method_of_an_argument, mode=mode)(2.0, Scaler(0.5)), 2.0)
+
+
+def uses_a_global_object_in_a_helper(x):
+    return calls_a_method_of_a_global_object(x * 1.0)
+
+
+def test_a_method_of_an_object_of_unknown_class_is_refused_with_a_fix():
+    # A callee's globals are not specialised on, so the class of SCALER is not known
+    # there: refused at the call, with the two ways out
+    message = refusal(lambda: s2sad.grad(uses_a_global_object_in_a_helper)(2.0), MissingRuleError)
+    assert_message(message, "'SCALER.update(...)'", "class", "argument", "Scaler.update(SCALER, ...)",
+                   line=file_line("return SCALER.update(x) * x"))
+
+
 # =============================================================== B.5 signatures and inputs
 
 def varargs(x, *rest):  # <-

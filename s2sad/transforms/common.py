@@ -20,9 +20,20 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
         if table:
             return rule
     name = display_name(eqn.prim) if not isinstance(eqn.prim, prims.Prim) else eqn.prim.name
+    method = prims.method_name(eqn.prim)
+    receiver = kinds.kind_of(eqn.args[0]) if method and eqn.args else None
+    if receiver is not None and receiver.tag in ("unknown", "object"):
+        obj = getattr(eqn.args[0], "hint", None) or getattr(eqn.args[0], "name", "obj")
+        cls = type(eqn.args[0].value).__name__ if isinstance(eqn.args[0], Const) else "ClassName"
+        raise MissingRuleError(
+            f"'{obj}.{method}(...)' is called with a differentiable argument, but the class of "
+            f"'{obj}' is not known when the derivative is generated, so its method cannot "
+            "be differentiated", eqn.loc,
+            fix=f"pass '{obj}' as an argument of the differentiated function, or call the "
+                f"method through its class: `{cls}.{method}({obj}, ...)`")
     if callable(eqn.prim) and getattr(eqn.prim, "__code__", None) is not None and rule is None:
-        why = (f"'{name}' is a Python function called with a differentiable argument; "
-               "differentiating through calls to other functions is not supported yet")
+        why = (f"'{name}' is a library function without a derivative rule, called with a "
+               "differentiable argument")
     else:
         why = f"no {mode}-mode derivative rule for '{name}', called with a differentiable argument"
     raise MissingRuleError(why, eqn.loc, fix=HOW_TO_ADD_RULE)
