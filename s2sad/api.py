@@ -19,6 +19,7 @@ from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxE
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
 from .printer import print_function
+from .sequences import resolve_sequence_operators
 from .program import Program, is_user_class, is_user_function, resolve_methods
 from .source import parse_function, unwrap_function
 from .transforms.forward import forward
@@ -57,6 +58,8 @@ def _lowered(fn, arg_kinds, trust_globals=False):
         verify(ir)
     kinds.infer(ir, arg_kinds)
     if resolve_methods(ir):
+        kinds.infer(ir, arg_kinds)
+    if resolve_sequence_operators(ir):
         kinds.infer(ir, arg_kinds)
     check_inplace(ir)
     return parsed, ir

@@ -23,7 +23,8 @@ import gast
 import numpy as np
 
 from . import kinds, mutation, prims, runtime, scopes
-from .program import is_user_function
+from .program import is_user_class, is_user_function
+from .source import to_source
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
 from .prims import UNDEFINED
@@ -159,6 +160,7 @@ class _Lowerer:
         self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
         self.mutated_in_loop: set = set()
         self.viewed: dict = {}       # owned Var -> views taken of it
+        self.view_of: dict = {}      # view Var -> the owned Var it may view
         self.contents: dict = {}     # container Var -> owned Vars it holds (same objects)
         self.copied_in: set = set()  # (container, item) stored by item assignment: a copy
                                      # when the container turns out to be an array
@@ -336,7 +338,7 @@ class _Lowerer:
         # array); checked once kinds are known.
         others = [n for n, a in self.env.items() if a is old and n != name and
                   not n.startswith(".")]
-        others = others or self.view_names(old)
+        self.check_no_views(old, name, stmt.target, augmented=True)
         params = {"inplace": name} if old in self.may_alias else \
             {"inplace": name, "shared_with": others[0]} if others else {}
         self.env[name] = self.emit(BINOPS[type(stmt.op)], [old, right], hint=name,
@@ -501,17 +503,46 @@ class _Lowerer:
         return (container, item) not in self.copied_in or \
             kinds.kind_of(container).tag != "array"
 
-    def view_names(self, atom) -> list:
-        """Names still bound to a view of `atom` (a write into it would show there)."""
-        views = self.viewed.get(atom, ())
-        return [n for n, a in self.env.items() if any(a is v for v in views)
-                and not n.startswith(".")]
+    def check_no_views(self, atom, name, node, augmented=False) -> None:
+        """Refuse (once kinds are known) writing into the array `atom` while a name is
+        bound to a view of it, or, for `name op= v`, when `atom` is itself a view of an
+        array a name is bound to: Python would change both.  An item of a 1-d array or
+        of a list is a value, not a view, so kinds decide."""
+        views = [(n, a) for n, a in self.env.items() if not n.startswith(".") and
+                 any(a is v for v in self.viewed.get(atom, ()))]
+        root = self.view_of.get(atom) if augmented else None
+        bases = [n for n, a in self.env.items() if root is not None and a is root and
+                 not n.startswith(".")]
+        if not views and not bases:
+            return
+        loc = self.parsed.loc(node)
+
+        def check():
+            kind = kinds.kind_of(atom)
+            if augmented and not (kind.tag == "array" and kind.ndim):
+                return None           # `x op= v` on a number makes a new number
+            if kind.tag not in ("array", "unknown"):
+                return None           # items of lists are not views
+            if bases:
+                return (loc, f"augmented assignment to '{name}', a view of '{bases[0]}' (a "
+                             f"slice, reshape or transpose of it): Python would change "
+                             f"'{bases[0]}' too, s2sad's update only '{name}'",
+                        f"write `{name} = {name} + v` for a new array, or copy the view when "
+                        f"taking it (e.g. `{name} = {bases[0]}[1:].copy()`)")
+            shared = [n for n, v in views if kinds.kind_of(v).tag == "unknown" or
+                      kinds.kind_of(v).tag == "array" and kinds.kind_of(v).ndim]
+            if shared:
+                return (loc, f"in-place update of '{name}', which '{shared[0]}' views (a "
+                             f"slice, reshape or transpose of it): Python would change "
+                             f"'{shared[0]}' too, s2sad's functional update only '{name}'",
+                        f"copy the view when taking it (e.g. `{shared[0]} = {name}[1:].copy()`)")
+            return None
+        self.checks.append(check)
 
     def check_owned(self, atom, name, node):
         self.check_not_held(atom, name, node)
         others = [n for n, a in self.env.items() if a is atom and n != name and
                   not n.startswith(".")]
-        others = others or self.view_names(atom)
         if atom in self.owned and others:
             raise UnsupportedSyntaxError(
                 [(self.parsed.loc(node), f"in-place update of '{name}', which is the same "
@@ -519,6 +550,7 @@ class _Lowerer:
                   "update only the one written")],
                 fix=f"copy it when binding the second name: `{others[0]} = {name}.copy()`")
         if atom in self.owned:
+            self.check_no_views(atom, name, node)
             return
         what = ("an argument of the function" if atom in self.params_set else
                  "not known to be a new array or list created here (it may share memory with "
@@ -681,8 +713,10 @@ class _Lowerer:
         elif (prim in VIEWS or prims.method_name(prim) in VIEW_METHODS) and args:
             if args[0] in self.may_alias:
                 self.may_alias.add(out)
-            if args[0] in self.owned:
-                self.viewed.setdefault(args[0], []).append(out)   # views of it, for writes
+            root = args[0] if args[0] in self.owned else self.view_of.get(args[0])
+            if root is not None:      # views of an owned array (or of a view of one)
+                self.viewed.setdefault(root, []).append(out)
+                self.view_of[out] = root
         if prim in _ARITHMETIC:      # an array only if an operand may be one
             self.sources[out] = [a for a in args if isinstance(a, Var)]
         if prim in _ELEMENTS:
@@ -1002,7 +1036,8 @@ class _Lowerer:
             fn = _FUNCTIONAL.get(fn, fn) if _hashable(fn) else fn
             name = getattr(fn, "__name__", "t")
             self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
-                                 f"'{name}(...)' writes into an argument in place")
+                                 f"'{to_source(node.func).strip()}(...)' writes into an "
+                                 "argument in place")
             if is_user_function(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
@@ -1015,7 +1050,7 @@ class _Lowerer:
             ufunc_at = attr == "at" and isinstance(obj, Const) and mutation.ufunc_at(obj.value)
             self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
                                  mutation.writes_into_argument(None, has_out),
-                                 f"'.{attr}(...)' writes into an argument in place")
+                                 f"'{to_source(node.func).strip()}(...)' writes into an argument in place")
             out = self.emit(prims.method(attr), [obj] + args, kwargs,
                             hint=hint if hint != "t" else attr, node=node)
             if attr in mutation.MUTATING_METHODS:
@@ -1038,14 +1073,19 @@ class _Lowerer:
         """`obj.attr(...)` changes `obj` in place when `obj` is an array, list or dict
         (decided once kinds are known: a user object keeps its own methods)."""
         loc = self.parsed.loc(node)
-        name = obj.hint if isinstance(obj, Var) else getattr(obj, "name", "the object")
+        name = to_source(node.func.value).strip()
 
         def check():
-            if isinstance(obj, Const) and not isinstance(obj.value, (np.ndarray, list, dict)):
+            kind = kinds.kind_of(obj)
+            if isinstance(obj, Const):
+                kind = kinds.of_value(obj.value)
+            user_object = kind.tag == "object" and bool(kind.items) and \
+                is_user_class(kind.items[0])
+            if user_object or kind.tag not in mutation.MUTABLE_KIND_TAGS and \
+                    attr not in mutation.ARGUMENT_WRITING_METHODS:
                 return None
-            if isinstance(obj, Var) and kinds.kind_of(obj).tag not in mutation.MUTABLE_KIND_TAGS:
-                return None
-            return (loc, f"'{name}.{attr}(...)' changes '{name}' in place: s2sad follows "
+            changed = "its argument" if attr in mutation.ARGUMENT_WRITING_METHODS else f"'{name}'"
+            return (loc, f"'{name}.{attr}(...)' changes {changed} in place: s2sad follows "
                          "values, not changes made to them, so the derivative would "
                          "silently miss it", "rebind a new value instead: "
                     + mutation.MUTATING_METHODS[attr].format(y=name))
@@ -1170,12 +1210,19 @@ def _guard_unknown(block: Block) -> None:
         for inner in sub_blocks(stmt):
             _guard_unknown(inner)
         if isinstance(stmt, Eqn) and stmt.params.pop("guard", False):
-            where = f"{stmt.loc.filename}:{stmt.loc.line}" if stmt.loc else "?"
-            guard = Eqn([Var("checked")], runtime.refuse_in_place,
-                        [stmt.args[0], Const(where), Const(stmt.params["inplace"])],
-                        params={"effect": True}, loc=stmt.loc)
-            guard.outs[0].kind = kinds.NONE
-            block.stmts.insert(block.stmts.index(stmt), guard)
+            insert_call_time_check(block, stmt, runtime.refuse_in_place,
+                                   [stmt.args[0], Const(stmt.params["inplace"])])
+
+
+def insert_call_time_check(block: Block, stmt: Eqn, check, args: list) -> None:
+    """Insert `check(*args, where)` before `stmt` in `block`: a runtime function that
+    raises a located error for values kinds could not rule out (`where` is
+    'file:line' of `stmt`)."""
+    where = f"{stmt.loc.filename}:{stmt.loc.line}" if stmt.loc else "?"
+    guard = Eqn([Var("checked")], check, [*args, Const(where)],
+                params={"effect": True}, loc=stmt.loc, role=stmt.role)
+    guard.outs[0].kind = kinds.NONE
+    block.stmts.insert(block.stmts.index(stmt), guard)
 
 
 def _bind_error(parsed, node, fn, exc):

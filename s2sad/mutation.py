@@ -9,6 +9,10 @@ with the functional form to write instead.
 """
 from __future__ import annotations
 
+import bisect
+import heapq
+import random
+
 import numpy as np
 
 # Methods of arrays, lists and dicts that change the receiver: name -> what to write
@@ -30,7 +34,12 @@ MUTATING_METHODS = {
     "update": "`{y} = {{**{y}, **other}}`",
     "popitem": "build a new dict",
     "setdefault": "`{y} = {{**{y}, k: {y}.get(k, v)}}`",
+    "append": "`{y} = {y} + [v]`",
+    "shuffle": "`y = rng.permutation(y)`",
 }
+
+# Of those, methods that change an argument, whatever the receiver (`rng.shuffle(y)`).
+ARGUMENT_WRITING_METHODS = {"shuffle"}
 
 # Functions that write into one of their arguments: function -> what to write.
 WRITING_FUNCTIONS = {
@@ -40,6 +49,14 @@ WRITING_FUNCTIONS = {
     np.putmask: "`y = np.where(mask, v, y)`",
     np.fill_diagonal: "`y = y + np.diag(v - np.diag(y))`",
     np.random.shuffle: "`y = np.random.permutation(y)`",
+    random.shuffle: "`y = random.sample(y, len(y))`",
+    heapq.heappush: "`h = sorted(h + [v])`",
+    heapq.heappop: "`v = min(h); h = sorted(h)[1:]`",
+    heapq.heapify: "`h = sorted(h)`",
+    heapq.heappushpop: "sort a new list",
+    heapq.heapreplace: "sort a new list",
+    bisect.insort: "`y = sorted(y + [v])`",
+    bisect.insort_left: "`y = sorted(y + [v])`",
 }
 
 # Receiver kinds whose mutating methods are refused (user objects keep their methods).

@@ -79,6 +79,40 @@ def appended(items, item):
     return items + (item,) if isinstance(items, tuple) else items + [item]
 
 
+def concat_items(a, b):
+    """`a + b` on lists or tuples; (co)tangents of either kind take the type of `a`."""
+    return a + (b if type(b) is type(a) else type(a)(b))
+
+
+def repeat_items(items, n):
+    """`items * n` on a list or tuple."""
+    return items * n
+
+
+def repeat_items_vjp(g, items, n):
+    """The cotangent of `items` for `items * n`: the n slices of `g` added up."""
+    k = len(items)
+    total = zeros_like(items)
+    for j in range(max(n, 0)):
+        total = accumulate(total, g[j * k:(j + 1) * k])
+    return total
+
+
+def refuse_sequence_arithmetic(x, y, op: str, where: str) -> None:
+    """`x + y` or `x * y` where kinds could not tell numbers from lists or tuples: raise
+    at call time when one is a sequence (its derivative would add, not concatenate)."""
+    sequences = isinstance(x, (list, tuple)), isinstance(y, (list, tuple))
+    counts = isinstance(x, (int, np.integer)), isinstance(y, (int, np.integer))
+    if all(sequences) if op == "+" else sequences[0] and counts[1] or sequences[1] and counts[0]:
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            f"{where}\n  '{op}' on a {type(x).__name__} and a {type(y).__name__} whose kinds "
+            "were not known when the derivative was generated: on lists and tuples it "
+            "concatenates or repeats, which s2sad differentiates only when it can tell; "
+            "build the list with a display or `list(...)` in the function, or use np.concatenate "
+            "on arrays")
+
+
 def build_dict(keys, *values):
     """The dict {keys[i]: values[i]}: a dict display `{'a': x, 'b': y}`."""
     return dict(zip(keys, values))
@@ -163,7 +197,7 @@ def add_at_inplace(acc, index, g):
     return acc
 
 
-def refuse_in_place(value, where: str, name: str) -> None:
+def refuse_in_place(value, name: str, where: str) -> None:
     """`name op= v` where kinds could not tell whether `value` is an array: raise at call
     time when it is one (Python would write into the caller's array)."""
     if isinstance(value, list) or isinstance(value, np.ndarray) and value.ndim:

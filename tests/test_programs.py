@@ -163,8 +163,34 @@ class Model:
         return np.sum(np.tanh(w) * b) + self.penalty(w, b, w * b, weight=0.1)
 
 
+def polynomial_features(x):
+    """Lists joined with + and repeated with *: concatenation, not arithmetic."""
+    powers = [x[0], x[0] ** 2]
+    features = powers + [x[1] * x[2]] + list((x[2],))
+    weights = (0.5,) + (1.5, -1.0) + 2 * (0.25,)
+    padded = [0.0] * 2 + features
+    total = 0.0
+    for w, f in zip(weights, padded[2:]):
+        total = total + w * f
+    return total * padded[-1]
+
+
+def initial_state(x):
+    return np.zeros(x.shape[0]), [x[0]]
+
+
+def uses_a_global_model(x):
+    """A method of a global model instance; state made by a helper, filled in place."""
+    state, trace = initial_state(x)
+    for i in range(x.shape[0]):
+        state[i] = GLOBAL_MODEL.penalty(x[i], trace[-1])
+        trace.append(state[i] * 0.5)
+    return np.sum(state) + trace[-1]
+
+
 RNG = np.random.default_rng(7)
 MODEL = Model(1.5)
+GLOBAL_MODEL = Model(0.8)
 CASES = [
     (calls_helpers, (0.3, 0.8)),
     (power, (1.3, 5)),
@@ -184,6 +210,8 @@ CASES = [
     (MODEL.regularised, (np.array([0.2, -0.5, 0.9]), 0.7)),
     (MODEL.loss, ({"W": RNG.normal(size=(3, 2)), "b": RNG.normal(size=2)},
                   RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
+    (polynomial_features, (np.array([0.7, -1.1, 0.4]),)),
+    (uses_a_global_model, (np.array([0.7, -1.1, 0.4]),)),
 ]
 
 

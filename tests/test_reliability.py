@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
 import inspect
 import io
 import math
@@ -551,7 +552,16 @@ def keeps_appending_the_same_array(x):
     return np.sum(np.stack(rows))
 
 
+def adds_into_an_array_a_list_holds(x):
+    a = np.zeros(1)
+    kept = []
+    kept.append(a)
+    a += x  # <-
+    return np.sum(a) * x + np.sum(np.stack(kept))
+
+
 @pytest.mark.parametrize("fn, args", [
+    (adds_into_an_array_a_list_holds, (0.5,)),
     (appends_to_a_list_held_by_a_dict, (0.5,)),
     (adds_into_an_array_held_by_a_tuple, (0.5,)),
     (keeps_appending_the_same_array, (0.5,)),
@@ -691,15 +701,46 @@ def adds_at(x):
     return np.sum(y * x)
 
 
+def appends_to_an_item(x):
+    rows = [[x], [x * 2.0]]
+    rows[0].append(x * 3.0)  # <-
+    return rows[0][-1] * x
+
+
+def pushes_onto_a_heap(x):
+    heap = [x]
+    heapq.heappush(heap, x * 2.0)  # <-
+    return heap[-1] * x
+
+
+def shuffles_with_a_generator(x):
+    rng = np.random.default_rng(0)
+    y = x * 1.0
+    rng.shuffle(y)  # <-
+    return y[0] * x[0]
+
+
+def adds_into_a_slice(x):
+    y = np.zeros(3)
+    z = y[1:]
+    z += x[:2]  # <-
+    return np.sum(y * x)
+
+
 @pytest.mark.parametrize("fn, arg, words", [
+    (appends_to_an_item, 2.0, ["'rows[0].append(...)'", "rows[0] = rows[0] + [v]"]),
+    (pushes_onto_a_heap, 2.0, ["'heapq.heappush(...)'", "sorted"]),
+    (shuffles_with_a_generator, np.array([1.0, 2.0, 3.0]), ["'rng.shuffle(...)'",
+                                                             "its argument", "permutation"]),
+    (adds_into_a_slice, np.array([1.0, 2.0, 3.0]), ["'z', a view of 'y'", "z = z + v"]),
     (fills_with_a_method, 2.0, ["'y.fill(...)'", "y = np.full_like(y, v)"]),
     (extends_a_list, 2.0, ["'values.extend(...)'", "values + list"]),
     (sorts_in_place, np.array([1.0, 2.0, 3.0]), ["'y.sort(...)'", "y = np.sort(y)"]),
     (pops_an_item, 2.0, ["'values.pop(...)'", "values = values[:-1]"]),
     (updates_a_dict, 2.0, ["'record.update(...)'", "{**record, **other}"]),
-    (copies_into, np.array([1.0, 2.0, 3.0]), ["'copyto(...)'", "np.array(x)"]),
-    (writes_through_out, np.array([1.0, 2.0, 3.0]), ["'multiply(...)'", "drop `out=`"]),
-    (adds_at, np.array([1.0, 2.0, 3.0]), ["'.at(...)'", "copy"]),
+    (copies_into, np.array([1.0, 2.0, 3.0]), ["'np.copyto(...)'", "np.array(x)"]),
+    (writes_through_out, np.array([1.0, 2.0, 3.0]), ["'np.multiply(...)'", "drop `out=`"]),
+    (adds_at, np.array([1.0, 2.0, 3.0]), ["'np.add.at(...)'", "copy"]),
 ])
 def test_calls_that_change_a_value_in_place_are_refused(fn, arg, words):
     # B.16: a method or function that changes an array, list or dict behind the IR's
@@ -707,7 +748,53 @@ def test_calls_that_change_a_value_in_place_are_refused(fn, arg, words):
     # functional form to write instead
     for mode in MODES:
         message = refusal(lambda: s2sad.grad(fn, mode=mode)(arg), UnsupportedSyntaxError)
-        assert_message(message, *words, "in place", line=marked_line(fn))
+        assert_message(message, *words, line=marked_line(fn))
+        assert "in place" in message or "would change" in message, message
+
+
+def reads_an_item_then_writes(x):
+    y = np.zeros(3)
+    y[0] = x
+    first = y[0]                  # a number, not a view: later writes do not change it
+    y[1] = first * 2.0
+    y += first
+    return np.sum(y * y) + first
+
+
+def sets_a_row_while_a_row_is_bound(x):
+    y = np.zeros((2, 2))
+    row = y[0]                    # a view: Python would change it with y
+    y[0, 1] = x  # <-
+    return np.sum(row) * x
+
+
+def test_items_of_arrays_are_values_and_rows_are_views():
+    for mode in MODES:
+        # y = [x, 2x, 0] + x: sum of squares 4x^2 + 9x^2 + x^2, plus x
+        assert_close(s2sad.grad(reads_an_item_then_writes, mode=mode)(0.5), 28.0 * 0.5 + 1.0)
+        message = refusal(lambda: s2sad.grad(sets_a_row_while_a_row_is_bound, mode=mode)(0.5),
+                          UnsupportedSyntaxError)
+        assert_message(message, "'row' views", "copy", line=marked_line(
+            sets_a_row_while_a_row_is_bound))
+
+
+def adds_a_list_or_an_array(x, as_list):
+    a = [x, x * 2.0] if as_list else np.array([x, x * 3.0])
+    b = [x * x] if as_list else np.array([x * x])
+    c = a + b  # <-
+    return c[0] * c[-1]
+
+
+def test_plus_on_values_that_may_be_lists_is_checked_at_call_time():
+    # kinds cannot tell lists from arrays here; arrays are differentiated, lists
+    # (concatenation, not addition) are refused when they arrive
+    for mode in MODES:
+        assert_close(s2sad.grad(adds_a_list_or_an_array, mode=mode)(1.5, False),
+                     4.0 * 6.75 + 3.75 * 6.0)
+        message = refusal(lambda: s2sad.grad(adds_a_list_or_an_array, mode=mode)(1.5, True),
+                          NonDifferentiableError)
+        assert_message(message, "'+' on a list and a list", "np.concatenate",
+                       line=marked_line(adds_a_list_or_an_array))
 
 
 class Scaler:

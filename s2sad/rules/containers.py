@@ -1,7 +1,8 @@
 """Functional updates of containers the differentiated function creates itself.
 
 Lowering turns `y[i] = v` into `y = rt.setitem(y, i, v)`, `items.append(v)` into
-`items = rt.appended(items, v)` and `{'w': w}` into `rt.build_dict(('w',), w)`.
+`items = rt.appended(items, v)` and `{'w': w}` into `rt.build_dict(('w',), w)`;
+`+` and `*` on lists and tuples become `rt.concat_items` and `rt.repeat_items` (sequences.py).
 """
 import builtins
 
@@ -23,3 +24,9 @@ for _convert in (builtins.list, builtins.tuple):
     defrule(_convert, "iterable",
             jvp={"iterable": f"{_convert.__name__}(diterable)"},
             vjp={"iterable": "rt.list_cotangent(g, iterable)"})
+defrule(runtime.concat_items, "a, b",
+        jvp={"a": "rt.concat_items(da, rt.zeros_like(b))", "b": "rt.concat_items(rt.zeros_like(a), db)"},
+        vjp={"a": "g[:len(a)]", "b": "g[len(a):]"})
+defrule(runtime.repeat_items, "items, n",
+        jvp={"items": "rt.repeat_items(ditems, n)"},
+        vjp={"items": "rt.repeat_items_vjp(g, items, n)"})

@@ -43,6 +43,8 @@ def like(g, x):
     or tuple of values (an array_like argument) a tuple of per-item cotangents.
     """
     if isinstance(x, (tuple, list)):
+        if g is None:
+            return tuple(like(None, item) for item in x)
         g = np.reshape(g, np.shape(x)) if np.ndim(g) else g
         return tuple(like(g[i], item) for i, item in enumerate(x))
     if g is None:

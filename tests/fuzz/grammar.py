@@ -534,6 +534,8 @@ class Generator:
         arrays = self.arrays and self.c.chance(30)
         e = self.array(1) if arrays else self.scalar(2)
         head = [f"{lst} = []", f"for {var} in range({n}):", f"    {lst}.append({e.text})"]
+        if e.is_name:
+            self.views.add(e.text)    # the list holds it: no in-place update after this
         body = self._nested(budget, depth, True) if budget[0] > 0 and self.c.chance(50) else []
         self.loop_vars.pop()
         self._grow_bounds(n)
