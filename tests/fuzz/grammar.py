@@ -13,8 +13,10 @@ scalars that f (and later helpers) call.  Statements:
   rows of an array (`for e in a`, `for i, e in enumerate(a)`), bounded
   `while k < n and t < theta` loops, nested up to two deep;
 * an early `return` inside an `if`, `break`/`continue` inside an `if` in a loop;
-* `lst.append(e)` in a loop, then np.stack/np.array/sum of the list;
-* `a[i] = e` / `a[i] += e` into a local array (np.zeros, a copy) in a loop.
+* `lst.append(e)` (or `lst = lst + [e]`) in a loop, then np.stack/np.array/sum of
+  the list;
+* `a[i] = e` / `a[i] += e` in a loop into a local array (np.zeros, a copy, or one
+  that a helper made and returned).
 
 Expressions are domain-safe (valid at every input): sin, cos, tanh, exp(tanh(e)),
 log(1 + v*v), sqrt(1 + v*v), 1/(1 + v*v), e/(1.5 + sin(v)), v*v, v*v*v, +, -, *,
@@ -37,6 +39,9 @@ SHAPES = ((3,), (), (1, 3), (2, 3), (2, 1))
 CONSTS = (0.5, 2.0, -0.7, 1.5, 0.3, -1.2, 0.9, -0.4, 1.1, 0.25)
 THRESHOLDS = (0.5, 0.0, -0.5, 0.25, 1.0, -1.0, 0.1, 2.0)
 HEADER = "import math\n\nimport numpy as np\n\n\n"
+# Helpers that return a new array (the caller then fills it in place).
+NEW_ARRAY_HELPERS = ("def new_zeros(n):\n    return np.zeros(n)\n\n\n"
+                     "def new_copy(a):\n    b = a * 1.0\n    return b\n\n\n")
 
 # Statement kinds, simplest first (hypothesis shrinks a choice towards the first).
 _TOP_KINDS = ("assign", "assign", "aug", "if", "for", "while", "return_if", "assign_array",
@@ -533,7 +538,11 @@ class Generator:
         self.loop_vars.append(var)
         arrays = self.arrays and self.c.chance(30)
         e = self.array(1) if arrays else self.scalar(2)
-        head = [f"{lst} = []", f"for {var} in range({n}):", f"    {lst}.append({e.text})"]
+        grow = f"{lst}.append({e.text})"
+        if self.c.chance(25):
+            self.features.add("list_concatenation")
+            grow = f"{lst} = {lst} + [{e.text}]"
+        head = [f"{lst} = []", f"for {var} in range({n}):", f"    {grow}"]
         if e.is_name:
             self.views.add(e.text)    # the list holds it: no in-place update after this
         body = self._nested(budget, depth, True) if budget[0] > 0 and self.c.chance(50) else []
@@ -565,11 +574,13 @@ class Generator:
         if vectors and self.c.chance(70):
             source = self.c.pick(vectors)
             n = self.arrays[source][0][0]
-            init = f"{source}.copy()" if self.c.chance(50) else f"np.array({source})"
+            init = self.c.pick((f"{source}.copy()", f"np.array({source})", f"new_copy({source})"))
             bound = self.arrays[source][1]
         else:
             n = self.c.integer(1, 4)
-            init, bound = f"np.zeros({n})", 0.0
+            init, bound = self.c.pick((f"np.zeros({n})", f"new_zeros({n})")), 0.0
+        if init.startswith("new_"):
+            self.features.add("helper_made_array")
         var = self._loop_var()
         self.loop_vars.append(var)
         readable = [(name, var) for name in vectors if self.arrays[name][0] == (n,)]
@@ -675,6 +686,8 @@ class Generator:
         budget = [self.c.integer(3, 15)]
         body = self.block(budget, 0, False, top=True)
         body.append(self._returned())
+        if "helper_made_array" in self.features:
+            helpers_text = NEW_ARRAY_HELPERS + helpers_text
         text = (HEADER + helpers_text + f"def f({', '.join(self.params)}):\n"
                 + "".join(f"    {line}\n" for line in body))
         return Program(text, n_scalars, shape, frozenset(self.features))
