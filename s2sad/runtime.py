@@ -98,19 +98,43 @@ def repeat_items_vjp(g, items, n):
     return total
 
 
+def plus(a, b):
+    """`a + b` where kinds could not tell lists (concatenation) from numbers."""
+    return a + b
+
+
+def _concatenates(a, b) -> bool:
+    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+
+
+def plus_jvp(da, a, b, ans, first: bool):
+    """The tangent of `a + b` from the tangent of `a` (`first`) or of `b`."""
+    if _concatenates(a, b):
+        return concat_items(da, zeros_like(b)) if first else concat_items(zeros_like(a), da)
+    return match_shape(da, ans)
+
+
+def plus_vjp(g, a, b, first: bool):
+    """The cotangent of `a` (`first`) or `b` for `a + b`."""
+    if _concatenates(a, b):
+        return g[:len(a)] if first else g[len(a):]
+    return unbroadcast(g, a if first else b)
+
+
 def refuse_sequence_arithmetic(x, y, op: str, where: str) -> None:
-    """`x + y` or `x * y` where kinds could not tell numbers from lists or tuples: raise
-    at call time when one is a sequence (its derivative would add, not concatenate)."""
+    """`x * y` where kinds could not tell numbers from lists or tuples: raise at call
+    time when it repeats a sequence (its derivative would multiply, not repeat)."""
     sequences = isinstance(x, (list, tuple)), isinstance(y, (list, tuple))
     counts = isinstance(x, (int, np.integer)), isinstance(y, (int, np.integer))
-    if all(sequences) if op == "+" else sequences[0] and counts[1] or sequences[1] and counts[0]:
+    if sequences[0] and counts[1] or sequences[1] and counts[0]:
         from .errors import NonDifferentiableError
+        items, count = (x, y) if sequences[0] else (y, x)
         raise NonDifferentiableError(
-            f"{where}\n  '{op}' on a {type(x).__name__} and a {type(y).__name__} whose kinds "
-            "were not known when the derivative was generated: on lists and tuples it "
-            "concatenates or repeats, which s2sad differentiates only when it can tell; "
-            "build the list with a display or `list(...)` in the function, or use np.concatenate "
-            "on arrays")
+            f"{where}\n  '{op}' repeats a {type(items).__name__} {count} times, but when the "
+            "derivative was "
+            "generated it could not be told from multiplying numbers; write the repetition "
+            "where the list's kind is clear (`[v] * n` on a list display), or use np.tile on "
+            "an array")
 
 
 def build_dict(keys, *values):

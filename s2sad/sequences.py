@@ -5,9 +5,9 @@ Lowering cannot tell `a + b` on lists from `a + b` on numbers.  Once kinds are k
 primitives (`rt.concat_items`, `rt.repeat_items`), whose rules move (co)tangents by
 position; the arithmetic rules would add them instead.  (A list with a NumPy array or
 float is NumPy arithmetic, which the arithmetic rules already follow.)  Where kinds
-cannot tell and an operand may be a sequence, a call-time guard refuses the
-concatenation or repetition (`rt.refuse_sequence_arithmetic`) rather than risk a
-wrong derivative.
+cannot tell and both operands of `+` may be sequences, `rt.plus` decides at call
+time; for `*`, a call-time guard refuses a repetition
+(`rt.refuse_sequence_arithmetic`) rather than risk a wrong derivative.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def _resolve_in(block: Block, defs: dict) -> bool:
             if all(sequence):
                 stmt.prim, changed = runtime.concat_items, True
             elif all(maybe):
-                _guard(block, stmt, "+")
+                stmt.prim, changed = runtime.plus, True     # decided at call time
             continue
         count = [t in _COUNT_TAGS for t in tags]
         if sequence[0] and count[1] or sequence[1] and count[0]:
@@ -62,7 +62,8 @@ def _resolve_in(block: Block, defs: dict) -> bool:
             stmt.prim, changed = runtime.repeat_items, True
         elif maybe[0] and tags[1] in _COUNT_TAGS + ("unknown",) or \
                 maybe[1] and tags[0] in _COUNT_TAGS + ("unknown",):
-            _guard(block, stmt, "*")
+            insert_call_time_check(block, stmt, runtime.refuse_sequence_arithmetic,
+                                   [*stmt.args, Const("*")])
     return changed
 
 
@@ -84,8 +85,3 @@ def _may_be_sequence(atom, defs: dict, depth: int) -> bool:
     return not (numeric or isinstance(eqn.prim, np.ufunc) or
                 eqn.prim in (operator.sub, operator.truediv, operator.neg, operator.pow,
                              operator.matmul))
-
-
-def _guard(block: Block, stmt: Eqn, symbol: str) -> None:
-    insert_call_time_check(block, stmt, runtime.refuse_sequence_arithmetic,
-                           [*stmt.args, Const(symbol)])

@@ -781,20 +781,30 @@ def test_items_of_arrays_are_values_and_rows_are_views():
 def adds_a_list_or_an_array(x, as_list):
     a = [x, x * 2.0] if as_list else np.array([x, x * 3.0])
     b = [x * x] if as_list else np.array([x * x])
-    c = a + b  # <-
+    c = a + b                     # concatenation or addition: decided at call time
     return c[0] * c[-1]
 
 
-def test_plus_on_values_that_may_be_lists_is_checked_at_call_time():
-    # kinds cannot tell lists from arrays here; arrays are differentiated, lists
-    # (concatenation, not addition) are refused when they arrive
+def repeats_a_list_or_scales_an_array(x, as_list, n):
+    a = [x, x * 2.0] if as_list else np.array([x, x * 3.0])
+    c = a * n  # <-
+    return c[0] * c[-1]
+
+
+def test_plus_and_times_on_values_that_may_be_lists_are_decided_at_call_time():
+    # kinds cannot tell lists from arrays here: `+` follows whichever arrives; a
+    # repetition `list * n` is refused when it arrives, arrays are differentiated
     for mode in MODES:
         assert_close(s2sad.grad(adds_a_list_or_an_array, mode=mode)(1.5, False),
                      4.0 * 6.75 + 3.75 * 6.0)
-        message = refusal(lambda: s2sad.grad(adds_a_list_or_an_array, mode=mode)(1.5, True),
-                          NonDifferentiableError)
-        assert_message(message, "'+' on a list and a list", "np.concatenate",
-                       line=marked_line(adds_a_list_or_an_array))
+        assert_close(s2sad.grad(adds_a_list_or_an_array, mode=mode)(1.5, True), 3.0 * 1.5 ** 2)
+        assert_close(s2sad.grad(repeats_a_list_or_scales_an_array, mode=mode)(1.5, False, 2),
+                     6.0 * 1.5 * 4)
+        message = refusal(
+            lambda: s2sad.grad(repeats_a_list_or_scales_an_array, mode=mode)(1.5, True, 2),
+            NonDifferentiableError)
+        assert_message(message, "'*' repeats a list 2 times", "np.tile",
+                       line=marked_line(repeats_a_list_or_scales_an_array))
 
 
 class Scaler:

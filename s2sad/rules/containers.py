@@ -30,3 +30,6 @@ defrule(runtime.concat_items, "a, b",
 defrule(runtime.repeat_items, "items, n",
         jvp={"items": "rt.repeat_items(ditems, n)"},
         vjp={"items": "rt.repeat_items_vjp(g, items, n)"})
+defrule(runtime.plus, "a, b",
+        jvp={"a": "rt.plus_jvp(da, a, b, ans, True)", "b": "rt.plus_jvp(db, a, b, ans, False)"},
+        vjp={"a": "rt.plus_vjp(g, a, b, True)", "b": "rt.plus_vjp(g, a, b, False)"})
