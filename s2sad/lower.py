@@ -53,7 +53,8 @@ VIEW_METHODS = {"T", "reshape", "ravel", "transpose", "squeeze", "view", "swapax
 # Functions whose result is a new array or list, never a view of an argument.
 OWNING = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
           np.full_like, np.array, np.copy, np.eye, np.identity, np.arange, np.linspace,
-          prims.BUILD_LIST, runtime.appended, runtime.setitem, builtins.list, *BINOPS.values(),
+          prims.BUILD_LIST, runtime.build_dict, runtime.appended, runtime.setitem, builtins.list,
+          builtins.dict, *BINOPS.values(),
           operator.neg}
 
 

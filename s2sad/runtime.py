@@ -159,9 +159,25 @@ def setitem(a, index, value):
         out = list(a)
         out[index] = value
         return type(a)(out) if isinstance(a, tuple) else out
+    if isinstance(a, dict):
+        out = dict(a)
+        out[index] = value
+        return out
     out = np.array(a, copy=True)
     out[index] = value
     return out
+
+
+def setitem_value_vjp(g, index, value):
+    """The cotangent of `value` for `a[index] = value`: `g[index]`, except where an
+    index repeats, only the last write reaches the result (NumPy's assignment order)."""
+    picked = g[index]
+    if not isinstance(g, np.ndarray) or is_basic_index(index):
+        return unbroadcast(picked, value)
+    order = np.arange(np.size(picked)).reshape(np.shape(picked))
+    writer = np.full(g.shape, -1)
+    writer[index] = order
+    return unbroadcast(np.where(writer[index] == order, picked, 0.0), value)
 
 
 def without_last(items):

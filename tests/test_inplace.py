@@ -102,13 +102,29 @@ def iterates_over_a_built_list(x):
     return total
 
 
+def writes_a_repeated_index(x):
+    y = x.copy()
+    y[np.array([0, 2, 0])] += x[1:] * x[0]     # NumPy: the last write to y[0] wins
+    z = np.zeros(4)
+    z[[1, 1]] = x[:2]
+    return np.sum(y * x) + np.sum(z * z)
+
+
+def fills_a_dict(x):
+    params = {"w": x[0]}
+    params["b"] = x[1] * params["w"]
+    params["w"] = params["w"] + x[2]
+    return params["w"] * params["b"] + x[3]
+
+
 X = np.array([0.3, -0.7, 1.1, 0.4])
 
 
 @pytest.mark.parametrize("fn", [fill, reads_the_old_array_later, loop_after_a_read,
                                 conditional_appends, write_after_a_call, fill_until,
                                 fill_rows_from_the_previous_row, writes_in_branches,
-                                iterates_over_a_built_list])
+                                iterates_over_a_built_list, writes_a_repeated_index,
+                                fills_a_dict])
 def test_derivatives_are_right_with_in_place_updates(fn):
     check_grads(fn, (X,))
 

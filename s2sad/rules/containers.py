@@ -12,7 +12,7 @@ from .core import defrule
 defrule(runtime.setitem, "a, index, value",
         jvp={"a": "rt.setitem(da, index, 0.0)",
              "value": "rt.setitem(rt.zeros_like(a), index, dvalue)"},
-        vjp={"a": "rt.setitem(g, index, 0.0)", "value": "rt.unbroadcast(g[index], value)"})
+        vjp={"a": "rt.setitem(g, index, 0.0)", "value": "rt.setitem_value_vjp(g, index, value)"})
 defrule(runtime.appended, "items, item",
         jvp={"items": "rt.appended(ditems, rt.zeros_like(item))",
              "item": "rt.appended(rt.zeros_like(items), ditem)"},

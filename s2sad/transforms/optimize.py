@@ -2,18 +2,19 @@
 
 * Helpers that kinds prove unnecessary are dropped: `rt.unbroadcast`,
   `rt.match_shape` and `rt.cast_like` between Python scalars, `rt.zeros_like` of a
-  Python scalar (0.0).
+  Python scalar (0.0); `rt.setitem_value_vjp` with an int or slice index is `g[index]`.
 * Dead code is removed: equations whose outputs are unused (unless they have an
   effect), unused outs of Ifs, and loop-carried values nobody reads.
 """
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from ..ir import Block, Const, Eqn, Function, If, Loop, Var, sub_blocks
 from .rewrite import defined_vars, substitute, used_vars
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
@@ -22,6 +23,8 @@ _KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT)
 
 def optimize(fn: Function, param_kinds) -> Function:
     kinds.infer(fn, param_kinds)
+    if _split_item_cotangents(fn.body):
+        kinds.infer(fn, param_kinds)
     mapping: dict = {}
     _rewrite(fn.body, mapping, {})
     _resolve(mapping)
@@ -145,6 +148,30 @@ def _evaluate(eqn: Eqn):
 
 def _float_like(atom) -> bool:
     return kinds.kind_of(atom) in (kinds.FLOAT, kinds.INT)
+
+
+def _split_item_cotangents(block: Block) -> bool:
+    """`rt.setitem_value_vjp(g, i, v)` with an index that selects each element once
+    (ints and slices, or any index into a list) is `rt.unbroadcast(g[i], v)`, which
+    the rest of the pass simplifies further."""
+    changed = False
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            changed |= _split_item_cotangents(inner)
+        if not isinstance(stmt, Eqn) or stmt.prim is not runtime.setitem_value_vjp:
+            continue
+        g, index, value = stmt.args
+        index_kind = kinds.kind_of(index)
+        parts = index_kind.items if index_kind.tag == "tuple" else (index_kind,)
+        if kinds.kind_of(g).tag in ("array", "unknown") and \
+                not all(k in (kinds.INT, kinds.SLICE) for k in parts):
+            continue
+        item = Var(stmt.outs[0].hint)
+        block.stmts.insert(block.stmts.index(stmt), Eqn([item], operator.getitem, [g, index],
+                                                        loc=stmt.loc, role=stmt.role))
+        stmt.prim, stmt.args = runtime.unbroadcast, [item, value]
+        changed = True
+    return changed
 
 
 def _is_bool(atom, value) -> bool:
