@@ -630,6 +630,10 @@ class _Lowerer:
             start = self.expr(node.args[1]) if len(node.args) > 1 else None
             return length, lambda k: (self.emit(operator.add, [k, start], hint="i")
                                       if start is not None else k, item(k))
+        if _is_call_to(self, node, builtins.reversed) and len(node.args) == 1:
+            length, item = self.iteration(node.args[0])
+            last = self.emit(operator.sub, [length, Const(1)], hint="last")
+            return length, lambda k: item(self.emit(operator.sub, [last, k], hint="j"))
         if _is_call_to(self, node, builtins.zip):
             parts = [self.iteration(a) for a in node.args]
             length = parts[0][0] if len(parts) == 1 else \
@@ -1039,6 +1043,9 @@ class _Lowerer:
             self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
                                  f"'{to_source(node.func).strip()}(...)' writes into an "
                                  "argument in place")
+            if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
+                return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
+                                 hint=hint if hint != "t" else "record", node=node)
             if is_user_function(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)

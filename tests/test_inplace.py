@@ -111,7 +111,7 @@ def writes_a_repeated_index(x):
 
 
 def fills_a_dict(x):
-    params = {"w": x[0]}
+    params = dict(w=x[0])
     params["b"] = x[1] * params["w"]
     params["w"] = params["w"] + x[2]
     return params["w"] * params["b"] + x[3]

@@ -188,6 +188,16 @@ def uses_a_global_model(x):
     return np.sum(state) + trace[-1]
 
 
+def backwards(x):
+    """Loops over reversed sequences (lowered by index, backwards)."""
+    s = 0.0
+    for v in reversed([x[0], x[1] * 2.0, x[2]]):
+        s = s * 0.5 + v * v
+    for i, v in enumerate(reversed(x)):
+        s = s + i * v
+    return s
+
+
 RNG = np.random.default_rng(7)
 MODEL = Model(1.5)
 GLOBAL_MODEL = Model(0.8)
@@ -212,6 +222,7 @@ CASES = [
                   RNG.normal(size=(4, 3)), RNG.normal(size=(4, 2)))),
     (polynomial_features, (np.array([0.7, -1.1, 0.4]),)),
     (uses_a_global_model, (np.array([0.7, -1.1, 0.4]),)),
+    (backwards, (np.array([0.7, -1.1, 0.4]),)),
 ]
 
 

@@ -807,6 +807,34 @@ def test_plus_and_times_on_values_that_may_be_lists_are_decided_at_call_time():
                        line=marked_line(repeats_a_list_or_scales_an_array))
 
 
+def materialises_reversed(x):
+    items = list(reversed([x, x * 2.0]))  # <-
+    return items[0] * x
+
+
+def materialises_map(x):
+    squares = list(map(math.sin, [x, x * 2.0]))  # <-
+    return squares[1] * x
+
+
+def materialises_zip(x):
+    pairs = list(zip([x, x * 2.0], [1.0, 2.0]))  # <-
+    return pairs[1][0] * x
+
+
+@pytest.mark.parametrize("fn, words", [
+    (materialises_reversed, ["'reversed(...)'", "l[::-1]"]),
+    (materialises_map, ["'map(...)'", "list comprehension"]),
+    (materialises_zip, ["'zip(...)'", "for a, b in zip(u, v)"]),
+])
+def test_iterators_over_differentiable_values_are_refused(fn, words):
+    # B.6: an iterator object carries no derivative; without this refusal the
+    # derivative through it would silently be zero
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(fn, mode=mode)(0.5), MissingRuleError)
+        assert_message(message, *words, "iterator", line=marked_line(fn))
+
+
 class Scaler:
     def __init__(self, w):
         self.w = w

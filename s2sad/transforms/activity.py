@@ -7,8 +7,11 @@ functions are never varied.  Loops are solved to a fixed point.
 """
 from __future__ import annotations
 
+import builtins
+
 from .. import prims
-from ..ir import Eqn, Function, If, Loop, Var
+from ..errors import MissingRuleError
+from ..ir import Eqn, Function, If, Loop, Var, walk_stmts
 from ..kinds import can_be_active
 from ..rules import lookup
 
@@ -94,5 +97,36 @@ def _backward(block, found: set) -> bool:
     return changed
 
 
+# Builtins that wrap a differentiable value in an iterator object, which carries no
+# derivative: called on a differentiable value whose result matters, they are
+# refused (a for loop over them is lowered by index instead): function -> fix.
+OPAQUE_ITERATORS = {
+    builtins.reversed: "index backwards (`l[::-1]`), or loop: `for v in reversed(l):`",
+    builtins.iter: "index the sequence (`l[0]`, `l[1:]`)",
+    builtins.map: "use a list comprehension: `[f(v) for v in l]`",
+    builtins.filter: "build the list in a loop with an `if`",
+    builtins.zip: "loop over it (`for a, b in zip(u, v):`) or index both sequences",
+    builtins.enumerate: "loop over it (`for i, v in enumerate(l):`) or use range(len(l))",
+}
+
+
 def active(fn: Function, active_params, outputs) -> set:
-    return varied(fn, active_params) & useful(fn, outputs)
+    found = varied(fn, active_params) & useful(fn, outputs)
+    needed = useful(fn, outputs)
+    for eqn in walk_stmts(fn.body):
+        fix = OPAQUE_ITERATORS.get(eqn.prim) if isinstance(eqn, Eqn) and \
+            _hashable(eqn.prim) else None
+        if fix and any(a in found for a in _eqn_inputs(eqn)) and \
+                any(v in needed for v in eqn.outs):
+            raise MissingRuleError(
+                f"'{eqn.prim.__name__}(...)' wraps a differentiable value in an iterator "
+                "object, which carries no derivative", eqn.loc, fix=fix)
+    return found
+
+
+def _hashable(prim) -> bool:
+    try:
+        hash(prim)
+    except TypeError:
+        return False
+    return True
