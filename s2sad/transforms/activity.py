@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
 from .. import prims
 from ..errors import MissingRuleError
 from ..ir import Eqn, Function, If, Loop, Var, walk_stmts
@@ -107,6 +109,9 @@ OPAQUE_ITERATORS = {
     builtins.filter: "build the list in a loop with an `if`",
     builtins.zip: "loop over it (`for a, b in zip(u, v):`) or index both sequences",
     builtins.enumerate: "loop over it (`for i, v in enumerate(l):`) or use range(len(l))",
+    prims.method("flat"): "use `x.ravel()`",
+    np.nditer: "loop over indices: `for i in range(x.size):` with `x.ravel()[i]`",
+    np.ndenumerate: "loop over indices: `for i in range(x.size):` with `x.ravel()[i]`",
 }
 
 
@@ -119,9 +124,14 @@ def active(fn: Function, active_params, outputs) -> set:
         if fix and any(a in found for a in _eqn_inputs(eqn)) and \
                 any(v in needed for v in eqn.outs):
             raise MissingRuleError(
-                f"'{eqn.prim.__name__}(...)' wraps a differentiable value in an iterator "
+                f"'{_display(eqn.prim)}' wraps a differentiable value in an iterator "
                 "object, which carries no derivative", eqn.loc, fix=fix)
     return found
+
+
+def _display(prim) -> str:
+    name = prims.method_name(prim)
+    return f"x.{name}" if name else f"{prim.__name__}(...)"
 
 
 def _hashable(prim) -> bool:
