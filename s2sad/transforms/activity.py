@@ -8,6 +8,7 @@ functions are never varied.  Loops are solved to a fixed point.
 from __future__ import annotations
 
 import builtins
+import itertools
 
 import numpy as np
 
@@ -112,6 +113,10 @@ OPAQUE_ITERATORS = {
     prims.method("flat"): "use `x.ravel()`",
     np.nditer: "loop over indices: `for i in range(x.size):` with `x.ravel()[i]`",
     np.ndenumerate: "loop over indices: `for i in range(x.size):` with `x.ravel()[i]`",
+    **{getattr(itertools, name): "write the loop out, indexing the sequences"
+       for name in ("accumulate", "chain", "islice", "product", "repeat", "cycle", "starmap",
+                    "zip_longest", "pairwise", "tee", "compress", "dropwhile", "takewhile",
+                    "filterfalse", "groupby", "combinations", "permutations")},
 }
 
 
