@@ -80,7 +80,9 @@ def _merge_sparse_sum(emit, a, b, hint):
       (x an array, or a list or tuple with an int i);
     * `setitem(t, i, 0) + setitem(zeros_like(x), i, v)` (forward mode of `y[i] = v`)
       is `setitem(t, i, v)`, and `appended(t, 0) + appended(zeros_like(x), v)`
-      (forward mode of `items.append(v)`) is `appended(t, v)`.
+      (forward mode of `items.append(v)`) is `appended(t, v)`;
+    * `concat_items(s, zeros_like(b)) + concat_items(zeros_like(a), t)` (forward mode
+      of `a + b` on lists) is `concat_items(s, t)`.
     """
     da, db = emit.defs.get(a), emit.defs.get(b)
     for acc, other in ((a, db), (b, da)):
@@ -89,7 +91,7 @@ def _merge_sparse_sum(emit, a, b, hint):
             g, _, index = other.args
             return emit(runtime.add_at, [acc, index, g], hint=hint)
     if da is None or db is None or da.prim is not db.prim or \
-            da.prim not in (runtime.setitem, runtime.appended) or \
+            da.prim not in (runtime.setitem, runtime.appended, runtime.concat_items) or \
             not _is_zeros(emit, da.args[-1]) or not _is_zeros(emit, db.args[0]) or \
             len(da.args) != len(db.args) or \
             any(a is not b for a, b in zip(da.args[1:-1], db.args[1:-1])):

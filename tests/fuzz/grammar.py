@@ -3,7 +3,8 @@
 A program is `def f(x0, ..., x{k-1}[, A])` with 1-4 float scalars and optionally one
 small array `A` (shape (), (3,), (1,3), (2,3) or (2,1)), 3-15 statements and a
 scalar return, sometimes preceded by one or two helper functions of one or two
-scalars that f (and later helpers) call.  Statements:
+scalars (returning a number, or a pair that callers index) that f and later helpers
+call.  Statements:
 
 * assignments and augmented assignments (+=, -=, *=) of domain-safe expressions,
   to new variables, to loop-carried ones, to block-local temporaries and now and
@@ -172,7 +173,8 @@ class Generator:
         self.loop_vars: list[str] = []
         self.indexable: list[tuple] = []          # (array name, index name) usable as a[i]
         self.views: set[str] = set()
-        self.helpers: list[tuple] = list(helpers)  # (name, arity, result bound) of helpers
+        self.returns_pair = False                 # every return gives two values
+        self.helpers: list[tuple] = list(helpers)  # (name, arity, result bound, parts)
 
     # ---- names --------------------------------------------------------------------
     def fresh(self, prefix: str) -> str:
@@ -227,10 +229,11 @@ class Generator:
         if kind == "reduce":
             return self.reduce(depth - 1)
         if kind == "call":
-            name, arity, bound = self.c.pick(self.helpers)
+            name, arity, bound, parts = self.c.pick(self.helpers)
             args = ", ".join(self.scalar(depth - 1).text for _ in range(arity))
             self.features.add("call")
-            return Expr(f"{name}({args})", None, bound)
+            pick = f"[{self.c.integer(0, parts - 1)}]" if parts > 1 else ""
+            return Expr(f"{name}({args}){pick}", None, bound)
         if kind == "getitem":
             array, index = self.c.pick(self.indexable)
             self.features.add("getitem")
@@ -423,7 +426,8 @@ class Generator:
             return self.for_each(budget, depth)
         if kind == "return_if":
             pred = self.predicate()
-            return [f"if {pred}:", f"    return {self.scalar(2).text}"]
+            second = f", {self.scalar(1).text}" if self.returns_pair else ""
+            return [f"if {pred}:", f"    return {self.scalar(2).text}{second}"]
         return [f"if {self.predicate()}:", f"    {kind}"]       # break / continue
 
     def _target(self, depth: int) -> str:
@@ -656,26 +660,30 @@ class Generator:
             terms.append(f"np.sum({self.c.pick(sorted(self.arrays))})")
         return "return " + " + ".join(dict.fromkeys(terms))
 
-    def helper(self, name: str) -> tuple[str, int, float]:
+    def helper(self, name: str) -> tuple[str, int, float, int]:
         """A helper function of one or two scalars (it may call earlier helpers):
-        its source, arity and result bound."""
+        its source, arity, result bound and number of results (2: a tuple)."""
         self.params = ["p", "q"][:self.c.integer(1, 2)]
         self.scalars = dict.fromkeys(self.params, 2.0)
+        self.returns_pair = self.c.chance(30)     # a tuple: callers index the result
         body = self.block([self.c.integer(1, 4)], 0, False, top=True)
-        ret = self._returned()
+        ret, parts = self._returned(), 1
+        if self.returns_pair:
+            self.features.add("tuple_return")
+            ret, parts = f"{ret}, {self.scalar(1).text}", 2
         bound = max(self.scalars.values())
         lines = body + [ret]
         text = (f"def {name}({', '.join(self.params)}):\n"
                 + "".join(f"    {line}\n" for line in lines))
-        return text, len(self.params), bound
+        return text, len(self.params), bound, parts
 
     def program(self) -> Program:
         helpers_text = ""
         for k in range(self.c.integer(0, 2) if self.c.chance(35) else 0):
             sub = Generator(self.c, self.helpers, self.features)
-            text, arity, bound = sub.helper(f"h{k}")
+            text, arity, bound, parts = sub.helper(f"h{k}")
             helpers_text += text + "\n\n"
-            self.helpers.append((f"h{k}", arity, min(bound, 1e6)))
+            self.helpers.append((f"h{k}", arity, min(bound, 1e6), parts))
         n_scalars = self.c.integer(1, 4)
         shape = self.c.pick(SHAPES) if self.c.chance(50) else None
         self.params = [f"x{k}" for k in range(n_scalars)] + (["A"] if shape is not None else [])
