@@ -1058,7 +1058,8 @@ class _Lowerer:
             ufunc_at = attr == "at" and isinstance(obj, Const) and mutation.ufunc_at(obj.value)
             self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
                                  mutation.writes_into_argument(None, has_out),
-                                 f"'{to_source(node.func).strip()}(...)' writes into an argument in place")
+                                 f"'{to_source(node.func).strip()}(...)' writes into an "
+                                 "argument in place")
             out = self.emit(prims.method(attr), [obj] + args, kwargs,
                             hint=hint if hint != "t" else attr, node=node)
             if attr in mutation.MUTATING_METHODS:
@@ -1068,7 +1069,6 @@ class _Lowerer:
                                        "calling a function computed inside the differentiated "
                                        "function is not supported")],
                                      fix="call a module-level function by its name")
-
 
     def refuse_mutation(self, node, fix, what) -> None:
         """Refuse a call that changes an argument behind the IR's back (see mutation.py)."""
