@@ -11,7 +11,8 @@ category in brackets):
    norm-wise to 1e-5 (step h = eps^(1/3) max(1, ||x||), Richardson extrapolated
    from h and h/4; the two must first agree to 1e-6, else the point is discarded
    as ill-conditioned);
-3. [modes] the two modes agree: ||g_rev - g_fwd|| <= 1e-8 max(||g_rev||, ||g_fwd||);
+3. [modes] the two modes agree: ||g_rev - g_fwd|| <= 1e-8 max(||g_rev||, ||g_fwd||)
+   (float32: 1e-3 relative plus 1e-5 of the largest recorded value);
 4. [dot] dot-product test: |w Jv - <v, J^T w>| <= 1e-10 (|w Jv| + sum |v_j (J^T w)_j|)
    for random v (all inputs) and w, Jv from `jvp` and J^T w from `vjp`;
 5. [dtype] every gradient and cotangent has its input's shape and dtype (and is an
@@ -433,7 +434,9 @@ def _judge_float32(ad, f, inst, args, rec64, g64, rng):
     scale = max(abs(float(fx)), rec.max_abs, 1e-30)
     gr = _gradients(ad, f, args32, "reverse", fx, scale, F32["primal"])
     gf = _gradients(ad, f, args32, "forward", fx, scale, F32["primal"])
-    _check_modes(gr, gf, F32["modes"], 1e-6 * scale)
+    # Roundoff floor as for the float64 comparison below: `scale` sees assigned values
+    # only, not the larger products inside one expression (float32 eps is 6e-8).
+    _check_modes(gr, gf, F32["modes"], 1e-5 * scale)
     ref = _flat(g64)
     for name, g in (("reverse", gr), ("forward", gf)):
         err = _norm(_flat(g) - ref)
