@@ -18,6 +18,7 @@ from . import codegen, kinds, loader, runtime
 from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxError
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
+from .pins import all_hold
 from .printer import print_function
 from .sequences import resolve_sequence_operators
 from .program import Program, is_user_class, is_user_function, resolve_methods
@@ -129,7 +130,13 @@ def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
     parsed, ir = _lowered(fn, arg_kinds, trust_globals=True)
     _check_entry_parameters(parsed)
     result = ir.body.results[0]
-    program = Program(lambda callee, ks: _lowered(callee, tuple(ks))[1])
+    pins = list(ir.pins)
+
+    def lower_callee(callee, callee_kinds):
+        callee_ir = _lowered(callee, tuple(callee_kinds))[1]
+        pins.extend(callee_ir.pins)
+        return callee_ir
+    program = Program(lower_callee)
     if mode == "forward":
         deriv = forward(ir, list(wrt), program)
         extra = [arg_kinds[i] for i in wrt]
@@ -148,7 +155,7 @@ def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
     for function, _ in functions:
         make_updates_in_place(function)
     text, objects = codegen.generate_program(functions, check_finite=check_finite)
-    return text, objects, deriv, f"<s2sad {mode} of {ir.name} at {where}>"
+    return text, objects, deriv, f"<s2sad {mode} of {ir.name} at {where}>", pins
 
 
 def _check_entry_parameters(parsed) -> None:
@@ -168,10 +175,12 @@ def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = 
     key = (mode, wrt, arg_kinds, check_finite, _global_kinds(fn))
     with _LOCK:
         per_fn = _CACHE.setdefault(fn, {})
-        if key not in per_fn:
-            text, objects, deriv, filename = _generate(fn, mode, wrt, arg_kinds, check_finite)
+        if key not in per_fn or not all_hold(per_fn[key].pins):   # a name was rebound
+            text, objects, deriv, filename, pins = _generate(fn, mode, wrt, arg_kinds,
+                                                             check_finite)
             loaded = loader.load(text, deriv.name, filename, objects, fn.__globals__)
             loaded.output_kind = kinds.kind_of(deriv.body.results[0])
+            loaded.pins = pins
             per_fn[key] = loaded
         return per_fn[key]
 

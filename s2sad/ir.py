@@ -123,6 +123,7 @@ class Function:
     aliases: dict = field(default_factory=dict)   # Var -> Var printed with the same name
     preinit: list = field(default_factory=list)   # Vars set to None first (may stay unset)
     checks: list = field(default_factory=list)    # lowering's checks that need kinds
+    pins: list = field(default_factory=list)      # Pins: names resolved when lowering
 
 
 def walk_stmts(block: Block):

@@ -23,7 +23,8 @@ import gast
 import numpy as np
 
 from . import kinds, mutation, prims, runtime, scopes
-from .program import is_user_class, is_user_function
+from .pins import Pin, attribute_pin
+from .program import is_user_class, is_user_function, is_user_namespace
 from .source import to_source
 from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
@@ -171,6 +172,8 @@ class _Lowerer:
         self.live: set = set()       # names read after the statement being lowered
         self.loop_reads: list = []   # names read in each enclosing loop (read again later)
         self.comprehensions = 0
+        self.pins: list = []         # names resolved at generation time (pins.py)
+        self.pinned: set = set()
         self.fresh_parts: dict = {}  # tuple Var returned by a user call -> positions of
                                      # new, unshared objects in it (see fresh_results)
 
@@ -200,7 +203,7 @@ class _Lowerer:
         return Function(name, params, Block(self.stmts, [self.env[".retval"]]),
                         self.parsed.filename, self.parsed.first_line, names,
                         {k: Const(v) for k, v in defaults.items()}, self.globals,
-                        checks=self.checks)
+                        checks=self.checks, pins=self.pins)
 
     # ---- statement lists ---------------------------------------------------
 
@@ -832,14 +835,28 @@ class _Lowerer:
             except ValueError:
                 raise UnsupportedSyntaxError([(self.parsed.loc(node), f"free variable '{name}' "
                                                "is not assigned yet")]) from None
-            return Const(value) if is_static(value) else Global(name, value, self.cells[name])
+            if not is_static(value):
+                return Global(name, value, self.cells[name])
+            self.pin(Pin(self.cells[name], name, value, "cell"))
+            return Const(value)
         if name in self.globals:
             value = self.globals[name]
-            return Const(value) if is_static(value) else Global(name, value)
+            if not is_static(value):
+                return Global(name, value)
+            self.pin(Pin(self.globals, name, value, "dict"))
+            return Const(value)
         if hasattr(builtins, name):
             return Const(getattr(builtins, name))
         raise UnsupportedSyntaxError([(self.parsed.loc(node), f"name '{name}' is not defined "
                                        "(not a parameter, local, global or builtin)")])
+
+    def pin(self, pin: Pin) -> None:
+        """Keep a name resolved now (see pins.py); modules are not rebound in practice
+        and library internals not monkeypatched, so they are not pinned."""
+        if isinstance(pin.value, types.ModuleType) or (id(pin.holder), pin.key) in self.pinned:
+            return
+        self.pinned.add((id(pin.holder), pin.key))
+        self.pins.append(pin)
 
     def local_callee(self, node):
         """The LocalFunction a call's function expression names, or None."""
@@ -864,6 +881,8 @@ class _Lowerer:
         if isinstance(node, gast.Attribute):
             ok, base = self.static_value(node.value)
             if ok and isinstance(base, (types.ModuleType, type)) and hasattr(base, node.attr):
+                if is_user_namespace(base):
+                    self.pin(attribute_pin(base, node.attr))
                 return True, getattr(base, node.attr)
         return False, None
 

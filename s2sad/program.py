@@ -17,6 +17,7 @@ import types
 from . import kinds, prims
 from .errors import SourceUnavailableError
 from .naming import Namer
+from .pins import attribute_pin
 from .ir import Block, Eqn, Function, Var
 from .rules import lookup
 
@@ -35,6 +36,13 @@ def is_user_class(cls) -> bool:
     """A class defined in user code (its methods are user functions)."""
     module = getattr(cls, "__module__", None) or ""
     return isinstance(cls, type) and module.split(".")[0] not in _LIBRARY_MODULES
+
+
+def is_user_namespace(holder) -> bool:
+    """A module or class of user code (whose attributes the user may rebind)."""
+    if isinstance(holder, types.ModuleType):
+        return holder.__name__.split(".")[0] not in _LIBRARY_MODULES
+    return is_user_class(holder)
 
 
 class Program:
@@ -156,18 +164,18 @@ def _walk(stmts):
 
 def resolve_methods(fn: Function) -> bool:
     """Turn calls of methods of user classes (`self.helper(x)`) into calls of the
-    method's function, found from the object's class (known from its kind); a
-    method's *args arrive as one tuple, built just before the call.
-    Returns True when something changed."""
-    return _resolve_methods_in(fn.body)
+    method's function, found from the object's class (known from its kind, and
+    pinned: see pins.py); a method's *args arrive as one tuple, built just before the
+    call.  Returns True when something changed."""
+    return _resolve_methods_in(fn.body, fn.pins)
 
 
-def _resolve_methods_in(block: Block) -> bool:
+def _resolve_methods_in(block: Block, pins: list) -> bool:
     from .ir import Const, sub_blocks
     changed = False
     for stmt in list(block.stmts):
         for inner in sub_blocks(stmt):
-            changed |= _resolve_methods_in(inner)
+            changed |= _resolve_methods_in(inner, pins)
         name = prims.method_name(getattr(stmt, "prim", None))
         if name is None or stmt.params.get("attribute") or not stmt.args:
             continue
@@ -177,6 +185,7 @@ def _resolve_methods_in(block: Block) -> bool:
         method = inspect.getattr_static(kind.items[0], name, None)
         if not is_user_function(method) or method.__code__.co_flags & inspect.CO_VARKEYWORDS:
             continue
+        pins.append(attribute_pin(kind.items[0], name))
         try:
             bound = inspect.signature(method).bind(*stmt.args, **stmt.kwargs)
         except TypeError:
