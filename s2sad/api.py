@@ -18,7 +18,7 @@ from . import codegen, kinds, loader, runtime
 from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxError
 from .ir import walk_stmts
 from .lower import Global, check_inplace, lower
-from .pins import all_hold
+from .pins import Pin, all_hold
 from .printer import print_function
 from .sequences import resolve_sequence_operators
 from .program import Program, is_user_class, is_user_function, resolve_methods
@@ -50,11 +50,17 @@ def _lowered(fn, arg_kinds, trust_globals=False):
     parsed = parse_function(fn)
     _fence(parsed)
     ir = lower(parsed, arg_kinds)
-    if trust_globals:
-        for stmt in walk_stmts(ir.body):
-            for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
-                if isinstance(atom, Global) and atom.cell is None:
-                    atom.kind = _global_kind(atom.value)
+    for stmt in walk_stmts(ir.body):
+        for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
+            if not isinstance(atom, Global) or atom.cell is not None:
+                continue
+            if trust_globals:
+                atom.kind = _global_kind(atom.value)
+            elif is_user_class(type(atom.value)):
+                # a callee's global instance: specialised on its class, which is pinned
+                # (the cache key only covers the differentiated function's globals)
+                atom.kind = kinds.of_value(atom.value)
+                ir.pins.append(Pin(ir.globals, atom.name, type(atom.value), "type"))
     if VERIFY:
         verify(ir)
     kinds.infer(ir, arg_kinds)

@@ -15,7 +15,8 @@ _MISSING = object()
 
 class Pin:
     """`holder[key]` (a namespace dict), `holder.cell_contents` (a closure cell) or the
-    attribute `key` of `holder` (a module or class) was `value` when lowered."""
+    attribute `key` of `holder` (a module or class) was `value` when lowered; with
+    `how="type"`, `holder[key]` was an instance of the class `value`."""
 
     __slots__ = ("holder", "key", "value", "how")
 
@@ -25,6 +26,8 @@ class Pin:
     def holds(self) -> bool:
         if self.how == "dict":
             current = self.holder.get(self.key, _MISSING)
+        elif self.how == "type":
+            current = type(self.holder.get(self.key, _MISSING))
         elif self.how == "cell":
             try:
                 current = self.holder.cell_contents

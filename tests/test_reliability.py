@@ -929,12 +929,38 @@ def uses_a_global_object_in_a_helper(x):
     return calls_a_method_of_a_global_object(x * 1.0)
 
 
+class Doubler:
+    def update(self, v):
+        return 2.0 * v
+
+
+def test_a_method_of_a_global_object_in_a_helper_follows_its_class():
+    # a callee's global instance is specialised on its class, which is pinned: an
+    # instance of another class there gets a new derivative
+    global SCALER
+    try:
+        for mode in MODES:
+            assert_close(s2sad.grad(uses_a_global_object_in_a_helper, mode=mode)(2.0), 12.0)
+        SCALER = Doubler()
+        for mode in MODES:
+            assert_close(s2sad.grad(uses_a_global_object_in_a_helper, mode=mode)(2.0), 8.0)
+    finally:
+        SCALER = Scaler(3.0)
+
+
+def closes_over_an_object(scaler):
+    def scaled(x):
+        return scaler.update(x) * x  # <-
+    return scaled
+
+
 def test_a_method_of_an_object_of_unknown_class_is_refused_with_a_fix():
-    # A callee's globals are not specialised on, so the class of SCALER is not known
-    # there: refused at the call, with the two ways out
-    message = refusal(lambda: s2sad.grad(uses_a_global_object_in_a_helper)(2.0), MissingRuleError)
-    assert_message(message, "'SCALER.update(...)'", "class", "argument", "Scaler.update(SCALER, ...)",
-                   line=file_line("return SCALER.update(x) * x"))
+    # a closure cell is read when the derivative runs, so its class is not known
+    # when it is generated: refused at the call, with the two ways out
+    message = refusal(lambda: s2sad.grad(closes_over_an_object(Scaler(3.0)))(2.0),
+                      MissingRuleError)
+    assert_message(message, "'scaler.update(...)'", "class", "argument",
+                   "Scaler.update(scaler, ...)", line=marked_line(closes_over_an_object))
 
 
 # =============================================================== B.5 signatures and inputs
