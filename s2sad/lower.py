@@ -23,7 +23,7 @@ import gast
 import numpy as np
 
 from . import kinds, mutation, prims, runtime, scopes
-from .pins import Pin, attribute_pin
+from .pins import Pin, all_hold, attribute_pin
 from .program import is_user_class, is_user_function, is_user_namespace
 from .source import to_source
 from .errors import UnsupportedSyntaxError
@@ -1121,7 +1121,9 @@ class _Lowerer:
     def note_fresh_result(self, fn, out) -> None:
         """A user function's result that is a new object (or a tuple of some) is owned
         here: the caller may update it in place."""
-        whole, parts = fresh_results(fn)
+        (whole, parts), pins = _freshness(fn)
+        for pin in pins:                # the answer holds while fn's names do
+            self.pin(pin)
         if whole:
             self.owned.add(out)
         elif parts:
@@ -1170,26 +1172,32 @@ def fresh_results(fn) -> tuple:
     """(does `fn` always return a new object that nothing else holds, positions of
     the tuple it returns that do), from its lowered source; (False, {}) when that
     cannot be shown (no source, unsupported code, a recursive call being analysed)."""
-    if fn in _FRESH:
+    return _freshness(fn)[0]
+
+
+def _freshness(fn) -> tuple:
+    """(fresh_results(fn), the pins that answer rests on: names fn resolved)."""
+    if fn in _FRESH and all_hold(_FRESH[fn][1]):
         return _FRESH[fn]
     active = _FRESH_ACTIVE.__dict__.setdefault("functions", set())
     if fn in active:
-        return False, frozenset()
+        return (False, frozenset()), []
     from .fence import check
     from .source import parse_function
     active.add(fn)
+    pins = []
     try:
         parsed = parse_function(fn)
         check(parsed)
         lowerer = _Lowerer(parsed)
         ir = lowerer.function()
-        answer = lowerer.result_freshness(ir.body.results[0])
+        answer, pins = lowerer.result_freshness(ir.body.results[0]), ir.pins
     except Exception:   # noqa: BLE001 -- unknown is always a safe answer here
         answer = (False, frozenset())
     finally:
         active.discard(fn)
-    _FRESH[fn] = answer
-    return answer
+    _FRESH[fn] = answer, pins
+    return answer, pins
 
 
 def _named(atom, hint):

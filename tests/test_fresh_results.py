@@ -177,3 +177,35 @@ def test_a_helper_result_that_may_be_shared_is_still_refused(fn):
             s2sad.grad(fn, mode=mode)(X.copy())
         assert "copy" in str(info.value) and "test_fresh_results.py" in str(info.value)
     assert np.array_equal(STATE, np.zeros(4))
+
+
+def shares_the_global(n):
+    return STATE
+
+
+INNER = zeros_like_state
+
+
+def via_inner(x):
+    return INNER(x)
+
+
+def fills_what_via_inner_returns(x):
+    y = via_inner(x)
+    y[0] = x[1] * x[2]
+    return np.sum(y * x)
+
+
+def test_the_answer_follows_the_names_the_helper_calls():
+    # via_inner's result is new only while INNER makes a new array; when INNER is
+    # rebound to a function returning a global, the caller's write is refused again
+    global INNER
+    check_grads(fills_what_via_inner_returns, (X,))
+    try:
+        INNER = shares_the_global
+        with pytest.raises(UnsupportedSyntaxError):
+            s2sad.grad(fills_what_via_inner_returns)(X.copy())
+        assert fresh_results(via_inner) == (False, frozenset())
+    finally:
+        INNER = zeros_like_state
+    assert np.array_equal(STATE, np.zeros(4))
