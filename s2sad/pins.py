@@ -44,4 +44,5 @@ def attribute_pin(holder, key) -> Pin:
 
 
 def all_hold(pins) -> bool:
+    """Does every name still resolve to what the derivative was generated for?"""
     return all(pin.holds() for pin in pins)
