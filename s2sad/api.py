@@ -65,7 +65,7 @@ def _lowered(fn, arg_kinds, trust_globals=False):
         verify(ir)
     kinds.infer(ir, arg_kinds)
     if resolve_methods(ir):
-        kinds.infer(ir, arg_kinds)
+        kinds.infer(ir, arg_kinds, fresh=True)
     if resolve_sequence_operators(ir):
         kinds.infer(ir, arg_kinds)
     check_inplace(ir)

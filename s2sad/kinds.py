@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import builtins
 import operator
+import types
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import prims
-from .ir import Block, Const, Eqn, Function, If, Loop, Var
+from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
 from .rules import lookup
 
 
 @dataclass(frozen=True)
 class Kind:
-    tag: str        # float int bool none array tuple list listof dict object unknown
+    tag: str        # float int bool none array tuple list listof dict object function unknown
     ndim: int | None = None
     dtype: str | None = None
     items: tuple = ()
@@ -41,12 +42,15 @@ class Kind:
             return f"({self.items[0]}, ...)"
         if self.tag == "dict":
             return "{" + ", ".join(f"{k}: {v}" for k, v in self.items) + "}"
-        if self.tag == "object" and self.items:
-            return self.items[0].__name__
+        if self.tag in ("object", "function") and self.items:
+            return getattr(self.items[0], "__name__", self.tag)
         return self.tag
 
 
 FLOAT, INT, BOOL, NONE = Kind("float"), Kind("int"), Kind("bool"), Kind("none")
+# Values whose kind is the function itself (a function passed as an argument).
+FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc,
+                  type(np.sum))
 OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
 BOTTOM = Kind("bottom")   # no information yet (a recursive call being inferred)
 SLICE = Kind("object", items=(slice,))
@@ -83,6 +87,8 @@ def of_value(value) -> Kind:
         return Kind("dict", items=tuple((k, of_value(v)) for k, v in value.items()))
     if isinstance(value, (list, dict, tuple)):
         return UNKNOWN
+    if isinstance(value, FUNCTION_TYPES):
+        return Kind("function", items=(value,))     # specialised on the function itself
     return Kind("object", items=(type(value),))
 
 
@@ -260,8 +266,16 @@ def const_kind(atom: Const) -> Kind:
     return of_value(atom.value)
 
 
-def infer(fn: Function, param_kinds) -> None:
-    """Fill `var.kind` for every Var of `fn`, starting from the parameters' kinds."""
+def infer(fn: Function, param_kinds, fresh: bool = False) -> None:
+    """Fill `var.kind` for every Var of `fn`, starting from the parameters' kinds;
+    `fresh` forgets earlier kinds first (after calls were resolved: loop-carried
+    values would otherwise keep the UNKNOWN an unresolved call gave them)."""
+    if fresh:
+        for stmt in walk_stmts(fn.body):
+            defined = stmt.outs if isinstance(stmt, (Eqn, If)) else \
+                stmt.carried + stmt.outs + ([stmt.index] if stmt.index is not None else [])
+            for var in defined:
+                var.kind = None
     for p, k in zip(fn.params, param_kinds):
         p.kind = k
     for _ in range(20):

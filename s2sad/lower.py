@@ -1065,6 +1065,8 @@ class _Lowerer:
             if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
                 return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
                                  hint=hint if hint != "t" else "record", node=node)
+            if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
+                return self.call_value(Const(fn), args, kwargs, hint, node)
             if is_user_function(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
@@ -1084,10 +1086,15 @@ class _Lowerer:
             if attr in mutation.MUTATING_METHODS:
                 self.check_not_mutating_method(obj, attr, node)
             return out
-        raise UnsupportedSyntaxError([(self.parsed.loc(node),
-                                       "calling a function computed inside the differentiated "
-                                       "function is not supported")],
-                                     fix="call a module-level function by its name")
+        # A function passed in or picked at run time (`rhs(t, y)` with `rhs` a
+        # parameter): resolved once kinds know which function it is (resolve_methods).
+        return self.call_value(self.expr(node.func), args, kwargs, hint, node)
+
+    def call_value(self, callee, args, kwargs, hint, node) -> Var:
+        """`callee(*args, **kwargs)` as the `__call__` method of the value `callee`."""
+        return self.emit(prims.method("__call__"), [callee] + args, kwargs,
+                         hint=hint if hint != "t" else getattr(callee, "hint", "called"),
+                         node=node)
 
     def refuse_mutation(self, node, fix, what) -> None:
         """Refuse a call that changes an argument behind the IR's back (see mutation.py)."""

@@ -165,8 +165,9 @@ def _walk(stmts):
 def resolve_methods(fn: Function) -> bool:
     """Turn calls of methods of user classes (`self.helper(x)`) into calls of the
     method's function, found from the object's class (known from its kind, and
-    pinned: see pins.py); a method's *args arrive as one tuple, built just before the
-    call.  Returns True when something changed."""
+    pinned: see pins.py), and calls of a function passed as a value (`rhs(y)`, its
+    kind is the function) into calls of that function; a method's *args arrive as one
+    tuple, built just before the call.  Returns True when something changed."""
     return _resolve_methods_in(fn.body, fn.pins)
 
 
@@ -180,14 +181,23 @@ def _resolve_methods_in(block: Block, pins: list) -> bool:
         if name is None or stmt.params.get("attribute") or not stmt.args:
             continue
         kind = kinds.kind_of(stmt.args[0])
-        if kind.tag != "object" or not kind.items or not isinstance(kind.items[0], type):
+        args = list(stmt.args)
+        if kind.tag == "function" and name == "__call__":
+            method = kind.items[0]           # a function passed in: call it by name
+            args = args[1:]
+            if not is_user_function(method):
+                stmt.prim, stmt.args, changed = method, args, True
+                continue
+        elif kind.tag == "object" and kind.items and isinstance(kind.items[0], type):
+            method = inspect.getattr_static(kind.items[0], name, None)
+        else:
             continue
-        method = inspect.getattr_static(kind.items[0], name, None)
         if not is_user_function(method) or method.__code__.co_flags & inspect.CO_VARKEYWORDS:
             continue
-        pins.append(attribute_pin(kind.items[0], name))
+        if kind.tag == "object":
+            pins.append(attribute_pin(kind.items[0], name))
         try:
-            bound = inspect.signature(method).bind(*stmt.args, **stmt.kwargs)
+            bound = inspect.signature(method).bind(*args, **stmt.kwargs)
         except TypeError:
             continue
         bound.apply_defaults()

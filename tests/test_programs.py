@@ -198,6 +198,50 @@ def backwards(x):
     return s
 
 
+def decay(t, y, k=0.7):
+    return -k * y + np.sin(t)
+
+
+def rk4_with(f, y, h, n):
+    """An integrator that takes the right-hand side as an argument."""
+    t = 0.0
+    for i in range(n):
+        k1 = f(t, y)
+        k2 = f(t + h / 2, y + h / 2 * k1)
+        k3 = f(t + h / 2, y + h / 2 * k2)
+        k4 = f(t + h, y + h * k3)
+        y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        t = t + h
+    return y
+
+
+def integrates_a_passed_function(y0):
+    return np.sum(rk4_with(decay, y0, 0.1, 5) ** 2)
+
+
+def applies(x, activation):
+    return np.sum(activation(x) * x)
+
+
+class Squash:
+    def __init__(self, w):
+        self.w = w
+
+    def __call__(self, x):
+        return np.tanh(self.w * x)
+
+
+SQUASH = Squash(0.5)
+
+
+def applies_two_activations(x):
+    return applies(x, np.tanh) * applies(x, np.sin)
+
+
+def calls_callable_objects(x, squash):
+    return np.sum(SQUASH(x) ** 2) + np.sum(squash(x) * x)
+
+
 RNG = np.random.default_rng(7)
 MODEL = Model(1.5)
 GLOBAL_MODEL = Model(0.8)
@@ -223,6 +267,9 @@ CASES = [
     (polynomial_features, (np.array([0.7, -1.1, 0.4]),)),
     (uses_a_global_model, (np.array([0.7, -1.1, 0.4]),)),
     (backwards, (np.array([0.7, -1.1, 0.4]),)),
+    (integrates_a_passed_function, (np.array([0.7, -1.1, 0.4]),)),
+    (applies_two_activations, (np.array([0.7, -1.1, 0.4]),)),
+    (calls_callable_objects, (np.array([0.7, -1.1]), Squash(-1.5))),
 ]
 
 
@@ -335,3 +382,16 @@ def test_methods_with_star_args_and_source_of_a_bound_method():
                         example_args=(np.array([0.2, -0.5]), 0.7))
     assert "def regularised_vjp(self, w, b, bresult):" in text
     assert "def penalty_fwd(self, terms, weight):" in text
+
+
+def test_a_function_argument_specialises_the_derivative():
+    x = np.array([0.7, -1.1, 0.4])
+    for activation, derivative in ((np.tanh, lambda v: 1.0 - np.tanh(v) ** 2),
+                                   (np.sin, np.cos), (decay_of_one, lambda v: -0.7 + 0.0 * v)):
+        for mode in ("reverse", "forward"):
+            got = s2sad.grad(applies, mode=mode)(x, activation)
+            np.testing.assert_allclose(got, derivative(x) * x + activation(x), rtol=1e-12)
+
+
+def decay_of_one(y):
+    return decay(0.0, y)

@@ -900,6 +900,19 @@ def test_iterators_over_differentiable_values_are_refused(fn, words):
         assert_message(message, *words, "iterator", line=marked_line(fn))
 
 
+def picks_a_function(x, c):
+    act = np.sin if c > 0.0 else np.cos
+    return act(x) * 2.0  # <-
+
+
+def test_a_function_picked_at_run_time_is_refused_with_a_fix():
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(picks_a_function, mode=mode)(0.5, 1.0),
+                          MissingRuleError)
+        assert_message(message, "'act(...)'", "picked by a branch", "np.sin(x) if c",
+                       line=marked_line(picks_a_function))
+
+
 class Scaler:
     def __init__(self, w):
         self.w = w

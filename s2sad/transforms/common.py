@@ -22,6 +22,15 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
     name = display_name(eqn.prim) if not isinstance(eqn.prim, prims.Prim) else eqn.prim.name
     method = prims.method_name(eqn.prim)
     receiver = kinds.kind_of(eqn.args[0]) if method and eqn.args else None
+    if method == "__call__":
+        obj = getattr(eqn.args[0], "hint", None) or getattr(eqn.args[0], "name", "f")
+        raise MissingRuleError(
+            f"'{obj}(...)' is called with a differentiable argument, but which function "
+            f"'{obj}' names is only known when the derivative runs (it was picked by a branch, "
+            "or taken from a container)", eqn.loc,
+            fix="call the functions by name where they are picked (`np.sin(x) if c else "
+                "np.cos(x)`), or pass the function as an argument of the differentiated "
+                "function")
     if receiver is not None and receiver.tag in ("unknown", "object"):
         obj = getattr(eqn.args[0], "hint", None) or getattr(eqn.args[0], "name", "obj")
         cls = type(eqn.args[0].value).__name__ if isinstance(eqn.args[0], Const) else "ClassName"
