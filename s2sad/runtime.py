@@ -284,6 +284,8 @@ def cast_like(g, x, /):
         return type(x)(cast_like(a, b) for a, b in zip(items, x))
     if isinstance(x, float) and not isinstance(x, np.generic):
         return float(g)
+    if not isinstance(x, (int, complex, np.ndarray, np.generic)):
+        return None           # a function, string or object in a container: no gradient
     shape = np.shape(x)
     dtype = np.result_type(x) if np.issubdtype(np.result_type(x), np.inexact) else np.float64
     if np.shape(g) != shape:

@@ -3,6 +3,7 @@
 Each is checked in both modes with check_grads (finite differences and the
 dot-product test between forward and reverse mode).
 """
+import functools
 import math
 
 import numpy as np
@@ -395,3 +396,17 @@ def test_a_function_argument_specialises_the_derivative():
 
 def decay_of_one(y):
     return decay(0.0, y)
+
+
+def uses_a_configured_activation(x, config):
+    activation = config["activation"]
+    return np.sum(activation(x * config["scale"]))
+
+
+def test_a_function_in_a_dict_argument_specialises_the_derivative():
+    x = np.array([0.7, -1.1, 0.4])
+    for activation in (np.tanh, np.sin, decay_of_one):
+        config = {"activation": activation, "scale": 2.0}
+        check_grads(functools.partial(uses_a_configured_activation, config=config), (x,))
+        grads = s2sad.grad(uses_a_configured_activation, wrt=("x", "config"))(x, config)
+        assert grads[1]["activation"] is None and isinstance(grads[1]["scale"], float)
