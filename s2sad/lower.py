@@ -1076,7 +1076,8 @@ class _Lowerer:
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
             attr = node.func.attr
-            ufunc_at = attr == "at" and isinstance(obj, Const) and mutation.ufunc_at(obj.value)
+            # `np.add.at(y, idx, v)` and friends update `y` in place
+            ufunc_at = attr == "at" and isinstance(obj, Const) and isinstance(obj.value, np.ufunc)
             self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
                                  mutation.writes_into_argument(None, has_out),
                                  f"'{to_source(node.func).strip()}(...)' writes into an "

@@ -72,8 +72,3 @@ def writes_into_argument(fn, has_out: bool) -> str | None:
         return WRITING_FUNCTIONS.get(fn)
     except TypeError:          # an unhashable callable
         return None
-
-
-def ufunc_at(receiver) -> bool:
-    """`np.add.at(y, idx, v)` and friends update `y` in place."""
-    return isinstance(receiver, np.ufunc)

@@ -121,7 +121,7 @@ def plus_vjp(g, a, b, first: bool):
     return unbroadcast(g, a if first else b)
 
 
-def refuse_sequence_arithmetic(x, y, op: str, where: str) -> None:
+def refuse_repetition(x, y, where: str) -> None:
     """`x * y` where kinds could not tell numbers from lists or tuples: raise at call
     time when it repeats a sequence (its derivative would multiply, not repeat)."""
     sequences = isinstance(x, (list, tuple)), isinstance(y, (list, tuple))
@@ -130,9 +130,8 @@ def refuse_sequence_arithmetic(x, y, op: str, where: str) -> None:
         from .errors import NonDifferentiableError
         items, count = (x, y) if sequences[0] else (y, x)
         raise NonDifferentiableError(
-            f"{where}\n  '{op}' repeats a {type(items).__name__} {count} times, but when the "
-            "derivative was "
-            "generated it could not be told from multiplying numbers; write the repetition "
+            f"{where}\n  '*' repeats a {type(items).__name__} {count} times, but when the "
+            "derivative was generated it could not be told from multiplying numbers; write the repetition "
             "where the list's kind is clear (`[v] * n` on a list display), or use np.tile on "
             "an array")
 

@@ -7,7 +7,7 @@ position; the arithmetic rules would add them instead.  (A list with a NumPy arr
 float is NumPy arithmetic, which the arithmetic rules already follow.)  Where kinds
 cannot tell and both operands of `+` may be sequences, `rt.plus` decides at call
 time; for `*`, a call-time guard refuses a repetition
-(`rt.refuse_sequence_arithmetic`) rather than risk a wrong derivative.
+(`rt.refuse_repetition`) rather than risk a wrong derivative.
 """
 from __future__ import annotations
 
@@ -62,8 +62,7 @@ def _resolve_in(block: Block, defs: dict) -> bool:
             stmt.prim, changed = runtime.repeat_items, True
         elif maybe[0] and tags[1] in _COUNT_TAGS + ("unknown",) or \
                 maybe[1] and tags[0] in _COUNT_TAGS + ("unknown",):
-            insert_call_time_check(block, stmt, runtime.refuse_sequence_arithmetic,
-                                   [*stmt.args, Const("*")])
+            insert_call_time_check(block, stmt, runtime.refuse_repetition, list(stmt.args))
     return changed
 
 

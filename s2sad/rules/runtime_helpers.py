@@ -22,4 +22,4 @@ defpartials(pow_dx, "x, y", x="y * rt.pow_dx(x, y - 1)",
             y="x ** (y - 1) + y * rt.pow_dy(x, x ** (y - 1))")
 defpartials(pow_dy, "x, p", x="p / x", p="np.log(x)")
 
-nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_sequence_arithmetic)
+nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_repetition)

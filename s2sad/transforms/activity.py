@@ -121,11 +121,10 @@ OPAQUE_ITERATORS = {
 
 
 def active(fn: Function, active_params, outputs) -> set:
-    found = varied(fn, active_params) & useful(fn, outputs)
     needed = useful(fn, outputs)
+    found = varied(fn, active_params) & needed
     for eqn in walk_stmts(fn.body):
-        fix = OPAQUE_ITERATORS.get(eqn.prim) if isinstance(eqn, Eqn) and \
-            _hashable(eqn.prim) else None
+        fix = _opaque_iterator_fix(eqn.prim) if isinstance(eqn, Eqn) else None
         if fix and any(a in found for a in _eqn_inputs(eqn)) and \
                 any(v in needed for v in eqn.outs):
             raise MissingRuleError(
@@ -139,9 +138,8 @@ def _display(prim) -> str:
     return f"x.{name}" if name else f"{prim.__name__}(...)"
 
 
-def _hashable(prim) -> bool:
+def _opaque_iterator_fix(prim) -> str | None:
     try:
-        hash(prim)
-    except TypeError:
-        return False
-    return True
+        return OPAQUE_ITERATORS.get(prim)
+    except TypeError:          # an unhashable callable
+        return None
