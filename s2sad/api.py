@@ -15,9 +15,10 @@ import weakref
 import numpy as np
 
 from . import codegen, kinds, loader, runtime
+from .aliasing import check_inplace
 from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxError
 from .ir import walk_stmts
-from .lower import Global, check_inplace, lower
+from .lower import Global, lower
 from .pins import Pin, all_hold
 from .printer import print_function
 from .program import Program, is_user_class, is_user_function, resolve_methods

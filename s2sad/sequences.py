@@ -17,7 +17,7 @@ import numpy as np
 
 from . import kinds, runtime
 from .ir import Block, Const, Eqn, Function, sub_blocks, walk_stmts
-from .lower import insert_call_time_check
+from .aliasing import insert_call_time_check
 
 SEQUENCE_TAGS = ("list", "listof", "tuple", "tupleof")
 _COUNT_TAGS = ("int", "bool")

@@ -1,7 +1,7 @@
 """Results of user functions that are new objects may be updated in place by the caller.
 
 `y = make_state(n); y[i] = v` is as safe as `y = np.zeros(n); y[i] = v` when the helper
-returns an array it made and kept nowhere else (lower.fresh_results).  Everything else
+returns an array it made and kept nowhere else (aliasing.fresh_results).  Everything else
 a helper may return (its argument, a view, a global, one object twice) stays refused.
 """
 import numpy as np
@@ -9,7 +9,7 @@ import pytest
 
 import s2sad
 from s2sad import UnsupportedSyntaxError
-from s2sad.lower import fresh_results
+from s2sad.aliasing import fresh_results
 from s2sad.testing import check_grads
 
 X = np.array([0.3, -0.7, 1.1, 0.4])
@@ -209,3 +209,10 @@ def test_the_answer_follows_the_names_the_helper_calls():
     finally:
         INNER = zeros_like_state
     assert np.array_equal(STATE, np.zeros(4))
+
+
+def test_lowering_arithmetic_is_what_alias_tracking_calls_arithmetic():
+    import operator
+
+    from s2sad import aliasing, lower
+    assert set(lower.BINOPS.values()) | {operator.neg} == aliasing.ARITHMETIC
