@@ -24,7 +24,7 @@ from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, Var, walk_stmts
 from .pins import all_hold
 from .prims import UNDEFINED
-from .program import is_user_class
+from .callables import is_user_class
 from .source import to_source
 
 # Arithmetic: a new object, an array only if an operand may be one.

@@ -21,7 +21,8 @@ from .ir import walk_stmts
 from .lower import Global, lower
 from .pins import Pin, all_hold
 from .printer import print_function
-from .program import Program, is_user_class, is_user_function, resolve_methods
+from .callables import is_user_class, is_user_function
+from .program import Program, resolve_methods
 from .sequences import resolve_sequence_operators
 from .source import parse_function, unwrap_function
 from .transforms.forward import forward

@@ -21,7 +21,7 @@ from . import prims, runtime
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
 from .lower import Global
 from .naming import Namer
-from .program import call_arguments, is_user_function
+from .callables import call_arguments, is_user_function
 from .transforms.rewrite import used_vars
 
 INFIX = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",

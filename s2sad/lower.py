@@ -26,7 +26,7 @@ from .errors import UnsupportedSyntaxError
 from .ir import Block, Const, Eqn, Function, If, Loop, Var
 from .pins import Pin, attribute_pin
 from .prims import UNDEFINED
-from .program import is_user_class, is_user_function, is_user_namespace
+from .callables import is_user_class, is_user_function, is_user_namespace
 from .source import to_source
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,

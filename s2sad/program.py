@@ -19,31 +19,7 @@ from .errors import SourceUnavailableError
 from .naming import Namer
 from .pins import attribute_pin
 from .ir import Block, Eqn, Function, Var
-from .rules import lookup
-
-_LIBRARY_MODULES = ("numpy", "math", "builtins", "operator", "_operator", "s2sad", "scipy")
-
-
-def is_user_function(prim) -> bool:
-    """A plain Python function with no rule: its derivative is generated from source."""
-    if not isinstance(prim, types.FunctionType) or lookup(prim) is not None:
-        return False
-    module = getattr(prim, "__module__", None) or ""
-    return module.split(".")[0] not in _LIBRARY_MODULES
-
-
-def is_user_class(cls) -> bool:
-    """A class defined in user code (its methods are user functions)."""
-    module = getattr(cls, "__module__", None) or ""
-    return isinstance(cls, type) and module.split(".")[0] not in _LIBRARY_MODULES
-
-
-def is_user_namespace(holder) -> bool:
-    """A module or class of user code (whose attributes the user may rebind)."""
-    if isinstance(holder, types.ModuleType):
-        return holder.__name__.split(".")[0] not in _LIBRARY_MODULES
-    return is_user_class(holder)
-
+from .callables import is_user_function
 
 class Program:
     """The functions of one derivative program, in the order they were generated."""
@@ -105,17 +81,6 @@ class Program:
         optimize(deriv, param_kinds)
         self.functions.append(deriv)
         self.titles[deriv.name] = title
-
-
-def call_arguments(fn, args) -> list[tuple[str, object]]:
-    """How to pass the bound arguments `args` (one per parameter, in order) of a call
-    to the user function `fn`: (prefix, atom) with prefix '', '*' or 'name='."""
-    parts = []
-    for p, atom in zip(inspect.signature(fn).parameters.values(), args):
-        prefix = "*" if p.kind is p.VAR_POSITIONAL else \
-            f"{p.name}=" if p.kind is p.KEYWORD_ONLY else ""
-        parts.append((prefix, atom))
-    return parts
 
 
 TAPE_HINT = "<tape>"     # codegen names this Var `tape`

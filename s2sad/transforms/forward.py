@@ -11,7 +11,7 @@ import operator
 
 from .. import kinds, prims, runtime
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
-from ..program import is_user_function
+from ..callables import is_user_function
 from .activity import active
 from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
 from .templates import Emitter

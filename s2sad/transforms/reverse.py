@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 
 from .. import kinds, prims, runtime
-from ..program import is_user_function
+from ..callables import is_user_function
 from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from .activity import active
 from ..errors import MissingRuleError

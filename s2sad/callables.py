@@ -1,0 +1,48 @@
+"""What kind of callable a name resolves to, and how generated code calls it.
+
+A leaf module: every stage asks it, and it imports nothing of the pipeline but the
+rule table.  A *user function* is a plain Python function with no rule, outside the
+library modules: its derivative is generated from its source.
+"""
+from __future__ import annotations
+
+import inspect
+import types
+
+from .rules import lookup
+
+LIBRARY_MODULES = ("numpy", "math", "builtins", "operator", "_operator", "s2sad", "scipy")
+
+
+def _is_library(module_name) -> bool:
+    return (module_name or "").split(".")[0] in LIBRARY_MODULES
+
+
+def is_user_function(prim) -> bool:
+    """A plain Python function with no rule: its derivative is generated from source."""
+    if not isinstance(prim, types.FunctionType) or lookup(prim) is not None:
+        return False
+    return not _is_library(getattr(prim, "__module__", None))
+
+
+def is_user_class(cls) -> bool:
+    """A class defined in user code (its methods are user functions)."""
+    return isinstance(cls, type) and not _is_library(getattr(cls, "__module__", None))
+
+
+def is_user_namespace(holder) -> bool:
+    """A module or class of user code (whose attributes the user may rebind)."""
+    if isinstance(holder, types.ModuleType):
+        return not _is_library(holder.__name__)
+    return is_user_class(holder)
+
+
+def call_arguments(fn, args) -> list[tuple[str, object]]:
+    """How to pass the bound arguments `args` (one per parameter, in order) of a call
+    to the user function `fn`: (prefix, atom) with prefix '', '*' or 'name='."""
+    parts = []
+    for p, atom in zip(inspect.signature(fn).parameters.values(), args, strict=True):
+        prefix = "*" if p.kind is p.VAR_POSITIONAL else \
+            f"{p.name}=" if p.kind is p.KEYWORD_ONLY else ""
+        parts.append((prefix, atom))
+    return parts
