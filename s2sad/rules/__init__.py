@@ -1,6 +1,6 @@
 """Derivative rules, grouped by topic.  Importing this package registers them all."""
 from . import (constructors, containers, elementwise, linalg, nondiff,  # noqa: F401
-               operators, python_builtins, reductions, runtime_helpers, scalar_math, shape)
+               operators, python_builtins, reductions, runtime_rules, scalar_math, shape)
 from .core import NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method, nondiff
 
 __all__ = ["RULES", "NONDIFF", "Rule", "defpartials", "defrule", "display_name", "lookup",

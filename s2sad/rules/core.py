@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import prims
+from ..prims import method
+
 RESERVED = ("ans", "g", "np", "math", "rt")
 
 
@@ -64,13 +67,9 @@ class Rule:
                      if table or not self.differentiable)
 
 
-RULES: dict = {}          # key (function object or "method:name") -> Rule
+# Keys are the primal itself: a function object, or `method(name)` for array methods.
+RULES: dict = {}          # key -> Rule
 NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
-
-
-def rule_key(fn):
-    """Registry key of a primal: the object itself, or 'method:<name>' for methods."""
-    return fn
 
 
 def lookup(fn):
@@ -97,6 +96,8 @@ def display_name(fn) -> str:
               "numpy.lib._function_base_impl": "numpy"}.get(module, module)
     if module.startswith("numpy.") and not module.startswith("numpy.linalg"):
         module = "numpy"
+    if module.startswith("s2sad.runtime."):
+        module = "s2sad.runtime"     # a helper is named the way generated code calls it
     return f"{module}.{name}" if module and module != "builtins" else name
 
 
@@ -128,7 +129,7 @@ def _parse_term(text: str, allowed: set, where: str):
 
 
 def _register(rule: Rule, override: bool) -> Rule:
-    key = rule_key(rule.fn)
+    key = rule.fn
     if not override and (key in RULES or key in NONDIFF):
         raise ValueError(f"a rule for {rule.name} is already registered")
     NONDIFF.pop(key, None)
@@ -188,14 +189,9 @@ def _scale(factor: str, partial: str) -> str:
 def nondiff(*fns, override=True):
     """Declare functions non-differentiable: zero derivative, no derivative code."""
     for fn in fns:
-        RULES.pop(rule_key(fn), None) if override else None
-        NONDIFF[rule_key(fn)] = display_name(fn)
+        RULES.pop(fn, None) if override else None
+        NONDIFF[fn] = display_name(fn)
     return fns[0] if len(fns) == 1 else fns
-
-
-def method(name: str) -> str:
-    """Registry key of the array method `name` (`x.sum()` is looked up as method('sum'))."""
-    return f"method:{name}"
 
 
 __all__ = ["Rule", "RULES", "NONDIFF", "lookup", "defrule", "defpartials", "nondiff",
@@ -204,8 +200,6 @@ __all__ = ["Rule", "RULES", "NONDIFF", "lookup", "defrule", "defpartials", "nond
 
 def _register_ir_prims():
     """Rules of the IR's own structural primitives (tuples and lists of values)."""
-    from .. import prims
-
     for prim in (prims.BUILD_TUPLE, prims.BUILD_LIST):
         defrule(prim, "*items", jvp={"items": "ditems"}, vjp={"items": "g"},
                 name=f"{prim.name} display")

@@ -1,7 +1,7 @@
 """Reductions and cumulative operations of NumPy (functions and ndarray methods).
 
 The tangent of a reduction reduces the tangent; the cotangent broadcasts `g` back
-over the reduced axes (helpers in rt_reductions.py).  max/min ties split evenly.
+over the reduced axes (helpers in s2sad/runtime/reductions.py).  max/min ties split evenly.
 """
 import numpy as np
 

@@ -1,7 +1,7 @@
 """Shape manipulation, joining, splitting and reordering (functions and ndarray methods).
 
 All are linear: the tangent applies the same operation to the tangent, and the
-cotangent applies the adjoint (helpers in rt_shape.py).
+cotangent applies the adjoint (helpers in s2sad/runtime/shape.py).
 """
 import numpy as np
 

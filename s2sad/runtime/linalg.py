@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import like, unbroadcast
-from .rt_reductions import prod_others
+from .common import like, unbroadcast
+from .reductions import prod_others
 
 
 def _t(x):
@@ -292,10 +292,3 @@ def pinv_vjp(g, a, ans):
            + np.matmul(np.matmul(eye_m - np.matmul(a, p), gt), np.matmul(p, pt))
            + np.matmul(np.matmul(np.matmul(pt, p), gt), eye_n - np.matmul(p, a)))
     return like(out, a)
-
-
-__all__ = ["matmul_vjp_a", "matmul_vjp_b", "dot_vjp_a", "dot_vjp_b", "vdot_vjp",
-           "inner_vjp", "outer_vjp", "tensordot_vjp", "kron_vjp", "cross_vjp", "inv_vjp",
-           "det_jvp", "det_vjp", "slogdet_jvp", "slogdet_vjp", "solve_jvp_a",
-           "solve_vjp_b", "solve_vjp_a", "cholesky_jvp", "cholesky_vjp", "eigh_jvp",
-           "eigh_vjp", "eigvalsh_jvp", "eigvalsh_vjp", "pinv_jvp", "pinv_vjp"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import float_dtype, like, unbroadcast
+from .common import float_dtype, like, unbroadcast
 
 
 def array_jvp(dobject, ans):
@@ -64,7 +64,3 @@ def arange_step_jvp(dstep, ans):
 
 def arange_step_vjp(g, step):
     return like(np.sum(g * np.arange(np.size(g))), step)
-
-
-__all__ = ["array_jvp", "array_vjp", "reduce_to", "linspace_jvp", "linspace_vjp",
-           "arange_start_jvp", "arange_start_vjp", "arange_step_jvp", "arange_step_vjp"]

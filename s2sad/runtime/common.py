@@ -1,4 +1,7 @@
-"""Shared pieces of the rule runtime helpers: dtypes, shapes and cotangent casting.
+"""Shared pieces of the runtime helpers: dtypes, shapes, indices and cotangent casting.
+
+The other modules of `s2sad.runtime` build on these; it imports nothing from them.
+Of these, `rt` exports `unbroadcast`, `float_dtype`, `safe_ratio` and `is_basic_index`.
 
 Every helper that builds a cotangent returns it with the shape of the primal input
 and its floating dtype (float64 for integer or boolean inputs), so float32 code
@@ -9,10 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 
-def unbroadcast(g, x):
-    """`runtime.unbroadcast`, imported late (runtime re-exports this package)."""
-    from ..runtime import unbroadcast as _unbroadcast
-    return _unbroadcast(g, x)
+def unbroadcast(g, x, /):
+    """Sum the cotangent `g` back to the shape of the primal `x` (undo broadcasting)."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.asarray(g)
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if not shape:
+        return g[()] if isinstance(x, (np.ndarray, np.generic)) else g.item()
+    return g
 
 
 def is_py_scalar(x) -> bool:
@@ -103,6 +117,3 @@ def safe_ratio(x, y):
     if not np.any(zero):
         return x / y
     return np.where(zero, 0, x / np.where(zero, 1, y))
-
-
-__all__ = ["safe_ratio", "float_dtype"]

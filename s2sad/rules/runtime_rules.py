@@ -5,7 +5,6 @@ With them, s2sad can differentiate its own derivative code again: `s2sad.hvp` an
 """
 from .. import runtime
 from .core import defpartials, defrule, nondiff
-from .rt_elementwise import pow_dx, pow_dy
 
 # (t, x) -> t reshaped or cast like x: x only gives a shape and dtype (derivative zero).
 _LIKE = {runtime.match_shape: ("rt.match_shape(dt, x)", "rt.unbroadcast(g, t)"),
@@ -18,8 +17,8 @@ defrule(runtime.accumulate, "a, b",
         vjp={"a": "g", "b": "g"})
 
 # The partials of x**y, differentiated again (x**y's second derivatives).
-defpartials(pow_dx, "x, y", x="y * rt.pow_dx(x, y - 1)",
+defpartials(runtime.pow_dx, "x, y", x="y * rt.pow_dx(x, y - 1)",
             y="x ** (y - 1) + y * rt.pow_dy(x, x ** (y - 1))")
-defpartials(pow_dy, "x, p", x="p / x", p="np.log(x)")
+defpartials(runtime.pow_dy, "x, p", x="p / x", p="np.log(x)")
 
 nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_repetition)

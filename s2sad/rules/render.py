@@ -1,6 +1,6 @@
 """Render the published rule table (docs/rules.md) from the registry.
 
-`python -m s2sad.rules.table` rewrites docs/rules.md; a test checks it is up to date.
+`python -m s2sad.rules.render` rewrites docs/rules.md; a test checks it is up to date.
 """
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def render() -> str:
     out = [
         "# Derivative rules",
         "",
-        "<!-- Generated from the rule registry by `python -m s2sad.rules.table`; "
+        "<!-- Generated from the rule registry by `python -m s2sad.rules.render`; "
         "do not edit by hand. -->",
         "",
         f"{len(rules)} functions have derivative rules in both modes (forward and reverse); "

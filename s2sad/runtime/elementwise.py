@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .rt_common import float_dtype, is_py_scalar, like, safe_ratio, unbroadcast
+from .common import float_dtype, is_py_scalar, like, safe_ratio, unbroadcast
 
 
 def _scalars(*xs) -> bool:
@@ -232,10 +232,3 @@ def dist_vjp(g, p, q, ans, side):
     """Cotangent of p (side=1) or q (side=-1) of math.dist(p, q)."""
     own = p if side > 0 else q
     return tuple(like(side * g * safe_ratio(a - b, ans), x) for a, b, x in zip(p, q, own))
-
-
-__all__ = ["fdiv", "sign", "max_weight", "fmax_weight", "clip_da", "clip_dlo",
-           "clip_dhi", "where_mask", "finite_mask", "pow_dx", "pow_dy", "copysign_dx",
-           "sinc_dx", "log_dx", "log_dbase", "builtin_extremum_jvp",
-           "builtin_extremum_vjp", "iter_sum_jvp", "iter_sum_vjp", "prod_iter_jvp",
-           "prod_iter_vjp", "hypot_jvp", "hypot_vjp", "dist_jvp", "dist_vjp"]

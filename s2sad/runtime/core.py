@@ -1,28 +1,23 @@
-"""The few helpers generated derivative code may call.
+"""Runtime helpers of (co)tangent bookkeeping, containers and call-time checks.
+
+Zero (co)tangents and their sums (`zeros_like`, `accumulate`), shape and dtype
+matching (`match_shape`, `cast_like`), functional updates of lists, tuples, dicts
+and arrays (`setitem`, `appended`, `add_at`, ...) with the in-place variants the
+in-place pass substitutes, `+`/`*` where kinds could not tell numbers from
+sequences, and call-time checks (`refuse_in_place`, `check_finite`).  Lowering and
+the transforms emit many of these directly; the container and operator rules call
+the others in their terms.
 
 Generated code calls these only where kinds do not prove them unnecessary: on
-Python floats the transforms emit plain arithmetic instead.
+Python floats the transforms emit plain arithmetic instead.  Some have rules of their
+own (`s2sad/rules/runtime_rules.py`), so derivative code can be differentiated again.
 """
 from __future__ import annotations
 
 import numpy as np
 
-
-def unbroadcast(g, x, /):
-    """Sum the cotangent `g` back to the shape of the primal `x` (undo broadcasting)."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g
-    g = np.asarray(g)
-    extra = g.ndim - len(shape)
-    if extra > 0:
-        g = g.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    if not shape:
-        return g[()] if isinstance(x, (np.ndarray, np.generic)) else g.item()
-    return g
+from ..errors import NonDifferentiableError
+from .common import is_basic_index, unbroadcast
 
 
 def match_shape(t, ans, /):
@@ -127,7 +122,6 @@ def refuse_repetition(x, y, where: str) -> None:
     sequences = isinstance(x, (list, tuple)), isinstance(y, (list, tuple))
     counts = isinstance(x, (int, np.integer)), isinstance(y, (int, np.integer))
     if sequences[0] and counts[1] or sequences[1] and counts[0]:
-        from .errors import NonDifferentiableError
         items, count = (x, y) if sequences[0] else (y, x)
         raise NonDifferentiableError(
             f"{where}\n  '*' repeats a {type(items).__name__} {count} times, but when the "
@@ -240,7 +234,6 @@ def refuse_in_place(value, name: str, where: str) -> None:
     """`name op= v` where kinds could not tell whether `value` is an array: raise at call
     time when it is one (Python would write into the caller's array)."""
     if isinstance(value, list) or isinstance(value, np.ndarray) and value.ndim:
-        from .errors import NonDifferentiableError
         raise NonDifferentiableError(
             f"{where}\n  augmented assignment to '{name}' writes into an array that may belong "
             f"to the caller (it is a {type(value).__name__} here); write `{name} = {name} + v` "
@@ -255,7 +248,6 @@ def check_finite(value, where: str, role: str) -> None:
         if isinstance(leaf, (tuple, list, dict)):
             check_finite(leaf, where, role)
         elif leaf is not None and not np.all(np.isfinite(leaf)):
-            from .errors import NonDifferentiableError
             kind = "tangent" if role == "tangent" else "adjoint"
             raise NonDifferentiableError(
                 f"{where}\n  the {kind} computed for this line is not finite ({leaf!r}); "
@@ -294,5 +286,3 @@ def cast_like(g, x, /):
     if isinstance(x, np.ndarray):
         return g
     return g[()]
-from .rules.vjp_helpers import *  # noqa: E402,F401,F403  (rule helpers as rt.<name>)
-from .rules.rt_common import is_basic_index  # noqa: E402

@@ -11,7 +11,7 @@ import string
 
 import numpy as np
 
-from .rt_common import expand_reduced, float_dtype, like, normalize_axes, safe_ratio
+from .common import expand_reduced, float_dtype, like, normalize_axes, safe_ratio
 
 
 def _split_ties(values, target, axes):
@@ -150,6 +150,3 @@ def einsum_vjp(g, subscripts, operands):
             np.einsum(f"{term}->{unique}", out)[...] = res
         contribs.append(like(np.array(out, dtype=float_dtype(op)), op))
     return tuple(contribs)
-
-
-__all__ = ["norm_jvp", "norm_vjp", "einsum_jvp", "einsum_vjp"]

@@ -1,15 +1,16 @@
-"""Runtime helpers of reductions: sum, mean, prod, max/min, var/std, cumulative ops, norms.
+"""Runtime helpers of reductions: sum, mean, prod, max/min, ptp, var/std, average, median,
+cumulative and nan-ignoring ops (norms are in `norms`).
 
 A reduction's tangent is `sum(da * G)` over the reduced axes and its cotangent
 `expand(g) * G`, where `G` is the gradient of one reduced slice.  Ties of max/min
-split evenly; norms have gradient 0 at 0 (the minimum-norm subgradient).
+split evenly.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import (broadcast_like, expand_reduced, float_dtype, like, normalize_axes,
-                        safe_ratio)
+from .common import (broadcast_like, expand_reduced, float_dtype, like, normalize_axes,
+                     safe_ratio)
 
 
 def _count(a, axis) -> int:
@@ -277,10 +278,3 @@ def median_jvp(da, a, axis=None, keepdims=False):
 
 def median_vjp(g, a, axis=None, keepdims=False):
     return _reduce_vjp(g, _median_grad(a, axis), a, axis, keepdims)
-
-
-__all__ = ["sum_vjp", "mean_vjp", "prod_jvp", "prod_vjp", "extremum_jvp", "extremum_vjp",
-           "ptp_jvp", "ptp_vjp", "var_jvp", "var_vjp", "std_jvp", "std_vjp",
-           "average_jvp_a", "average_vjp_a", "average_jvp_w", "average_vjp_w",
-           "cumsum_vjp", "cumprod_jvp", "cumprod_vjp", "nansum_jvp", "nansum_vjp",
-           "nanmean_jvp", "nanmean_vjp", "median_jvp", "median_vjp"]

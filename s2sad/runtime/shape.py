@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rt_common import float_dtype, is_basic_index, like, unbroadcast, zeros_float
+from .common import float_dtype, is_basic_index, like, unbroadcast, zeros_float
+from .core import zeros_like
 
 
 def apply(fn, args):
@@ -283,7 +284,6 @@ def getitem_vjp(g, a, index):
     dict, a dict with g at the key and zeros elsewhere.
     """
     if isinstance(a, dict):
-        from ..runtime import zeros_like
         out = {k: zeros_like(v) for k, v in a.items()}
         out[index] = g
         return out
@@ -316,12 +316,3 @@ def item_vjp(g, a, args):
     else:
         out[tuple(args[0]) if len(args) == 1 else tuple(args)] = g
     return like(out, a)
-
-
-__all__ = ["ravel_jvp", "apply", "shape_arg", "axes_arg", "item_jvp", "transpose_vjp",
-           "ravel_vjp", "reshape_vjp", "concatenate_vjp", "stack_vjp", "stacked_vjp",
-           "split_vjp", "broadcast_arrays_vjp", "atleast_vjp", "tile_vjp", "repeat_vjp",
-           "roll_vjp", "diagonal_vjp", "trace_vjp", "diag_vjp", "take_vjp",
-           "take_along_axis_vjp", "pad_jvp", "pad_vjp", "pad_constant_vjp",
-           "pad_constant_jvp", "sort_jvp", "sort_vjp", "diff_vjp", "getitem_vjp",
-           "item_vjp"]
