@@ -7,7 +7,7 @@ through its results (the `outs` of the If/Loop: SSA phi nodes).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import Loc
 
@@ -40,6 +40,20 @@ class Const:
         return f"Const({self.value!r})"
 
 
+class Global(Const):
+    """A module global or closure variable holding data: read when the derivative runs."""
+
+    __slots__ = ("name", "cell", "kind")
+
+    def __init__(self, name, value, cell=None):
+        super().__init__(value)
+        self.name, self.cell = name, cell
+        self.kind = None     # set when the derivative is specialised on it (see api)
+
+    def __repr__(self) -> str:
+        return f"Global({self.name})"
+
+
 Atom = Var | Const
 
 
@@ -47,7 +61,7 @@ Atom = Var | Const
 class Eqn:
     """`outs = prim(*args, **kwargs)`; `params` are static facts (e.g. an attribute name).
 
-    `src` is the user's source line this equation comes from (for comments); `role`
+    `loc` is the user's source line this equation comes from (for comments); `role`
     tells what the equation is for in generated code: "primal", "tangent", "adjoint".
     """
 
@@ -126,17 +140,135 @@ class Function:
     pins: list = field(default_factory=list)      # Pins: names resolved when lowering
 
 
-def walk_stmts(block: Block):
-    """Yield every statement of `block` and of its nested regions, outer first."""
-    for stmt in block.stmts:
-        yield stmt
-        for sub in sub_blocks(stmt):
-            yield from walk_stmts(sub)
+# ---- walking the IR ------------------------------------------------------------------
+# Every pass that looks at statements generically goes through these; a pass that
+# treats each statement kind differently dispatches itself and raises
+# `not_a_statement` on anything else.
+
+def not_a_statement(stmt) -> AssertionError:
+    """The internal error for a statement of no known kind (to raise)."""
+    return AssertionError(f"s2sad internal error: not an IR statement: {stmt!r}")
 
 
 def sub_blocks(stmt) -> list[Block]:
+    """The regions of `stmt`: an If's branches, a Loop's condition and body."""
+    if isinstance(stmt, Eqn):
+        return []
     if isinstance(stmt, If):
         return [stmt.then, stmt.orelse]
     if isinstance(stmt, Loop):
         return [stmt.cond, stmt.body] if stmt.cond is not None else [stmt.body]
-    return []
+    raise not_a_statement(stmt)
+
+
+def walk(block: Block):
+    """Yield every statement of `block` and of its nested regions, outer first."""
+    for stmt in block.stmts:
+        yield stmt
+        for sub in sub_blocks(stmt):
+            yield from walk(sub)
+
+
+walk_stmts = walk     # the older name
+
+
+def reads(stmt) -> list:
+    """The atoms `stmt` itself reads (not those read inside its regions): an
+    equation's arguments, an If's condition, a Loop's inits, bounds and limit."""
+    if isinstance(stmt, Eqn):
+        return list(stmt.args) + list(stmt.kwargs.values())
+    if isinstance(stmt, If):
+        return [stmt.cond]
+    if isinstance(stmt, Loop):
+        return list(stmt.inits) + list(stmt.bounds) + ([stmt.limit] if stmt.limit is not None
+                                                      else [])
+    raise not_a_statement(stmt)
+
+
+def defines(stmt) -> list:
+    """The Vars `stmt` itself assigns (not those assigned inside its regions): its outs,
+    and a Loop's carried values, index and iteration count."""
+    if isinstance(stmt, (Eqn, If)):
+        return list(stmt.outs)
+    if isinstance(stmt, Loop):
+        extra = [v for v in (stmt.index, stmt.count) if v is not None]
+        return list(stmt.carried) + extra + list(stmt.outs)
+    raise not_a_statement(stmt)
+
+
+def uses(node):
+    """Yield every atom read in `node` (a Block or a statement), inside nested regions
+    and by their results too; a region's atoms come before those its statement reads."""
+    if isinstance(node, Block):
+        for stmt in node.stmts:
+            yield from uses(stmt)
+        yield from node.results
+        return
+    for sub in sub_blocks(node):
+        yield from uses(sub)
+    yield from reads(node)
+
+
+# ---- copying ---------------------------------------------------------------------------
+
+def clone(fn: Function) -> Function:
+    """A structural copy of `fn` that a pass may rewrite without touching `fn`: new
+    Vars (same hints and kinds), Eqns, Blocks, Ifs and Loops, one new Var per old one.
+    Consts (and the objects they hold), prims, locations, the user's globals and the
+    Pins are shared.  The checks lowering deferred keep reading `fn`'s Vars: they run
+    once kinds are known, before any transform."""
+    return _Cloner().function(fn)
+
+
+class _Cloner:
+    """Copies one function; `vars` maps each old Var to its copy, `eqns` each old Eqn
+    (a tape pop's params name the push it pops)."""
+
+    def __init__(self):
+        self.vars: dict = {}
+        self.eqns: dict = {}
+
+    def atom(self, a):
+        if not isinstance(a, Var):
+            return a
+        new = self.vars.get(a)
+        if new is None:
+            new = self.vars[a] = Var(a.hint, a.kind)
+        return new
+
+    def atoms(self, items) -> list:
+        return [self.atom(a) for a in items]
+
+    def function(self, fn: Function) -> Function:
+        new = replace(fn, params=self.atoms(fn.params), body=self.block(fn.body),
+                      param_names=list(fn.param_names), defaults=dict(fn.defaults),
+                      aliases={self.atom(k): self.atom(v) for k, v in fn.aliases.items()},
+                      preinit=self.atoms(fn.preinit), checks=list(fn.checks),
+                      pins=list(fn.pins))
+        for eqn in self.eqns.values():
+            eqn.params = {k: self.eqns.get(v, v) if isinstance(v, Eqn) else v
+                          for k, v in eqn.params.items()}
+        return new
+
+    def block(self, block: Block | None) -> Block | None:
+        if block is None:
+            return None
+        return Block([self.stmt(s) for s in block.stmts], self.atoms(block.results))
+
+    def stmt(self, stmt):
+        if isinstance(stmt, Eqn):
+            new = replace(stmt, outs=self.atoms(stmt.outs), args=self.atoms(stmt.args),
+                          kwargs={k: self.atom(v) for k, v in stmt.kwargs.items()},
+                          params=dict(stmt.params))
+            self.eqns[stmt] = new
+            return new
+        if isinstance(stmt, If):
+            return replace(stmt, cond=self.atom(stmt.cond), then=self.block(stmt.then),
+                           orelse=self.block(stmt.orelse), outs=self.atoms(stmt.outs))
+        if isinstance(stmt, Loop):
+            return replace(stmt, carried=self.atoms(stmt.carried), inits=self.atoms(stmt.inits),
+                           bounds=self.atoms(stmt.bounds), index=self.atom(stmt.index),
+                           cond=self.block(stmt.cond), body=self.block(stmt.body),
+                           outs=self.atoms(stmt.outs), count=self.atom(stmt.count),
+                           limit=self.atom(stmt.limit))
+        raise not_a_statement(stmt)

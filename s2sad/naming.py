@@ -11,6 +11,18 @@ import re
 
 TANGENT_PREFIX = "d"
 ADJOINT_PREFIX = "b"
+TAPE_HINT = "<tape>"     # the hint of the Var holding a tape passed between halves: `tape`
+
+
+def tangent_hint(hint: str) -> str:
+    """The hint of the tangent of a value hinted `hint` (also how a rule's terms name
+    the tangent of its parameter `hint`: see rules/core.py)."""
+    return TANGENT_PREFIX + hint
+
+
+def adjoint_hint(hint: str) -> str:
+    """The hint of the adjoint (cotangent) of a value hinted `hint`."""
+    return ADJOINT_PREFIX + hint
 
 
 class Namer:

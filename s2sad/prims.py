@@ -21,8 +21,6 @@ class Prim:
 BUILD_TUPLE = Prim("tuple")        # tuple(args)
 BUILD_LIST = Prim("list")          # list(args)
 BUILD_SLICE = Prim("slice")        # slice(lo, hi, step)
-READ_GLOBAL = Prim("global")       # params: name; the user's module global, read at call time
-READ_CELL = Prim("cell")           # params: name, cell; a closure variable, read at call time
 AND = Prim("and")                  # `a and b` of already evaluated atoms
 OR = Prim("or")                    # `a or b` of already evaluated atoms
 

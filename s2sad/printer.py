@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import prims
-from .ir import Const, Eqn, Function, If, Loop
+from .ir_nodes import Const, Eqn, Function, If, Loop, not_a_statement
 from .naming import Namer
 from .rules.core import display_name
 
@@ -18,6 +18,10 @@ def prim_name(prim) -> str:
 
 
 class Printer:
+    """Prints one function (`function(fn)`, called once) as jaxpr-like text: one line
+    per equation, regions indented, `yield` for a region's results.  `name` assigns
+    each Var its printed name on first sight; `lines` is the text so far."""
+
     def __init__(self, reserved=()):
         self.name = Namer(reserved)
         self.lines: list[str] = []
@@ -60,12 +64,16 @@ class Printer:
                 self.lines.append(f"{pad}    yield {self.atoms(stmt.orelse.results)}".rstrip())
             elif isinstance(stmt, Loop):
                 self.loop(stmt, pad, depth)
+            else:
+                raise not_a_statement(stmt)
 
     def loop(self, loop: Loop, pad: str, depth: int) -> None:
         outs = ", ".join(self.name(v) for v in loop.outs)
-        carry = ", ".join(f"{self.name(c)}={self.atom(i)}" for c, i in zip(loop.carried, loop.inits))
+        carry = ", ".join(f"{self.name(c)}={self.atom(i)}"
+                          for c, i in zip(loop.carried, loop.inits, strict=True))
         if loop.kind == "range":
-            head = f"for {self.name(loop.index)} in range({', '.join(self.atom(b) for b in loop.bounds)})"
+            index = self.name(loop.index) if loop.index is not None else "_"
+            head = f"for {index} in range({', '.join(self.atom(b) for b in loop.bounds)})"
         else:
             head = "while"
         stop = " until-stop" if loop.has_stop else ""

@@ -9,29 +9,26 @@ JUMPS = (gast.Return, gast.Break, gast.Continue)
 
 def names_read(nodes) -> set[str]:
     """Names loaded anywhere in `nodes` (augmented assignments read their target)."""
-    found = set()
-    for root in nodes:
-        for node in gast.walk(root):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-                found.add(node.id)
-            elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-                found.add(node.target.id)
-            elif isinstance(node, gast.ListComp):
-                found.discard(None)
-    return found
+    return _names(nodes, gast.Load, updates=False)
 
 
 def names_assigned(nodes) -> set[str]:
-    """Names stored anywhere in `nodes`."""
+    """Names stored anywhere in `nodes` (in-place updates assign their target)."""
+    return _names(nodes, gast.Store, updates=True)
+
+
+def _names(nodes, ctx, updates: bool) -> set[str]:
+    """Names used with `ctx` in `nodes`, augmented assignments' targets, and with
+    `updates` the names `_mutated_name` finds."""
     found = set()
     for root in nodes:
         for node in gast.walk(root):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, ctx):
                 found.add(node.id)
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                 found.add(node.target.id)
-            elif _mutated_name(node):
-                found.add(_mutated_name(node))
+            elif updates and (name := _mutated_name(node)):
+                found.add(name)
     return found
 
 

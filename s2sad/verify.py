@@ -4,7 +4,7 @@ Run on every IR the tests build; raises AssertionError naming the problem.
 """
 from __future__ import annotations
 
-from .ir import Block, Const, Eqn, Function, If, Loop, Var
+from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, not_a_statement, reads
 
 
 def verify(fn: Function, scoped: bool = True) -> None:
@@ -33,7 +33,7 @@ def _use(atom, scope: set) -> None:
 def _block(block: Block, scope: set, defined: set) -> None:
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
-            for a in list(stmt.args) + list(stmt.kwargs.values()):
+            for a in reads(stmt):
                 _use(a, scope)
             for v in stmt.outs:
                 _define(v, defined)
@@ -49,7 +49,7 @@ def _block(block: Block, scope: set, defined: set) -> None:
         elif isinstance(stmt, Loop):
             _loop(stmt, scope, defined)
         else:
-            raise AssertionError(f"unknown statement {stmt!r}")
+            raise not_a_statement(stmt)
     for r in block.results:
         _use(r, scope)
 
@@ -58,7 +58,7 @@ def _loop(loop: Loop, scope: set, defined: set) -> None:
     assert len(loop.inits) == len(loop.carried) == len(loop.outs), "Loop arity mismatch"
     assert len(loop.body.results) == len(loop.carried), "Loop body yields the wrong arity"
     assert loop.kind in ("range", "while"), f"unknown loop kind {loop.kind}"
-    for a in loop.inits + loop.bounds:
+    for a in reads(loop):
         _use(a, scope)
     inner = set(scope)
     for v in loop.carried + ([loop.index] if loop.index is not None else []):

@@ -13,7 +13,7 @@ import pytest
 
 from s2sad.errors import S2SADError, UnsupportedSyntaxError
 from s2sad.fence import check
-from s2sad.source import parse_function
+from s2sad.parsing import parse_function
 
 
 def marked(fn, *anchors, marker="# !"):

@@ -8,7 +8,7 @@ import pytest
 
 import s2sad
 from s2sad import kinds, prims, runtime
-from s2sad.ir import Block, Const, Eqn, Function, Loop, Var
+from s2sad.ir_nodes import Block, Const, Eqn, Function, Loop, Var
 from s2sad.testing import check_grads
 from s2sad.transforms.inplace import make_updates_in_place
 

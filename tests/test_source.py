@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from s2sad.errors import SourceUnavailableError
-from s2sad.source import parse_function, to_source
+from s2sad.parsing import parse_function, to_source
 
 
 def line_of(fn, marker):

@@ -14,13 +14,9 @@ import numpy as np
 
 from .. import prims
 from ..errors import MissingRuleError
-from ..ir import Eqn, Function, If, Loop, Var, walk_stmts
+from ..ir_nodes import Eqn, Function, If, Loop, Var, not_a_statement, reads, walk
 from ..kinds import can_be_active
 from ..rules import lookup
-
-
-def _eqn_inputs(eqn: Eqn):
-    return list(eqn.args) + list(eqn.kwargs.values())
 
 
 def _blocks_differentiation(eqn: Eqn) -> bool:
@@ -48,19 +44,22 @@ def _forward(block, found: set) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
-            if not _blocks_differentiation(stmt) and any(a in found for a in _eqn_inputs(stmt)):
+            if not _blocks_differentiation(stmt) and any(a in found for a in reads(stmt)):
                 for v in stmt.outs:
                     changed |= _mark(v, found)
         elif isinstance(stmt, If):
             changed |= _forward(stmt.then, found) | _forward(stmt.orelse, found)
-            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
                 if a in found or b in found:
                     changed |= _mark(out, found)
         elif isinstance(stmt, Loop):
-            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs):
+            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs,
+                                         strict=True):
                 if init in found or res in found:
                     changed |= _mark(c, found) | _mark(out, found)
             changed |= _forward(stmt.body, found)
+        else:
+            raise not_a_statement(stmt)
     return changed
 
 
@@ -84,19 +83,22 @@ def _backward(block, found: set) -> bool:
     for stmt in reversed(block.stmts):
         if isinstance(stmt, Eqn):
             if not _blocks_differentiation(stmt) and any(v in found for v in stmt.outs):
-                for a in _eqn_inputs(stmt):
+                for a in reads(stmt):
                     changed |= _need(a, found)
         elif isinstance(stmt, If):
-            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+            for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
                 if out in found:
                     changed |= _need(a, found) | _need(b, found)
             changed |= _backward(stmt.then, found) | _backward(stmt.orelse, found)
         elif isinstance(stmt, Loop):
-            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs):
+            for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs,
+                                         strict=True):
                 if out in found or c in found:
                     changed |= _need(c, found) | _need(res, found) | _need(init, found)
                     changed |= _need(out, found)
             changed |= _backward(stmt.body, found)
+        else:
+            raise not_a_statement(stmt)
     return changed
 
 
@@ -123,9 +125,9 @@ OPAQUE_ITERATORS = {
 def active(fn: Function, active_params, outputs) -> set:
     needed = useful(fn, outputs)
     found = varied(fn, active_params) & needed
-    for eqn in walk_stmts(fn.body):
+    for eqn in walk(fn.body):
         fix = _opaque_iterator_fix(eqn.prim) if isinstance(eqn, Eqn) else None
-        if fix and any(a in found for a in _eqn_inputs(eqn)) and \
+        if fix and any(a in found for a in reads(eqn)) and \
                 any(v in needed for v in eqn.outs):
             raise MissingRuleError(
                 f"'{_display(eqn.prim)}' wraps a differentiable value in an iterator "

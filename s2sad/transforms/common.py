@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import kinds, prims, runtime
 from ..errors import MissingRuleError
-from ..ir import Const, Eqn, Var
+from ..ir_nodes import Const, Eqn
 from ..rules import Rule, display_name, lookup
 
 HOW_TO_ADD_RULE = ("give it a rule with s2sad.defvjp/s2sad.defjvp (or s2sad.defpartials for an "
@@ -102,7 +102,3 @@ def insert_carried(loop, entries) -> None:
         loop.inits.insert(at, init)
         loop.body.results.insert(at, result)
         loop.outs.insert(at, out)
-
-
-def is_var(atom) -> bool:
-    return isinstance(atom, Var)

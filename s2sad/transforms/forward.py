@@ -8,10 +8,12 @@ structure: an If yields tangents of its outs, a Loop carries tangents.
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 
 from .. import kinds, prims, runtime
-from ..ir import Block, Const, Eqn, Function, If, Loop, Var
 from ..callables import is_user_function
+from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
+from ..naming import tangent_hint
 from .activity import active
 from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
 from .templates import Emitter
@@ -21,12 +23,17 @@ def forward(fn: Function, wrt: list[int], program=None) -> Function:
     """The JVP of `fn` w.r.t. the parameters at positions `wrt`.
 
     The result takes the primal parameters then one tangent per `wrt` parameter and
-    returns (output, output tangent).
+    returns (output, output tangent).  `fn` is left as it is.
     """
-    return _Forward(fn, wrt, program).run()
+    return _Forward(clone(fn), wrt, program).run()
 
 
 class _Forward:
+    """Builds the JVP of `fn`, a copy this object owns: the result shares its
+    equations and Vars.  `tan` maps a primal Var to its tangent atom (no entry: a
+    symbolic zero) and grows as statements are visited; `emit.stmts` is the
+    statement list being written (swapped while a region is built)."""
+
     def __init__(self, fn: Function, wrt, program):
         self.fn, self.program = fn, program
         result = fn.body.results[0]
@@ -35,7 +42,7 @@ class _Forward:
         self.tangent_params = []
         for i in wrt:
             p = fn.params[i]
-            d = Var("d" + p.hint, p.kind)
+            d = Var(tangent_hint(p.hint), p.kind)
             self.tangent_params.append(d)
             if p in self.active:
                 self.tan[p] = d
@@ -69,8 +76,10 @@ class _Forward:
                     self.eqn(stmt)
             elif isinstance(stmt, If):
                 self.if_(stmt)
-            else:
+            elif isinstance(stmt, Loop):
                 self.loop(stmt)
+            else:
+                raise not_a_statement(stmt)
         self.emit.stmts = saved
         return Block(stmts, list(block.results))
 
@@ -84,7 +93,7 @@ class _Forward:
         call = self.program.jvp_call(eqn.prim, positions, [kinds.kind_of(a) for a in eqn.args],
                                      eqn.loc)
         out = eqn.outs[0]
-        dout = Var("d" + out.hint, out.kind)
+        dout = Var(tangent_hint(out.hint), out.kind)
         self.emit.stmts.append(Eqn([out, dout], call,
                                    list(eqn.args) + [self.tan[eqn.args[i]] for i in positions],
                                    loc=eqn.loc, role="primal"))
@@ -105,13 +114,15 @@ class _Forward:
             atom = bound[name]
             if isinstance(atom, tuple):
                 if any(self.tangent(a) is not None for a in atom):
-                    env["d" + name] = self.emit(prims.BUILD_TUPLE,
-                                                [self.materialise(a) for a in atom], hint="d" + name)
+                    env[tangent_hint(name)] = self.emit(prims.BUILD_TUPLE,
+                                                        [self.materialise(a) for a in atom],
+                                                        hint=tangent_hint(name))
                     live.append(name)
             elif self.tangent(atom) is not None:
-                env["d" + name] = self.tan[atom]
+                env[tangent_hint(name)] = self.tan[atom]
                 live.append(name)
-        terms = [self.emit.term(rule.jvp[name], env, hint="d" + out.hint)
+        hint = tangent_hint(out.hint)
+        terms = [self.emit.term(rule.jvp[name], env, hint=hint)
                  for name in live if name in rule.jvp]
         if not terms:
             return
@@ -119,12 +130,12 @@ class _Forward:
         numeric = out.kind is not None and out.kind.tag in ("float", "int", "array")
         for term in terms[1:]:
             total = self.emit(operator.add if numeric else runtime.accumulate, [total, term],
-                              hint="d" + out.hint)
+                              hint=hint)
         if rule.elementwise and not scalar(out) and not self._covers(rule, bound, live):
-            total = self.emit(runtime.match_shape, [total, out], hint="d" + out.hint)
-        if isinstance(total, Var) and total.hint != "d" + out.hint and self.emit.stmts and \
+            total = self.emit(runtime.match_shape, [total, out], hint=hint)
+        if isinstance(total, Var) and total.hint != hint and self.emit.stmts and \
                 self.emit.stmts[-1].outs == [total]:
-            total.hint = "d" + out.hint
+            total.hint = hint
         self.tan[out] = total
 
     @staticmethod
@@ -139,10 +150,10 @@ class _Forward:
     def if_(self, stmt: If) -> None:
         then, orelse = self.block(stmt.then), self.block(stmt.orelse)
         outs = list(stmt.outs)
-        for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+        for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
             if out not in self.active:
                 continue
-            d = Var("d" + out.hint)
+            d = Var(tangent_hint(out.hint))
             then.results.append(self._in(then, a))
             orelse.results.append(self._in(orelse, b))
             outs.append(d)
@@ -159,16 +170,15 @@ class _Forward:
 
     def loop(self, loop: Loop) -> None:
         entries = []
-        for c, init, out in zip(loop.carried, loop.inits, loop.outs):
+        for c, init, out in zip(loop.carried, loop.inits, loop.outs, strict=True):
             if c in self.active or out in self.active:
-                dc = Var("d" + c.hint)
-                entries.append((c, dc, self.materialise(init), Var("d" + out.hint), out))
+                dc = Var(tangent_hint(c.hint))
+                entries.append((c, dc, self.materialise(init), Var(tangent_hint(out.hint)), out))
                 self.tan[c] = dc
         body = self.block(loop.body)
-        new = Loop(loop.kind, list(loop.carried), list(loop.inits), body, list(loop.outs),
-                   list(loop.bounds), loop.index, loop.cond, loop.has_stop, loop.count,
-                   loop.loc, loop.role)
-        results = dict(zip(loop.carried, loop.body.results))
+        new = replace(loop, carried=list(loop.carried), inits=list(loop.inits), body=body,
+                      outs=list(loop.outs), bounds=list(loop.bounds))
+        results = dict(zip(loop.carried, loop.body.results, strict=True))
         insert_carried(new, [(dc, dinit, self._in(body, results[c]), dout)
                              for c, dc, dinit, dout, out in entries])
         for c, dc, dinit, dout, out in entries:

@@ -25,7 +25,7 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir import Block, Const, Eqn, Function, If, Loop, Var
+from ..ir_nodes import Block, Eqn, Function, If, Loop, Var, not_a_statement, reads, sub_blocks
 from .rewrite import used_vars
 
 INPLACE = {runtime.setitem: runtime.setitem_inplace,
@@ -79,32 +79,20 @@ def _copy_init(block: Block, loop: Loop, i: int) -> None:
 def _sink_updates(block: Block) -> None:
     stmts = block.stmts
     for stmt in list(stmts):
-        for inner in _inner_blocks(stmt):
+        for inner in sub_blocks(stmt):
             _sink_updates(inner)
     i = len(stmts) - 1
     while i >= 0:
         stmt = stmts[i]
         if isinstance(stmt, Eqn) and stmt.prim in INPLACE:
             out, old = stmt.outs[0], stmt.args[0]
-            first_use = next((k for k in range(i + 1, len(stmts)) if out in _reads(stmts[k])),
+            first_use = next((k for k in range(i + 1, len(stmts)) if out in used_vars(stmts[k])),
                              len(stmts))
-            last_read = max((k for k in range(i + 1, first_use) if old in _reads(stmts[k])),
+            last_read = max((k for k in range(i + 1, first_use) if old in used_vars(stmts[k])),
                             default=None)
             if last_read is not None:
                 stmts.insert(last_read, stmts.pop(i))     # just after the old value's reads
         i -= 1
-
-
-def _inner_blocks(stmt) -> list:
-    if isinstance(stmt, If):
-        return [stmt.then, stmt.orelse]
-    if isinstance(stmt, Loop):
-        return [b for b in (stmt.cond, stmt.body) if b is not None]
-    return []
-
-
-def _reads(stmt) -> set:
-    return set(used_vars(Block([stmt], [])))
 
 
 # ---- facts about the function: definitions, reads, aliasing ------------------------
@@ -143,16 +131,18 @@ class _Facts:
                 self._eqn(stmt, loops)
             elif isinstance(stmt, If):
                 self._if(stmt, loops)
-            else:
+            elif isinstance(stmt, Loop):
                 self.home[stmt] = block
                 self._loop(stmt, loops)
+            else:
+                raise not_a_statement(stmt)
         self.pos += 1
         for atom in block.results:
             self._read(atom, self.pos, loops)
         return self.pos
 
     def _eqn(self, eqn: Eqn, loops) -> None:
-        for i, atom in enumerate(list(eqn.args) + list(eqn.kwargs.values())):
+        for i, atom in enumerate(reads(eqn)):
             self._read(atom, self.pos, loops)
             self._use(atom, "arg", (eqn, i))
             if isinstance(atom, Var):
@@ -178,7 +168,7 @@ class _Facts:
             self.defs[out] = ("if_out", (stmt, i), self.pos, loops)
 
     def _loop(self, loop: Loop, loops) -> None:
-        for atom in list(loop.inits) + list(loop.bounds) + [loop.limit]:
+        for atom in reads(loop):
             self._read(atom, self.pos, loops)
         for i, atom in enumerate(loop.inits):
             self._use(atom, "init", (loop, i))
@@ -265,8 +255,7 @@ class _Facts:
             how, details, _, _ = self.defs.get(v, ("unknown", None, 0, ()))
             if how == "eqn" and not _new_object(details) and details.prim not in \
                     _UPDATED_IN_PLACE:
-                work += [a for a in list(details.args) + list(details.kwargs.values())
-                         if isinstance(a, Var)]
+                work += [a for a in reads(details) if isinstance(a, Var)]
             elif how == "carried" and not (copied and v is var or details in self.copied):
                 loop, i = details
                 work.append(loop.inits[i])

@@ -14,7 +14,8 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir import Block, Const, Eqn, Function, If, Loop, Var, sub_blocks
+from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, not_a_statement, reads, sub_blocks,
+                  walk)
 from .rewrite import defined_vars, substitute, used_vars
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
@@ -131,6 +132,8 @@ def _rewrite(block: Block, mapping: dict, available: dict) -> None:
             if stmt.cond is not None:
                 _rewrite(stmt.cond, mapping, available)
             _rewrite(stmt.body, mapping, available)
+        else:
+            raise not_a_statement(stmt)
     block.results = [_lookup(a, mapping) for a in block.results]
 
 
@@ -182,12 +185,12 @@ def _simplify_flag_if(stmt: If, mapping: dict) -> None:
     """`if c: f = True else: f = False` -> `f = c` (flags of lowered break/return), and
     an out that is the same outer value in both branches -> that value."""
     local = set(defined_vars(stmt.then)) | set(defined_vars(stmt.orelse))
-    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
         if a is b and a not in local:
             mapping[out] = a
     if stmt.then.stmts or stmt.orelse.stmts:
         return
-    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
+    for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
         if _is_bool(a, True) and _is_bool(b, False) and kinds.kind_of(stmt.cond) == kinds.BOOL:
             mapping[out] = stmt.cond
 
@@ -220,14 +223,15 @@ def _dce(block: Block, used: set, mapping: dict) -> bool:
             if not stmt.carried and stmt.count is None and not _has_effects(stmt.body):
                 changed = True
                 continue
+        else:
+            raise not_a_statement(stmt)
         kept.append(stmt)
     block.stmts[:] = kept
     return changed
 
 
 def _has_effects(block: Block) -> bool:
-    from ..ir import walk_stmts
-    return any(isinstance(s, Eqn) and _has_effect(s) for s in walk_stmts(block))
+    return any(isinstance(s, Eqn) and _has_effect(s) for s in walk(block))
 
 
 def _dce_loop(loop: Loop, used: set, mapping: dict) -> bool:
@@ -237,7 +241,7 @@ def _dce_loop(loop: Loop, used: set, mapping: dict) -> bool:
     last = len(loop.carried) - 1
     stop = lambda i: loop.has_stop and i == last  # noqa: E731
     for i, (c, res, out, init) in enumerate(zip(loop.carried, loop.body.results, loop.outs,
-                                                loop.inits)):
+                                                loop.inits, strict=True)):
         if res is c and not stop(i):
             mapping[out] = init      # invariant: the value after the loop is the initial one
             mapping[c] = init
@@ -269,10 +273,9 @@ def _needed(loop: Loop, results: set) -> set:
     for stmt in reversed(loop.body.stmts):
         if isinstance(stmt, Eqn):
             if _has_effect(stmt) or any(v in needed for v in stmt.outs):
-                needed |= {a for a in list(stmt.args) + list(stmt.kwargs.values())
-                           if isinstance(a, Var)}
+                needed |= {a for a in reads(stmt) if isinstance(a, Var)}
         else:
-            needed |= set(used_vars(Block([stmt], [])))
+            needed |= set(used_vars(stmt))
     return needed
 
 
@@ -283,7 +286,7 @@ def _prune_tape(block: Block, used: set, shared: dict) -> None:
         if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
             push = stmt.params["push"]
             first: dict = {}
-            for v, a in zip(stmt.outs, push.args):
+            for v, a in zip(stmt.outs, push.args, strict=True):
                 if isinstance(a, Const) and not hasattr(a, "name"):
                     shared[v] = a
                 elif a in first:
@@ -298,18 +301,12 @@ def _prune_tape(block: Block, used: set, shared: dict) -> None:
             if not keep:
                 block.stmts.remove(stmt)
                 push.params["dead"] = True
-        elif isinstance(stmt, If):
-            _prune_tape(stmt.then, used, shared)
-            _prune_tape(stmt.orelse, used, shared)
-        elif isinstance(stmt, Loop):
-            _prune_tape(stmt.body, used, shared)
+        for inner in sub_blocks(stmt):
+            _prune_tape(inner, used, shared)
 
 
 def _drop_dead_pushes(block: Block) -> None:
     block.stmts[:] = [s for s in block.stmts if not (isinstance(s, Eqn) and s.params.get("dead"))]
     for stmt in block.stmts:
-        if isinstance(stmt, If):
-            _drop_dead_pushes(stmt.then)
-            _drop_dead_pushes(stmt.orelse)
-        elif isinstance(stmt, Loop):
-            _drop_dead_pushes(stmt.body)
+        for inner in sub_blocks(stmt):
+            _drop_dead_pushes(inner)

@@ -17,10 +17,11 @@ import operator
 
 from .. import kinds, prims, runtime
 from ..callables import is_user_function
-from ..ir import Block, Const, Eqn, Function, If, Loop, Var
-from .activity import active
 from ..errors import MissingRuleError
-from .common import HOW_TO_ADD_RULE, bind, term_env, insert_carried, rule_for, scalar, zeros_like
+from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
+from ..naming import adjoint_hint
+from .activity import active
+from .common import HOW_TO_ADD_RULE, bind, term_env, rule_for, scalar, zeros_like
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -29,12 +30,20 @@ def reverse(fn: Function, wrt: list[int], program=None) -> Function:
     """The VJP of `fn` w.r.t. the parameters at positions `wrt`.
 
     The result takes the primal parameters then the output's cotangent, and returns
-    (output, cotangent of each `wrt` parameter).
+    (output, cotangent of each `wrt` parameter).  `fn` is left as it is.
     """
-    return _Reverse(fn, wrt, program).run()
+    return _Reverse(clone(fn), wrt, program).run()
 
 
 class _Reverse:
+    """Builds the VJP of `fn`, a copy this object owns and edits: the forward sweep is
+    `fn`'s own statements, to which the tape pushes, loop counts and the branch values
+    the reverse sweep reads are added.  Adjoints live in `adj` dicts (Var -> its
+    adjoint so far) passed down the statements; `emit.stmts` is the reverse-sweep
+    list being written (swapped by `in_block`); `aliases` collects the Vars the
+    generated code prints with another Var's name; `loop_depth` counts the loops
+    around the statement being differentiated."""
+
     def __init__(self, fn: Function, wrt, program):
         self.fn, self.wrt, self.program = fn, wrt, program
         self.result = fn.body.results[0]
@@ -46,7 +55,7 @@ class _Reverse:
     def run(self) -> Function:
         fn = self.fn
         hint = self.result.hint if isinstance(self.result, Var) else "out"
-        seed = Var("b" + hint)
+        seed = Var(adjoint_hint(hint))
         adj = {self.result: seed} if self.result in self.active else {}
         reverse_stmts = []
         self.emit.stmts = reverse_stmts
@@ -58,7 +67,7 @@ class _Reverse:
             g = adj.get(p)
             if g is None:
                 g = zeros_like(p, self.emit)
-            grads.append(self.emit(runtime.cast_like, [g, p], hint="b" + p.hint))
+            grads.append(self.emit(runtime.cast_like, [g, p], hint=adjoint_hint(p.hint)))
         body = Block(fn.body.stmts + reverse_stmts, [self.result] + grads)
         return Function(fn.name + "_vjp", fn.params + [seed], body, fn.filename, fn.first_line,
                         fn.param_names + [seed.hint], fn.defaults, fn.globals, self.aliases)
@@ -71,7 +80,7 @@ class _Reverse:
         if var in adj:
             numeric = var.kind is not None and var.kind.tag in ("float", "int", "array")
             add = operator.add if numeric else runtime.accumulate
-            adj[var] = self.emit(add, [adj[var], contribution], hint="b" + var.hint)
+            adj[var] = self.emit(add, [adj[var], contribution], hint=adjoint_hint(var.hint))
         else:
             adj[var] = contribution
 
@@ -91,8 +100,10 @@ class _Reverse:
                 self.adjoint_eqn(stmt, adj)
             elif isinstance(stmt, If):
                 self.adjoint_if(stmt, adj)
-            else:
+            elif isinstance(stmt, Loop):
                 self.adjoint_loop(stmt, adj)
+            else:
+                raise not_a_statement(stmt)
 
     def adjoint_eqn(self, eqn: Eqn, adj: dict) -> None:
         out = eqn.outs[0] if eqn.outs else None
@@ -115,13 +126,13 @@ class _Reverse:
                 raise MissingRuleError(f"'{rule.name}' has no reverse-mode rule for its "
                                        f"argument '{name}', which is differentiable here",
                                        eqn.loc, fix=HOW_TO_ADD_RULE)
-            hint = "b" + (atom.hint if isinstance(atom, Var) else name)
+            hint = adjoint_hint(atom.hint if isinstance(atom, Var) else name)
             contribution = self.emit.term(rule.vjp[name], env, hint=hint)
             if isinstance(atom, tuple):
                 for i, item in enumerate(atom):
                     if isinstance(item, Var) and item in self.active:
                         part = self.emit(operator.getitem, [contribution, Const(i)],
-                                         hint="b" + item.hint)
+                                         hint=adjoint_hint(item.hint))
                         self.accumulate(item, part, adj)
                 continue
             if rule.elementwise:
@@ -138,14 +149,14 @@ class _Reverse:
                                           [kinds.kind_of(a) for a in eqn.args], eqn.loc)
         residuals = Var(eqn.prim.__name__ + "_saved", kinds.UNKNOWN)
         eqn.prim, eqn.outs = fwd, [eqn.outs[0], residuals]
-        grads = [Var("b" + eqn.args[i].hint, eqn.args[i].kind) for i in positions]
+        grads = [Var(adjoint_hint(eqn.args[i].hint), eqn.args[i].kind) for i in positions]
         # The callee was specialised on its output's kind: give it a cotangent of that
         # kind (a no-op unless dtypes were promoted in the caller).
         self.emit.loc = eqn.loc
         g = self.emit(runtime.cast_like, [g, eqn.outs[0]], hint=g.hint if isinstance(g, Var)
                       else "g")
         self.emit.stmts.append(Eqn(grads, bwd, [residuals, g], loc=eqn.loc, role="adjoint"))
-        for i, grad in zip(positions, grads):
+        for i, grad in zip(positions, grads, strict=True):
             self.accumulate(eqn.args[i], grad, adj)
 
     def adjoint_if(self, stmt: If, adj: dict) -> None:
@@ -156,7 +167,7 @@ class _Reverse:
             badj, stmts = dict(base), []
 
             def run(block=block, badj=badj):
-                for out, r in zip(stmt.outs, block.results):
+                for out, r in zip(stmt.outs, block.results, strict=True):
                     if out in incoming:
                         self.accumulate(r, incoming[out], badj)
                 self.adjoint_block(block, badj)
@@ -170,7 +181,7 @@ class _Reverse:
                     changed.append(var)
         if not changed and not any(stmts for _, stmts, _ in branches):
             return
-        outs = [Var("b" + v.hint) for v in changed]
+        outs = [Var(adjoint_hint(v.hint)) for v in changed]
         blocks = []
         for _, stmts, badj in branches:
             results = []
@@ -183,7 +194,7 @@ class _Reverse:
         if self.loop_depth:
             self._lift_branch_values(stmt, blocks)
         self.emit.stmts.append(If(stmt.cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
-        for var, out in zip(changed, outs):
+        for var, out in zip(changed, outs, strict=True):
             adj[var] = out
 
     def _lift_branch_values(self, stmt: If, adjoint_blocks) -> None:
@@ -192,7 +203,7 @@ class _Reverse:
         other branch) and are taped with the loop body's other values: one push per
         iteration, whichever branches ran."""
         for side, (forward_block, adjoint_block) in enumerate(zip((stmt.then, stmt.orelse),
-                                                                  adjoint_blocks)):
+                                                                  adjoint_blocks, strict=True)):
             local = direct_defs(forward_block)
             needed = [v for v in used_vars(adjoint_block) if v in local]
             lifted = {}
@@ -206,23 +217,22 @@ class _Reverse:
 
     def adjoint_loop(self, loop: Loop, adj: dict) -> None:
         slots = [(c, init, res, out) for c, init, res, out in
-                 zip(loop.carried, loop.inits, loop.body.results, loop.outs)
+                 zip(loop.carried, loop.inits, loop.body.results, loop.outs, strict=True)
                  if c in self.active or out in self.active]
         local = defined_vars(loop.body) | set(loop.carried)
         if loop.index is not None:
             local.add(loop.index)
-        outer = [v for v in _ordered(used_vars(loop.body))
-                 if v in self.active and v not in local]
+        outer = [v for v in used_vars(loop.body) if v in self.active and v not in local]
         if not slots and not outer:
             return
         carried, inits, badj, stmts = [], [], {}, []
         for c, init, res, out in slots:
-            bc = Var("b" + c.hint)
+            bc = Var(adjoint_hint(c.hint))
             start = adj.pop(out, None)
             inits.append(start if start is not None else zeros_like(out, self.emit))
             carried.append(bc)
         for v in outer:
-            bv = Var("b" + v.hint)
+            bv = Var(adjoint_hint(v.hint))
             start = adj.get(v)
             inits.append(start if start is not None else zeros_like(v, self.emit))
             carried.append(bv)
@@ -245,7 +255,7 @@ class _Reverse:
         self.loop_depth -= 1
         reverse_loop = self._reverse_loop(loop, Block(stmts, results), carried, inits)
         self.emit.stmts.append(reverse_loop)
-        for v, bout in zip(outer, reverse_loop.outs[len(slots):]):
+        for v, bout in zip(outer, reverse_loop.outs[len(slots):], strict=True):
             adj[v] = bout
         self.emit.loc = loop.loc
         for (c, init, res, out), bout in zip(slots, reverse_loop.outs):
@@ -280,16 +290,13 @@ class _Reverse:
         popped = [Var(v.hint, v.kind) for v in needed]
         # Popped values reuse the names of the values pushed, except carried values,
         # whose names also hold the loop's results after it.
-        self.aliases.update((p, v) for p, v in zip(popped, needed) if v not in keep_names)
+        self.aliases.update((p, v) for p, v in zip(popped, needed, strict=True)
+                            if v not in keep_names)
         push = Eqn([], prims.TAPE_PUSH, list(needed), role="primal")
         forward.stmts.append(push)
-        substitute(adjoint, dict(zip(needed, popped)))
+        substitute(adjoint, dict(zip(needed, popped, strict=True)))
         adjoint.stmts.insert(0, Eqn(popped, prims.TAPE_POP, [], params={"push": push},
                                     role="adjoint"))
 
 
-def _ordered(vars_: dict) -> list:
-    return list(vars_)
-
-
-__all__ = ["reverse", "insert_carried"]
+__all__ = ["reverse"]

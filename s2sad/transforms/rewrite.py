@@ -1,14 +1,17 @@
-"""Generic IR rewriting helpers: renaming atoms, walking atoms and definitions."""
+"""IR rewriting: renaming atoms; and the block-level views of the walkers of
+`ir.py` (which Vars a block reads or assigns) that the passes ask for."""
 from __future__ import annotations
 
-from ..ir import Block, Eqn, If, Loop, Var
+from ..ir_nodes import Block, Eqn, If, Loop, Var, defines, not_a_statement, uses, walk
 
 
 def substitute(block: Block, mapping: dict) -> None:
     """Replace, in place, every use of a key of `mapping` in `block` by its value."""
     if not mapping:
         return
-    sub = lambda a: mapping.get(a, a) if isinstance(a, Var) else a  # noqa: E731
+
+    def sub(a):
+        return mapping.get(a, a) if isinstance(a, Var) else a
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
             stmt.args = [sub(a) for a in stmt.args]
@@ -24,55 +27,24 @@ def substitute(block: Block, mapping: dict) -> None:
             if stmt.cond is not None:
                 substitute(stmt.cond, mapping)
             substitute(stmt.body, mapping)
+        else:
+            raise not_a_statement(stmt)
     block.results = [sub(a) for a in block.results]
 
 
-def used_vars(block: Block) -> dict:
-    """Vars read anywhere in `block` (including nested regions and results), as the
-    keys of a dict in program order (deterministic iteration)."""
-    found: dict = {}
-    for stmt in block.stmts:
-        if isinstance(stmt, Eqn):
-            atoms = list(stmt.args) + list(stmt.kwargs.values())
-        elif isinstance(stmt, If):
-            atoms = [stmt.cond]
-            found.update(used_vars(stmt.then))
-            found.update(used_vars(stmt.orelse))
-        else:
-            atoms = list(stmt.inits) + list(stmt.bounds) + [stmt.limit]
-            if stmt.cond is not None:
-                found.update(used_vars(stmt.cond))
-            found.update(used_vars(stmt.body))
-        found.update(dict.fromkeys(a for a in atoms if isinstance(a, Var)))
-    found.update(dict.fromkeys(a for a in block.results if isinstance(a, Var)))
-    return found
+def used_vars(node) -> dict:
+    """Vars read anywhere in `node`, a Block or a statement (nested regions and results
+    included), as the keys of a dict in the order of `ir.uses` (deterministic)."""
+    return dict.fromkeys(a for a in uses(node) if isinstance(a, Var))
 
 
 def defined_vars(block: Block) -> set:
     """Vars assigned anywhere in `block` (equation and region outs, loop parameters)."""
-    found = set()
-    for stmt in block.stmts:
-        found.update(stmt.outs)
-        if isinstance(stmt, If):
-            found |= defined_vars(stmt.then) | defined_vars(stmt.orelse)
-        elif isinstance(stmt, Loop):
-            found.update(stmt.carried)
-            if stmt.index is not None:
-                found.add(stmt.index)
-            if stmt.count is not None:
-                found.add(stmt.count)
-            if stmt.cond is not None:
-                found |= defined_vars(stmt.cond)
-            found |= defined_vars(stmt.body)
-    return found
+    return {v for stmt in walk(block) for v in defines(stmt)}
 
 
 def direct_defs(block: Block) -> dict:
-    """Vars assigned by the statements of `block` itself (not inside nested regions),
-    including nested loops' iteration counts; keys of a dict in program order."""
-    found: dict = {}
-    for stmt in block.stmts:
-        found.update(dict.fromkeys(stmt.outs))
-        if isinstance(stmt, Loop) and stmt.count is not None:
-            found[stmt.count] = None
-    return found
+    """Vars assigned by the statements of `block` itself (not inside nested regions,
+    but with their loops' carried values, indices and counts); keys of a dict in
+    program order."""
+    return dict.fromkeys(v for stmt in block.stmts for v in defines(stmt))

@@ -15,7 +15,7 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir import Const, Eqn, Var
+from ..ir_nodes import Const, Eqn, Var
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
@@ -30,7 +30,6 @@ def parse(text: str):
 
 
 def _modules():
-    from .. import runtime
     return {"np": np, "math": math, "rt": runtime}
 
 
@@ -145,7 +144,6 @@ def _peephole(prim):
     """A rewrite of calls to `prim` into plainer code, where one applies."""
     global _PEEPHOLES
     if _PEEPHOLES is None:
-        from .. import runtime
         _PEEPHOLES = {runtime.pow_dx: _pow_dx_const}
     try:
         return _PEEPHOLES.get(prim)

@@ -1,0 +1,38 @@
+"""Iterator objects (reversed, map, zip...) over differentiable values carry no
+derivative: materialising one is refused with a fix."""
+import math
+
+import pytest
+
+import s2sad
+from s2sad import MissingRuleError
+
+from .helpers import MODES, assert_message, marked_line, refusal
+
+
+def materialises_reversed(x):
+    items = list(reversed([x, x * 2.0]))  # <-
+    return items[0] * x
+
+
+def materialises_map(x):
+    squares = list(map(math.sin, [x, x * 2.0]))  # <-
+    return squares[1] * x
+
+
+def materialises_zip(x):
+    pairs = list(zip([x, x * 2.0], [1.0, 2.0]))  # <-
+    return pairs[1][0] * x
+
+
+@pytest.mark.parametrize("fn, words", [
+    (materialises_reversed, ["'reversed(...)'", "l[::-1]"]),
+    (materialises_map, ["'map(...)'", "list comprehension"]),
+    (materialises_zip, ["'zip(...)'", "for a, b in zip(u, v)"]),
+])
+def test_iterators_over_differentiable_values_are_refused(fn, words):
+    # B.6: an iterator object carries no derivative; without this refusal the
+    # derivative through it would silently be zero
+    for mode in MODES:
+        message = refusal(lambda: s2sad.grad(fn, mode=mode)(0.5), MissingRuleError)
+        assert_message(message, *words, "iterator", line=marked_line(fn))
