@@ -23,6 +23,7 @@ import numpy as np
 from common import fmt_ratio, fmt_us, header, print_table, time_call
 
 import s2sad
+import s2sad.compiler
 import s2sad.api
 
 
@@ -54,10 +55,9 @@ def _check(loss, grad, x) -> None:
 
 def _time_gradients(loss, x, primal_us, in_place: bool) -> list[str]:
     """Reverse-mode gradient and one forward-mode JVP, as ratios to the primal."""
-    saved = s2sad.api.make_updates_in_place
-    s2sad.api._CACHE.clear()            # generate the code again, with the pass as set
-    if not in_place:
-        s2sad.api.make_updates_in_place = lambda fn: None
+    compiler = s2sad.compiler.DEFAULT
+    s2sad.clear_caches()                # generate the code again, with the pass as set
+    compiler.in_place = in_place
     try:
         reverse = s2sad.grad(loss)
         _check(loss, reverse, x)
@@ -66,8 +66,8 @@ def _time_gradients(loss, x, primal_us, in_place: bool) -> list[str]:
         return [fmt_ratio(time_call(f, (x,), repeat=5).min_us / primal_us)
                 for f in (reverse, jvp)]
     finally:
-        s2sad.api.make_updates_in_place = saved
-        s2sad.api._CACHE.clear()
+        compiler.in_place = True
+        s2sad.clear_caches()
 
 
 def main() -> None:

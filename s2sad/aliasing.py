@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import builtins
 import operator
-import threading
-import weakref
 
 import numpy as np
 
 from . import kinds, mutation, prims, runtime
 from .errors import UnsupportedSyntaxError
-from .ir import Block, Const, Eqn, Function, Var, walk_stmts
-from .pins import all_hold
+from .ir_nodes import Block, Const, Eqn, Function, Var, walk_stmts
 from .prims import UNDEFINED
 from .callables import is_user_class
-from .source import to_source
+from .parsing import to_source
 
 # Arithmetic: a new object, an array only if an operand may be one.
 ARITHMETIC = {operator.add, operator.sub, operator.mul, operator.truediv, operator.floordiv,
@@ -71,7 +68,9 @@ def hashable(value) -> bool:
 class AliasTracking:
     """The ownership, view and container state of a lowerer (see the module docstring);
     mixed into lower._Lowerer, whose `env`, `live`, `loop_reads`, `params_set`,
-    `may_alias`, `parsed`, `stmts` and `checks` it reads."""
+    `may_alias`, `parsed`, `stmts`, `checks` and `fresh_results` it reads
+    (`fresh_results(fn)` -> ((is the result new, fresh tuple positions), pins): the
+    compiler's answer for a callee, see compiler.Compiler.fresh_results)."""
 
     def init_alias_tracking(self) -> None:
         self.owned: set = set()      # Vars holding arrays/lists this function created
@@ -299,7 +298,7 @@ class AliasTracking:
     def note_fresh_result(self, fn, out) -> None:
         """A user function's result that is a new object (or a tuple of some) is owned
         here: the caller may update it in place."""
-        (whole, parts), pins = _freshness(fn)
+        (whole, parts), pins = self.fresh_results(fn)
         for pin in pins:                # the answer holds while fn's names do
             self.pin(pin)
         if whole:
@@ -342,49 +341,10 @@ class AliasTracking:
                    for a in list(eqn.args) + list(eqn.kwargs.values()))
 
 
-_FRESH: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-_FRESH_ACTIVE = threading.local()
-
-
-def fresh_results(fn) -> tuple:
-    """(does `fn` always return a new object that nothing else holds, positions of
-    the tuple it returns that do), from its lowered source; (False, {}) when that
-    cannot be shown (no source, unsupported code, a recursive call being analysed)."""
-    return _freshness(fn)[0]
-
-
-def _freshness(fn) -> tuple:
-    """(fresh_results(fn), the pins that answer rests on: names fn resolved)."""
-    if fn in _FRESH and all_hold(_FRESH[fn][1]):
-        return _FRESH[fn]
-    active = _FRESH_ACTIVE.__dict__.setdefault("functions", set())
-    if fn in active:
-        return (False, frozenset()), []
-    from .fence import check
-    from .lower import _Lowerer
-    from .source import parse_function
-    active.add(fn)
-    pins = []
-    try:
-        parsed = parse_function(fn)
-        check(parsed)
-        lowerer = _Lowerer(parsed)
-        ir = lowerer.function()
-        answer, pins = lowerer.result_freshness(ir.body.results[0]), ir.pins
-    except Exception:   # noqa: BLE001 -- unknown is always a safe answer here
-        answer = (False, frozenset())
-    finally:
-        active.discard(fn)
-    _FRESH[fn] = answer, pins
-    return answer, pins
-
-
 def check_inplace(fn: Function) -> None:
     """Refuse `x op= v` on an array that may belong to the caller (an argument or a
     view of one): Python would write into it in place."""
-    from .ir import walk_stmts
+    from .ir_nodes import walk_stmts
     from .kinds import kind_of
     problems = []
     for stmt in walk_stmts(fn.body):
@@ -414,7 +374,7 @@ def check_inplace(fn: Function) -> None:
 def _guard_unknown(block: Block) -> None:
     """Before each `p op= v` on a parameter of unknown kind (a number or an array?),
     check at call time that it is not an array (see runtime.refuse_in_place)."""
-    from .ir import sub_blocks
+    from .ir_nodes import sub_blocks
     for stmt in list(block.stmts):
         for inner in sub_blocks(stmt):
             _guard_unknown(inner)

@@ -1,225 +1,72 @@
-"""The public API: grad, value_and_grad, jvp, vjp, jacobian, source, ir.
+"""The public API: grad, value_and_grad, jvp, vjp, jacobian, hessian, hvp, source, ir.
 
-Each derivative is generated once per function, mode, `wrt` and signature of
-argument kinds (Python float/int/bool, array ndim and dtype), compiled, and cached.
+This module binds arguments, checks them and shapes the results; the derivatives
+themselves come from the compiler (compiler.py), which generates each once per
+function, mode, `wrt` and signature of argument kinds and caches it.
 """
 from __future__ import annotations
 
 import functools
 import inspect
-import os
-import threading
-import types
-import weakref
 
 import numpy as np
 
-from . import codegen, kinds, loader, runtime
-from .aliasing import check_inplace
-from .errors import MissingRuleError, NonDifferentiableError, UnsupportedSyntaxError
-from .ir import walk_stmts
-from .lower import Global, lower
-from .pins import Pin, all_hold
+from . import kinds, runtime
+from .callables import bound_arguments
+from .compiler import DEFAULT as COMPILER
+from .compose import Spec
+from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
-from .callables import is_user_class, is_user_function
-from .program import Program, resolve_methods
-from .sequences import resolve_sequence_operators
-from .source import parse_function, unwrap_function
-from .transforms.forward import forward
-from .transforms.inplace import make_updates_in_place
-from .transforms.optimize import optimize
-from .transforms.reverse import reverse
-from .verify import verify
+from .parsing import unwrap_function
 
-try:  # the fence is optional while it is being written
-    from .fence import check as _fence
-except ImportError:  # pragma: no cover
-    def _fence(parsed):
-        return None
-
-VERIFY = False   # check every IR built (the test suite turns this on)
-_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_LOCK = threading.RLock()
 _ANNOTATION_KINDS = {float: kinds.FLOAT, int: kinds.INT, bool: kinds.BOOL,
                      "float": kinds.FLOAT, "int": kinds.INT, "bool": kinds.BOOL}
 
 
-# ---- the pipeline -------------------------------------------------------------------
-
-def _lowered(fn, arg_kinds, trust_globals=False):
-    """Parse, fence, lower and infer kinds.  With `trust_globals`, data globals get the
-    kinds of their current values (the derivative cache is then keyed on them too)."""
-    parsed = parse_function(fn)
-    _fence(parsed)
-    ir = lower(parsed, arg_kinds)
-    for stmt in walk_stmts(ir.body):
-        for atom in list(getattr(stmt, "args", ())) + list(getattr(stmt, "inits", ())):
-            if not isinstance(atom, Global) or atom.cell is not None:
-                continue
-            if trust_globals:
-                atom.kind = _global_kind(atom.value)
-            elif is_user_class(type(atom.value)):
-                # a callee's global instance: specialised on its class, which is pinned
-                # (the cache key only covers the differentiated function's globals)
-                atom.kind = kinds.of_value(atom.value)
-                ir.pins.append(Pin(ir.globals, atom.name, type(atom.value), "type"))
-    if VERIFY:
-        verify(ir)
-    kinds.infer(ir, arg_kinds)
-    if resolve_methods(ir):
-        kinds.infer(ir, arg_kinds, fresh=True)
-    if resolve_sequence_operators(ir):
-        kinds.infer(ir, arg_kinds)
-    check_inplace(ir)
-    return parsed, ir
-
-
-class _UserFunctionKind:
-    """Kind of a user function's result for given argument kinds (kinds.py's hook);
-    a recursive call being inferred gets UNKNOWN."""
-
-    def __init__(self):
-        self.memo: dict = {}
-        self.local = threading.local()
-
-    def applies(self, prim) -> bool:
-        return is_user_function(prim)
-
-    def __call__(self, fn, arg_kinds):
-        key = (fn, tuple(arg_kinds))
-        if key in self.memo:
-            return self.memo[key]
-        busy = self.local.__dict__.setdefault("busy", {})
-        if key in busy:
-            return busy[key]      # a recursive call: the kind assumed so far
-        busy[key] = kinds.BOTTOM  # at first, no information from the recursive calls
+def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), signature=None):
+    """Give `call`, the function an API operator returns for `f`, f's name, docstring
+    and signature (so wrt and argument binding follow f) and the Spec that lets s2sad
+    differentiate it again (compose.py).  Deliberately no `__wrapped__`: following
+    it back to `f` would differentiate f instead of its derivative."""
+    for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
+        value = getattr(f, attribute, None)
+        if value is not None:
+            setattr(call, attribute, value)
+    if signature is not None:
+        call.__signature__ = signature
+    elif op != "pullback":
         try:
-            for _ in range(3):    # a fixed point: recursion sees the kind found last
-                _, ir = _lowered(fn, tuple(arg_kinds))
-                kind = kinds.kind_of(ir.body.results[0])
-                if kind == busy[key]:
-                    break
-                busy[key] = kind
-            else:
-                kind = kinds.UNKNOWN
-        except Exception:  # errors are reported when the callee is transformed
-            kind = kinds.UNKNOWN
-        finally:
-            busy.pop(key, None)
-        self.memo[key] = kind
-        return kind
+            call.__signature__ = inspect.signature(f)
+        except (TypeError, ValueError):   # a builtin without a signature
+            pass
+    if op in ("pullback", "jvp", "hvp"):
+        call.__name__ = call.__qualname__ = f"{op}_of_{call.__name__}"
+    call.__s2sad__ = Spec(op, f, tuple(wrt), single, tuple(primals))
+    return call
 
 
-kinds.user_function_kind = _UserFunctionKind()
-
-
-def _global_kind(value):
-    """The kind of a data global worth specialising on: Python scalars, and instances
-    of user classes (their methods are then differentiated like calls)."""
-    kind = kinds.of_value(value)
-    if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL):
-        return kind
-    cls = type(value)
-    if kind.tag == "object" and is_user_class(cls):
-        return kind
-    return None
-
-
-def _global_kinds(fn) -> tuple:
-    """Kinds of the data globals `fn` names, part of its derivative's cache key."""
-    fn = unwrap_function(fn)
-    names = [n for n in fn.__code__.co_names if n in fn.__globals__]
-    return tuple((n, _global_kind(fn.__globals__[n])) for n in names
-                 if _global_kind(fn.__globals__[n]) is not None)
-
-
-def _generate(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
-    """(source text, factory objects, IR, filename) of the derivative of `fn`."""
-    parsed, ir = _lowered(fn, arg_kinds, trust_globals=True)
-    _check_entry_parameters(parsed)
-    result = ir.body.results[0]
-    pins = list(ir.pins)
-
-    def lower_callee(callee, callee_kinds):
-        callee_ir = _lowered(callee, tuple(callee_kinds))[1]
-        pins.extend(callee_ir.pins)
-        return callee_ir
-    program = Program(lower_callee)
-    if mode == "forward":
-        deriv = forward(ir, list(wrt), program)
-        extra = [arg_kinds[i] for i in wrt]
-    else:
-        deriv = reverse(ir, list(wrt), program)
-        extra = [kinds.kind_of(result)]
-    if VERIFY:
-        verify(deriv, scoped=False)
-    optimize(deriv, list(arg_kinds) + extra)
-    if VERIFY:
-        verify(deriv, scoped=False)
-    where = f"{os.path.basename(parsed.filename)}:{parsed.first_line}"
-    title = (f"{'Forward' if mode == 'forward' else 'Reverse'}-mode derivative of "
-             f"{ir.name} ({where}), generated by s2sad.")
-    functions = [(f, program.titles[f.name]) for f in program.functions] + [(deriv, title)]
-    for function, _ in functions:
-        make_updates_in_place(function)
-    text, objects = codegen.generate_program(functions, check_finite=check_finite)
-    return text, objects, deriv, f"<s2sad {mode} of {ir.name} at {where}>", pins
-
-
-def _check_entry_parameters(parsed) -> None:
-    """The differentiated function names its parameters: `wrt` and the gradients'
-    structure follow them, so a *args parameter there is refused (callees may have one)."""
-    star = parsed.node.args.vararg
-    if star is not None:
-        raise UnsupportedSyntaxError(
-            [(parsed.loc(star), f"the differentiated function takes *{star.id}; derivatives "
-                                "are taken with respect to named parameters")],
-            fix=f"give it named parameters (helpers it calls may take *{star.id}), or take "
-                f"one tuple parameter `{star.id}` and differentiate with respect to it")
+def clear_caches() -> None:
+    """Forget every derivative generated so far (they are generated again when next
+    called): for benchmarks of generation time, or to free memory."""
+    COMPILER.clear()
 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
-    fn = unwrap_function(fn)
-    key = (mode, wrt, arg_kinds, check_finite, _global_kinds(fn))
-    with _LOCK:
-        per_fn = _CACHE.setdefault(fn, {})
-        if key not in per_fn or not all_hold(per_fn[key].pins):   # a name was rebound
-            text, objects, deriv, filename, pins = _generate(fn, mode, wrt, arg_kinds,
-                                                             check_finite)
-            loaded = loader.load(text, deriv.name, filename, objects, fn.__globals__)
-            loaded.output_kind = kinds.kind_of(deriv.body.results[0])
-            loaded.pins = pins
-            per_fn[key] = loaded
-        return per_fn[key]
+    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite)
 
 
 # ---- arguments ----------------------------------------------------------------------
 
-def _target(fn) -> tuple:
-    """(leading arguments, keyword arguments) already bound by a bound method (its
-    object) or a functools.partial, in front of the plain function's parameters."""
-    args, kwargs = (), {}
-    while True:
-        fn = inspect.unwrap(fn)
-        if isinstance(fn, functools.partial):
-            args, kwargs = fn.args + args, {**fn.keywords, **kwargs}
-            fn = fn.func
-        elif isinstance(fn, types.MethodType):
-            args, fn = (fn.__self__,) + args, fn.__func__
-        else:
-            return args, kwargs
-
-
 def _bound_self(fn) -> tuple:
     """The leading arguments a bound method or partial supplies."""
-    return _target(fn)[0]
+    return bound_arguments(fn)[0]
 
 
 def _bind(fn, args, kwargs) -> list:
     """All parameters of the function behind `fn` as a positional list (defaults
     filled in; a bound method's object and a partial's arguments included)."""
     sig = inspect.signature(unwrap_function(fn))
-    leading, bound_kwargs = _target(fn)
+    leading, bound_kwargs = bound_arguments(fn)
     bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
     bound.apply_defaults()
     return list(bound.arguments.values())
@@ -336,7 +183,6 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
-    @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         values = _bind(f, args, kwargs)
         positions, single = _positions(f, wrt)
@@ -352,7 +198,10 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
             out, grads = _forward_gradient(f, values, positions, check_finite)
         grads = tuple(grads)
         return out, grads[0] if single else grads
-    return value_and_grad_f
+    positions, single = _positions(f, wrt)
+    offset = len(_bound_self(f))
+    return _made_by_s2sad(value_and_grad_f, "value_and_grad", f,
+                          [i - offset for i in positions], single)
 
 
 def grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
@@ -364,11 +213,12 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
         return functools.partial(grad, wrt=wrt, mode=mode, check_finite=check_finite)
     vg = value_and_grad(f, wrt, mode=mode, check_finite=check_finite)
 
-    @functools.wraps(f)
     def grad_f(*args, **kwargs):
         return vg(*args, **kwargs)[1]
     grad_f.source = lambda: source(f, mode=mode, wrt=wrt)
-    return grad_f
+    positions, single = _positions(f, wrt)
+    offset = len(_bound_self(f))
+    return _made_by_s2sad(grad_f, "grad", f, [i - offset for i in positions], single)
 
 
 def _forward_gradient(f, values, positions, check_finite=False):
@@ -439,7 +289,7 @@ def vjp(f, *primals, check_finite=False):
             if i - offset < given:
                 result[i - offset] = g
         return tuple(result)
-    return out, pullback
+    return out, _made_by_s2sad(pullback, "pullback", f, primals=primals[offset:offset + given])
 
 
 def hvp(f, primals, tangents):
@@ -485,7 +335,6 @@ def hessian(f, wrt=0):
     (i,) = positions
     offset = len(_bound_self(f))
 
-    @functools.wraps(f)
     def hessian_f(*args, **kwargs):
         values = _bind(f, args, kwargs)
         _check_wrt(f, values, positions)
@@ -501,7 +350,7 @@ def hessian(f, wrt=0):
         if not np.ndim(x):
             return float(rows[0])
         return np.stack(rows).reshape(np.shape(x) + np.shape(x))
-    return hessian_f
+    return _made_by_s2sad(hessian_f, "hessian", f, [i - offset])
 
 
 def jacobian(f, wrt=0, *, mode="reverse"):
@@ -534,7 +383,7 @@ def jacobian(f, wrt=0, *, mode="reverse"):
             seed[index] = 1.0
             rows.append(np.asarray(pullback(seed if np.ndim(out) else float(seed))[i]))
         return np.stack(rows).reshape(np.shape(out) + np.shape(x))
-    return jacobian_f
+    return _made_by_s2sad(jacobian_f, "jacobian", f, [i - len(_bound_self(f))])
 
 
 def _annotation_kinds(fn) -> tuple:
@@ -553,7 +402,8 @@ def source(f, mode="reverse", wrt=0, *, example_args=None) -> str:
     """The generated derivative source of `f`, specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool)."""
     positions, _ = _positions(f, wrt)
-    return _generate(unwrap_function(f), mode, positions, _example_kinds(f, example_args))[0]
+    return COMPILER.derivative(unwrap_function(f), mode, positions,
+                               _example_kinds(f, example_args)).text
 
 
 class IRView:
@@ -570,7 +420,7 @@ class IRView:
 
 def ir(f, *, example_args=None) -> IRView:
     """The lowered IR (structured SSA Wengert list) of `f`."""
-    return IRView(_lowered(unwrap_function(f), _example_kinds(f, example_args))[1])
+    return IRView(COMPILER.lowered(unwrap_function(f), _example_kinds(f, example_args)))
 
 
 def _example_kinds(f, example_args) -> tuple:
@@ -579,3 +429,30 @@ def _example_kinds(f, example_args) -> tuple:
     if example_args is None:
         return _annotation_kinds(f)
     return _signature(_bind(f, tuple(example_args), {}))
+
+
+def _jvp_function(f):
+    """`(primals, tangents) -> jvp(f, primals, tangents)`, differentiable again."""
+    def jvp_of_f(primals, tangents):
+        return jvp(f, primals, tangents)
+    return _made_by_s2sad(jvp_of_f, "jvp", f, signature=_TWO_TUPLES)
+
+
+def _hvp_function(f):
+    """`(primals, tangents) -> hvp(f, primals, tangents)`, differentiable again."""
+    def hvp_of_f(primals, tangents):
+        return hvp(f, primals, tangents)
+    return _made_by_s2sad(hvp_of_f, "hvp", f, signature=_TWO_TUPLES)
+
+
+_TWO_TUPLES = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                 for name in ("primals", "tangents")])
+
+# How the lowerer treats calls of the API inside a differentiated function: a
+# transform with known arguments is made when the function is lowered; a value
+# operator becomes a call of the function `__s2sad_function_of__(f)` (compose.py).
+for _transform in (grad, value_and_grad, jacobian, hessian):
+    _transform.__s2sad_operator__ = "transform"
+for _operator, _function_of in ((jvp, _jvp_function), (hvp, _hvp_function), (vjp, None)):
+    _operator.__s2sad_operator__ = "value"
+    _operator.__s2sad_function_of__ = _function_of

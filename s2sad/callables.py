@@ -6,6 +6,7 @@ library modules: its derivative is generated from its source.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 
@@ -20,9 +21,16 @@ def _is_library(module_name) -> bool:
 
 def is_user_function(prim) -> bool:
     """A plain Python function with no rule: its derivative is generated from source."""
-    if not isinstance(prim, types.FunctionType) or lookup(prim) is not None:
+    if not isinstance(prim, types.FunctionType) or lookup(prim) is not None or \
+            is_derivative(prim):
         return False
     return not _is_library(getattr(prim, "__module__", None))
+
+
+def is_derivative(prim) -> bool:
+    """A function made by s2sad's API (grad(f), jacobian(f), a pullback, ...): it is
+    differentiated through its plain function (compose.py), not its own source."""
+    return getattr(prim, "__s2sad__", None) is not None
 
 
 def is_user_class(cls) -> bool:
@@ -46,3 +54,18 @@ def call_arguments(fn, args) -> list[tuple[str, object]]:
             f"{p.name}=" if p.kind is p.KEYWORD_ONLY else ""
         parts.append((prefix, atom))
     return parts
+
+
+def bound_arguments(fn) -> tuple:
+    """(leading arguments, keyword arguments) already bound by a bound method (its
+    object) or a functools.partial, in front of the plain function's parameters."""
+    args, kwargs = (), {}
+    while True:
+        fn = inspect.unwrap(fn)
+        if isinstance(fn, functools.partial):
+            args, kwargs = fn.args + args, {**fn.keywords, **kwargs}
+            fn = fn.func
+        elif isinstance(fn, types.MethodType):
+            args, fn = (fn.__self__,) + args, fn.__func__
+        else:
+            return args, kwargs

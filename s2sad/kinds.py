@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import prims
-from .ir import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
+from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
+from .callables import is_derivative, is_user_function
 from .rules import lookup
 
 
@@ -189,8 +190,10 @@ def _callable_for(prim, args):
     return None
 
 
-def eqn_kind(eqn: Eqn, kind_of) -> Kind:
-    """Kind of the (single) output of `eqn` given the kinds of its inputs."""
+def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
+    """Kind of the (single) output of `eqn` given the kinds of its inputs; a call to a
+    user function asks `result_kind(fn, arg_kinds)` (without one, its output keeps the
+    kind it already has)."""
     if eqn.prim in (prims.ASSERT, prims.FORMAT) or eqn.prim is builtins.print:
         return NONE if eqn.prim is not prims.FORMAT else OBJECT
     if isinstance(eqn.prim, prims.DerivativeCall):
@@ -201,8 +204,10 @@ def eqn_kind(eqn: Eqn, kind_of) -> Kind:
     kw_kinds = {k: kind_of(v) for k, v in eqn.kwargs.items()}
     if BOTTOM in arg_kinds:
         return BOTTOM
-    if user_function_kind is not None and user_function_kind.applies(eqn.prim):
-        return user_function_kind(eqn.prim, arg_kinds)
+    if is_user_function(eqn.prim) or is_derivative(eqn.prim):
+        if result_kind is not None:
+            return result_kind(eqn.prim, arg_kinds)
+        return eqn.outs[0].kind or UNKNOWN
     if any(k == UNKNOWN or k.tag == "object" and k != SLICE and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
@@ -253,9 +258,6 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
         return UNKNOWN
 
 
-user_function_kind = None   # set by the API: kind of a user function's result
-
-
 def _example_atom(atom, kind, variant=0, length=2):
     if isinstance(atom, Const) and not hasattr(atom, "name"):
         return atom.value
@@ -268,10 +270,12 @@ def const_kind(atom: Const) -> Kind:
     return of_value(atom.value)
 
 
-def infer(fn: Function, param_kinds, fresh: bool = False) -> None:
+def infer(fn: Function, param_kinds, fresh: bool = False, result_kind=None) -> None:
     """Fill `var.kind` for every Var of `fn`, starting from the parameters' kinds;
     `fresh` forgets earlier kinds first (after calls were resolved: loop-carried
-    values would otherwise keep the UNKNOWN an unresolved call gave them)."""
+    values would otherwise keep the UNKNOWN an unresolved call gave them).
+    `result_kind(fn, arg_kinds)` gives the kind of a call to a user function (the
+    compiler's, which lowers the callee); without it such results keep their kinds."""
     if fresh:
         for stmt in walk_stmts(fn.body):
             defined = stmt.outs if isinstance(stmt, (Eqn, If)) else \
@@ -281,7 +285,7 @@ def infer(fn: Function, param_kinds, fresh: bool = False) -> None:
     for p, k in zip(fn.params, param_kinds):
         p.kind = k
     for _ in range(20):
-        if not _block(fn.body):
+        if not _block(fn.body, result_kind):
             return
 
 
@@ -298,7 +302,7 @@ def _set(var: Var, kind) -> bool:
     return False
 
 
-def _block(block: Block) -> bool:
+def _block(block: Block, result_kind) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
@@ -308,21 +312,21 @@ def _block(block: Block) -> bool:
                 for v, k in zip(stmt.outs, stmt.prim.out_kinds):
                     changed |= _set(v, k)
             elif len(stmt.outs) == 1:
-                changed |= _set(stmt.outs[0], eqn_kind(stmt, kind_of))
+                changed |= _set(stmt.outs[0], eqn_kind(stmt, kind_of, result_kind))
             else:
                 for v in stmt.outs:
                     if v.kind is None:
                         changed |= _set(v, UNKNOWN)
         elif isinstance(stmt, If):
-            changed |= _block(stmt.then) | _block(stmt.orelse)
+            changed |= _block(stmt.then, result_kind) | _block(stmt.orelse, result_kind)
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
                 changed |= _set(out, join(kind_of(a), kind_of(b)))
         elif isinstance(stmt, Loop):
-            changed |= _loop(stmt)
+            changed |= _loop(stmt, result_kind)
     return changed
 
 
-def _loop(loop: Loop) -> bool:
+def _loop(loop: Loop, result_kind) -> bool:
     changed = False
     if loop.index is not None:
         changed |= _set(loop.index, INT)
@@ -334,8 +338,8 @@ def _loop(loop: Loop) -> bool:
             step |= _set(c, join(join(c.kind, kind_of(init)), kind_of(res) if
                                  res.__class__ is not Var or res.kind is not None else None))
         if loop.cond is not None:
-            step |= _block(loop.cond)
-        step |= _block(loop.body)
+            step |= _block(loop.cond, result_kind)
+        step |= _block(loop.body, result_kind)
         changed |= step
         if not step:
             break

@@ -1,4 +1,4 @@
 """Test-suite settings: every IR built by the tests is checked by the verifier."""
-import s2sad.api
+import s2sad.compiler
 
-s2sad.api.VERIFY = True
+s2sad.compiler.DEFAULT.verify = True

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 import s2sad
+import s2sad.compiler
+import s2sad.kinds
 
 
 def f(x, y):
@@ -104,7 +106,8 @@ def test_check_finite_names_the_line():
 
 
 def test_generated_code_is_introspectable():
-    derivative = s2sad.api._compiled(f, "reverse", (0,), s2sad.api._signature((0.3, 2.0)))
+    arg_kinds = tuple(s2sad.kinds.of_value(v) for v in (0.3, 2.0))
+    derivative = s2sad.compiler.DEFAULT.compiled(f, "reverse", (0,), arg_kinds)
     text = inspect.getsource(derivative)
     assert "def f_vjp(x, y, bresult):" in text
     assert derivative.source in s2sad.source(f, example_args=(0.3, 2.0))

@@ -3,6 +3,8 @@ import operator
 
 import numpy as np
 
+import s2sad.compiler
+
 from s2sad import kinds
 from s2sad.kinds import FLOAT, INT, UNKNOWN, Kind, array, join, list_of
 
@@ -41,8 +43,7 @@ def test_results_that_follow_a_list_length_are_not_given_a_fixed_length():
     def f(xs):
         return tuple(xs), len(xs), np.stack(xs), xs[0]
 
-    from s2sad.api import _lowered
-    fn = _lowered(f, [list_of(array(1, "float64"))])[1]
+    fn = s2sad.compiler.DEFAULT.lowered(f, [list_of(array(1, "float64"))])
     by_prim = {eqn.prim: eqn.outs[0].kind for eqn in fn.body.stmts[:-1]}
     assert by_prim[tuple] == list_of(array(1, "float64"), "tupleof")
     assert by_prim[len] == INT
@@ -56,9 +57,8 @@ def test_slices_with_unknown_bounds_keep_array_kinds_and_vary_sequence_lengths()
         h[k, k:] = v[k:]
         return h, t[k:]
 
-    from s2sad.api import _lowered
-    fn = _lowered(f, [array(2, "float64"), array(1, "float64"),
-                      Kind("tuple", items=(FLOAT, FLOAT, FLOAT)), INT])[1]
+    fn = s2sad.compiler.DEFAULT.lowered(f, [array(2, "float64"), array(1, "float64"),
+                                            Kind("tuple", items=(FLOAT, FLOAT, FLOAT)), INT])
     result = fn.body.results[0]
     items = next(e.args for e in fn.body.stmts if e.outs and e.outs[0] is result)
     assert items[0].kind == array(2, "float64")

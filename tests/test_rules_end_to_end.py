@@ -18,7 +18,7 @@ generation and the runtime:
    (checked in 1.), and cotangents with the list's structure.
 
 The generated functions are written to one module in a temporary directory (s2sad
-reads their source from that file), with `s2sad.api.VERIFY` on, so every IR built is
+reads their source from that file), with `s2sad.compiler.DEFAULT.verify` on, so every IR built is
 also checked by s2sad.verify.
 """
 from __future__ import annotations
@@ -109,11 +109,11 @@ def generated(tmp_path_factory):
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[name] = module
     module_spec.loader.exec_module(module)
-    verify, s2sad.api.VERIFY = s2sad.api.VERIFY, True
+    verify, s2sad.compiler.DEFAULT.verify = s2sad.compiler.DEFAULT.verify, True
     try:
         yield module
     finally:
-        s2sad.api.VERIFY = verify
+        s2sad.compiler.DEFAULT.verify = verify
         sys.modules.pop(name, None)
 
 

@@ -1,0 +1,312 @@
+"""Derivatives of derivatives: whatever s2sad returns can be differentiated again.
+
+Every function the API hands out (made by `grad`, `value_and_grad`, `jacobian`,
+`hessian`, and the pullback of `vjp`) carries a `Spec` as its `__s2sad__` attribute:
+which operator made it, from which function, with which options.  When such a
+function is differentiated -- as the target of a transform, or called inside a
+function being differentiated -- the compiler replaces it by its *plain function*:
+generated Python source that computes the same values from the forward-mode
+derivative code of the function it was made from.  Forward-mode code has no tape,
+only primitives with rules and structured control flow, so it is differentiable
+again, in either mode, to any depth; `s2sad.source` shows it like any derivative.
+
+A gradient with respect to an array of n elements costs n forward sweeps in its
+plain function (the first-order call itself still runs the reverse-mode code).
+Plain functions are specialised on the kinds of their arguments and cached.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import kinds, loader, runtime
+from .callables import bound_arguments
+from .errors import NonDifferentiableError
+from .rules import nondiff
+from .parsing import unwrap_function
+
+
+@dataclass(eq=False)
+class Spec:
+    """What a function returned by the API computes: `op` ("grad", "value_and_grad",
+    "jacobian", "hessian", "pullback", "jvp", "hvp") of `target` (the user's callable, itself
+    possibly made by s2sad) with respect to the visible parameter positions `wrt`
+    (`single`: the result is not a tuple); `primals` for a pullback."""
+
+    op: str
+    target: object
+    wrt: tuple = ()
+    single: bool = True
+    primals: tuple = ()
+    plain: dict = field(default_factory=dict)    # arg kinds -> plain function
+
+
+def spec_of(fn):
+    """The Spec of a function made by s2sad, or None."""
+    spec = getattr(fn, "__s2sad__", None)
+    return spec if isinstance(spec, Spec) else None
+
+
+def unit_like(x, k):
+    """An array shaped like `x` (float dtype) with 1 at flat position `k`, else 0."""
+    e = np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
+    e.flat[k] = 1
+    return e
+
+
+nondiff(unit_like)
+
+
+_MADE: dict = {}     # (operator, arguments) -> the function s2sad made of them
+
+
+def made_by_s2sad(operator_fn, args: list, kwargs: dict):
+    """`operator_fn(*args, **kwargs)` (e.g. `s2sad.grad(f, wrt=1)`), made once per
+    arguments so that each lowering finds the same function and its caches."""
+    try:
+        key = (operator_fn, tuple(args), tuple(sorted(kwargs.items())))
+        hash(key)
+    except TypeError:
+        return operator_fn(*args, **kwargs)
+    if key not in _MADE:
+        _MADE[key] = operator_fn(*args, **kwargs)
+    return _MADE[key]
+
+
+def function_of(operator_fn, target) -> tuple:
+    """(the function s2sad makes of `target` for a value operator called inside a
+    differentiated function -- `s2sad.jvp(f, primals, tangents)` -- , None), or
+    (None, (why it is refused, what to do instead))."""
+    make = getattr(operator_fn, "__s2sad_function_of__", None)
+    if make is None:
+        return None, ("inside a differentiated function returns a pullback, a function "
+                      "value s2sad cannot differentiate through",
+                      "use s2sad.grad(f)(x), s2sad.jacobian(f)(x) or s2sad.jvp(f, primals, "
+                      "tangents) inside the function: those are differentiable again")
+    return made_by_s2sad(make, [target], {}), None
+
+
+# ---- plain functions ------------------------------------------------------------------
+
+def plain_function(spec: Spec, arg_kinds: tuple, compiler):
+    """The plain function of `spec` for visible arguments of `arg_kinds` (see above)."""
+    arg_kinds = tuple(arg_kinds)
+    if arg_kinds not in spec.plain:
+        spec.plain[arg_kinds] = _build(spec, arg_kinds, compiler)
+    return spec.plain[arg_kinds]
+
+
+def _build(spec: Spec, arg_kinds, compiler):
+    target = _Target(spec.target)
+    if spec.op == "hessian":
+        grad_spec = Spec("grad", spec.target, spec.wrt, True)
+        grad_plain = plain_function(grad_spec, arg_kinds, compiler)
+        outer = Spec("jacobian", grad_plain, spec.wrt, True)
+        return _build(outer, arg_kinds, compiler)
+    if spec.op == "pullback":      # a function of the cotangent; f's arguments are fixed
+        arg_kinds = tuple(kinds.of_value(v) for v in spec.primals)
+    if spec.op in ("jvp", "hvp"):  # (primals, tangents): f's arguments are the primals
+        return _Writer(target, _items(arg_kinds[0], target, spec.op), compiler).tangent_map(
+            spec.op, arg_kinds[1], compiler)
+    for i in spec.wrt:
+        _check_wrt_kind(target, i, arg_kinds[i], spec.op)
+    writer = _Writer(target, arg_kinds, compiler)
+    if spec.op in ("grad", "value_and_grad"):
+        return writer.gradient(spec.wrt, spec.single, spec.op == "value_and_grad")
+    if spec.op == "jacobian":
+        return writer.jacobian(spec.wrt[0])
+    if spec.op == "pullback":
+        return writer.pullback(spec.primals)
+    raise AssertionError(f"unknown derivative operator {spec.op!r}")
+
+
+def _items(kind, target, op: str) -> tuple:
+    """The kinds of the items of a tuple of primals passed to `op` of `target`."""
+    if kind.tag in ("tuple", "list"):
+        return tuple(kind.items)
+    raise NonDifferentiableError(
+        f"differentiating s2sad.{op} of '{target.name}' again needs its primals and tangents "
+        f"as tuples built where it is called (`(x, y)`), not a {kind.tag}",
+        fix="write the tuple out at the call: s2sad.jvp(f, (x, y), (dx, dy))")
+
+
+class _Target:
+    """The function a Spec was made from, as the compiler sees it: the plain function
+    behind it, with the leading arguments a bound method or partial supplies."""
+
+    def __init__(self, fn):
+        self.leading, keywords = bound_arguments(fn)
+        if keywords:
+            raise NonDifferentiableError(
+                f"differentiating a derivative of a functools.partial with keyword "
+                f"arguments ({', '.join(keywords)}) again is not supported",
+                fix="bind the arguments positionally, or write a small def that calls it")
+        self.fn = fn
+        self.name = getattr(fn, "__name__", "f")
+        self.params = list(inspect.signature(fn).parameters)
+
+
+def _check_wrt_kind(target: _Target, i: int, kind, op: str) -> None:
+    if kind.tag in ("array", "float") and (kind.tag == "float" or kind.ndim is not None):
+        return
+    raise NonDifferentiableError(
+        f"differentiating the {op} of '{target.name}' again needs its argument "
+        f"'{target.params[i]}' to be a float or a float array (it is {kind.tag}); s2sad does "
+        "not yet take higher derivatives with respect to tuples, lists or dicts",
+        fix="pass the differentiated arguments as separate float or array parameters")
+
+
+class _Writer:
+    """Writes and loads one plain function over the forward-mode code of a target."""
+
+    def __init__(self, target: _Target, arg_kinds, compiler):
+        self.target, self.arg_kinds, self.compiler = target, tuple(arg_kinds), compiler
+        self.objects = {"np": np, "rt": runtime, "unit_like": unit_like}
+        self.leading = []
+        for n, value in enumerate(target.leading):
+            self.objects[f"bound_{n}"] = value
+            self.leading.append(f"bound_{n}")
+        self.params = [_safe(p, n) for n, p in enumerate(target.params)]
+
+    def forward_code(self, positions) -> str:
+        """Bind the forward-mode derivative of the target w.r.t. the visible
+        `positions` (for these argument kinds) and return its name."""
+        offset = len(self.leading)
+        all_kinds = tuple(kinds.of_value(v) for v in self.target.leading) + self.arg_kinds
+        code = self.compiler.compiled(self.target.fn if not offset else _bare(self.target.fn),
+                                      "forward", tuple(p + offset for p in positions), all_kinds)
+        name = f"{self.target.name}_jvp" if self.target.name.isidentifier() else "target_jvp"
+        self.objects[name] = code
+        return name
+
+    def call(self, jvp: str, positions, seeds: dict) -> str:
+        """`jvp(args..., tangents...)` with `seeds[i]` as the tangent of position i
+        (zeros elsewhere)."""
+        tangents = [seeds.get(i, f"rt.zeros_like({self.params[i]})") for i in positions]
+        return f"{jvp}({', '.join(self.leading + self.params + tangents)})"
+
+    def entry(self, jvp: str, positions, i: int) -> str:
+        """The derivative of the target's (scalar) output w.r.t. parameter i."""
+        x = self.params[i]
+        if self.arg_kinds[i].tag == "float":
+            return f"{self.call(jvp, positions, {i: '1.0'})}[1]"
+        column = self.call(jvp, positions, {i: f"unit_like({x}, k)"})
+        return (f"np.reshape(np.array([{column}[1] for k in range(np.size({x}))]), "
+                f"np.shape({x}))")
+
+    def gradient(self, wrt, single: bool, with_value: bool):
+        jvp = self.forward_code(wrt)
+        entries = [self.entry(jvp, wrt, i) for i in wrt]
+        lines = [f"grads = {entries[0]}" if single else
+                 "grads = (" + ", ".join(entries) + ",)"]
+        if with_value:
+            lines.append(f"value = {self.call(jvp, wrt, {})}[0]")
+            lines.append("return value, grads")
+        else:
+            lines.append("return grads")
+        what = "value and gradient" if with_value else "gradient"
+        return self.load("value_and_grad" if with_value else "grad", what, lines)
+
+    def jacobian(self, i: int):
+        jvp = self.forward_code((i,))
+        x = self.params[i]
+        if self.arg_kinds[i].tag == "float":
+            lines = [f"return {self.call(jvp, (i,), {i: '1.0'})}[1]"]
+        else:
+            column = self.call(jvp, (i,), {i: f"unit_like({x}, k)"})
+            lines = [f"columns = [{column}[1] for k in range(np.size({x}))]",
+                     "stacked = np.stack(columns, axis=-1)",
+                     f"return np.reshape(stacked, np.shape(columns[0]) + np.shape({x}))"]
+        return self.load("jacobian", "Jacobian", lines)
+
+    def pullback(self, primals):
+        """`cotangent -> one cotangent per visible argument`, linear in the cotangent:
+        entry k of argument i is the dot product of the cotangent with column k."""
+        if len(primals) != len(self.params):
+            raise NonDifferentiableError(
+                f"differentiating the pullback of '{self.target.name}' needs a value for every "
+                f"parameter in the s2sad.vjp call ({len(self.params)}, not {len(primals)})")
+        positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
+        jvp = self.forward_code(positions)
+        for n, value in enumerate(primals):
+            self.objects[f"primal_{n}"] = value
+        self.params = [f"primal_{n}" for n in range(len(primals))]
+        parts = []
+        for i in range(len(primals)):
+            if i not in positions:
+                parts.append("None")
+            elif self.arg_kinds[i].tag == "float":
+                parts.append(f"np.sum(cotangent * {self.call(jvp, positions, {i: '1.0'})}[1])")
+            else:
+                x = self.params[i]
+                column = self.call(jvp, positions, {i: f"unit_like({x}, k)"})
+                parts.append(f"np.reshape(np.array([np.sum(cotangent * {column}[1]) "
+                             f"for k in range(np.size({x}))]), np.shape({x}))")
+        return self.load("pullback", "pullback (vector-Jacobian product)",
+                         ["return (" + ", ".join(parts) + ",)"], params=["cotangent"])
+
+    def tangent_map(self, op: str, tangent_kinds, compiler):
+        """The plain function `(primals, tangents) -> jvp(f, ...)` or `-> hvp(f, ...)`:
+        `(out, J t)`, or `H t` per argument (None for int/bool ones)."""
+        names = list(self.params)
+        tangents = [f"t_{name}" for name in names]
+        if len(_items(tangent_kinds, self.target, op)) != len(names):
+            raise NonDifferentiableError(
+                f"s2sad.{op} of '{self.target.name}' needs one tangent per primal "
+                f"({len(names)})")
+        positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
+        unpack = [f"{', '.join(names)}, = primals", f"{', '.join(tangents)}, = tangents"]
+        if op == "jvp":
+            jvp = self.forward_code(positions)
+            call = f"{jvp}({', '.join(self.leading + names + [tangents[i] for i in positions])})"
+            return self.load("jvp", "forward-mode derivative", unpack + [f"return {call}"],
+                             params=["primals", "tangents"])
+        # hvp: the gradient, w.r.t. the primals, of the tangent part of the jvp
+        part = _Writer(self.target, self.arg_kinds, compiler)
+        jvp = part.forward_code(positions)
+        inner = part.load("tangent", "directional derivative",
+                          [f"return {jvp}({', '.join(part.leading + names)}, "
+                           f"{', '.join(tangents[i] for i in positions)})[1]"],
+                          params=names + [tangents[i] for i in positions])
+        grad_spec = Spec("grad", inner, positions, False)
+        gradient = plain_function(grad_spec, self.arg_kinds + tuple(
+            self.arg_kinds[i] for i in positions), compiler)
+        self.objects["tangent_gradient"] = gradient
+        slots = ["None"] * len(names)
+        for n, i in enumerate(positions):
+            slots[i] = f"grads[{n}]"
+        lines = unpack + [f"grads = tangent_gradient({', '.join(names)}, "
+                          f"{', '.join(tangents[i] for i in positions)})",
+                          "return (" + ", ".join(slots) + ",)"]
+        return self.load("hvp", "Hessian-vector product", lines, params=["primals", "tangents"])
+
+    def load(self, op: str, what: str, lines, params=None):
+        target = self.target.name if self.target.name.isidentifier() else "target"
+        name = f"{op}_of_{target}"       # never the name of an object it calls (`f_jvp`)
+        params = self.params if params is None else params
+        body = "".join(f"    {line}\n" for line in lines)
+        text = (f"def {name}({', '.join(params)}):\n"
+                f'    """The {what} of {self.target.name}, from its forward-mode derivative '
+                f'(differentiable again)."""\n{body}')
+        filename = f"<s2sad {op} of {self.target.name}, differentiable again>"
+        globals_ = getattr(_bare(self.target.fn), "__globals__", {"__name__": "s2sad_plain"})
+        fn = loader.load(text, name, filename, self.objects, globals_)
+        return fn
+
+
+def _differentiable(kind) -> bool:
+    return kind.tag == "float" or kind.tag == "array" and np.dtype(kind.dtype).kind == "f"
+
+
+def _bare(fn):
+    """The plain function behind a bound method or partial."""
+    return unwrap_function(fn)
+
+
+def _safe(name: str, n: int) -> str:
+    """A parameter name for generated code (never one of the names it uses)."""
+    return name if name.isidentifier() and name not in ("np", "rt", "unit_like", "k", "grads",
+                                                        "value", "columns", "stacked") \
+        else f"arg_{n}"

@@ -1,0 +1,516 @@
+"""gast expressions -> IR equations: the expression half of the lowerer.
+
+`ExpressionLowerer` holds the lowerer's state (the environment from user names to
+atoms, the statement list being filled, pins, deferred checks) and lowers every
+expression to atoms, emitting one primitive per equation.  Names are resolved here:
+parameters and locals from the environment, closure cells and module globals as
+constants (functions, modules, classes: pinned, see pins.py) or as `Global`s read
+when the derivative runs (data).  Statements and control flow are lowered by the
+subclass `lower._Lowerer`, which provides `branch`, `lower_stmt` and `inline` (used
+here for conditional expressions, `and`/`or`, comprehensions and local functions).
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import operator
+import types
+
+import gast
+import numpy as np
+
+from . import mutation, prims, runtime, scopes
+from .aliasing import AliasTracking, hashable
+from .callables import is_derivative, is_user_class, is_user_function, is_user_namespace
+from .compose import function_of, made_by_s2sad
+from .errors import UnsupportedSyntaxError
+from .ir_nodes import Const, Eqn, Global, Var
+from .pins import Pin, attribute_pin
+from .prims import UNDEFINED
+from .parsing import to_source
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+          gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+          gast.RShift: operator.rshift}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+          gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne,
+          gast.Is: operator.is_, gast.IsNot: operator.is_not}
+HINTS = {operator.add: "sum", operator.sub: "diff", operator.mul: "prod",
+         operator.truediv: "quot", operator.pow: "power", operator.matmul: "mm",
+         operator.neg: "neg"}
+
+
+# Generated code (differentiated again by hessian/hvp) may call in-place variants of the
+# functional updates; in IR they are the functional ones (the in-place pass decides anew).
+_FUNCTIONAL = {runtime.setitem_inplace: runtime.setitem,
+               runtime.appended_inplace: runtime.appended,
+               runtime.add_at_inplace: runtime.add_at,
+               runtime.without_last_inplace: runtime.without_last}
+
+
+def is_static(value) -> bool:
+    """Objects resolved at transform time (found by identity in rule tables)."""
+    return isinstance(value, (types.ModuleType, type, types.FunctionType,
+                              types.BuiltinFunctionType, np.ufunc)) or (
+        callable(value) and not isinstance(value, np.ndarray))
+
+
+class LocalFunction:
+    """A function defined inside the differentiated one (a nested def or a lambda);
+    it is inlined where it is called, seeing the enclosing variables at that point."""
+
+    def __init__(self, node, defaults: list):
+        self.node, self.defaults = node, defaults
+        self.name = getattr(node, "name", "<lambda>")
+
+    def __repr__(self) -> str:
+        return f"<local function {self.name}>"
+
+
+NOT_FRESH = ((False, frozenset()), [])
+
+
+def nothing_is_fresh(fn):
+    """The `fresh_results` of a lowering that cannot look into callees."""
+    return NOT_FRESH
+
+
+class ExpressionLowerer(AliasTracking):
+    """Lowers expressions of one function (see the module docstring); the state below
+    is shared with the statement half, `lower._Lowerer`.  `fresh_results(callee)`
+    answers whether a user function returns a new object (AliasTracking)."""
+
+    def __init__(self, parsed, arg_kinds=(), fresh_results=None):
+        self.parsed = parsed
+        self.arg_kinds = tuple(arg_kinds)
+        self.fresh_results = fresh_results or nothing_is_fresh
+        fn = parsed.fn
+        self.globals = fn.__globals__
+        self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+        self.env: dict = {}
+        self.stmts: list = []
+        self.loc = parsed.loc(parsed.node)
+        self.loop_depth = 0
+        self.inline_depth = 0
+        self.loop_return = None      # `.ret` out of the loop lowered last, if it may return
+        self.mutated_in_loop: set = set()
+        self.checks: list = []       # () -> problem or None, run once kinds are known
+        self.live: set = set()       # names read after the statement being lowered
+        self.loop_reads: list = []   # names read in each enclosing loop (read again later)
+        self.comprehensions = 0
+        self.pins: list = []         # names resolved at generation time (pins.py)
+        self.pinned: set = set()
+        self.init_alias_tracking()
+
+
+    # ---- provided by the statement half (lower._Lowerer) --------------------------
+
+    def branch(self, cond, then_fn, else_fn, live) -> bool:
+        raise NotImplementedError
+
+    def lower_stmt(self, stmt, live) -> bool:
+        raise NotImplementedError
+
+    def inline(self, local, args, kwargs, node):
+        raise NotImplementedError
+
+    # ---- expressions ---------------------------------------------------------
+
+    def emit(self, prim, args, kwargs=None, hint="t", params=None, node=None) -> Var:
+        out = Var(hint)
+        loc = self.parsed.loc(node) if node is not None else self.loc
+        self.stmts.append(Eqn([out], prim, list(args), kwargs or {}, params or {}, loc))
+        self.track(prim, args, out)
+        return out
+
+    def expr(self, node, hint="t"):
+        handler = getattr(self, "expr_" + type(node).__name__, None)
+        if handler is None:
+            raise UnsupportedSyntaxError([(self.parsed.loc(node),
+                                           f"'{type(node).__name__}' expression is not supported")])
+        return handler(node, hint)
+
+    def expr_Constant(self, node, hint):
+        return Const(node.value)
+
+    def expr_Starred(self, node, hint):
+        raise UnsupportedSyntaxError([(self.parsed.loc(node), "`*` unpacking is supported in "
+                                       "calls and in tuple and list displays, not here")],
+                                     fix="index the items explicitly (`x[0], x[1]`)")
+
+    def expr_Name(self, node, hint):
+        value = self.name(node)
+        if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+            raise UnsupportedSyntaxError([(self.parsed.loc(node), f"the local function "
+                                           f"'{node.id}' is used as a value; local functions "
+                                           "can only be called")],
+                                         fix="call it directly, or define it at module level")
+        return value
+
+    def name(self, node):
+        name = node.id
+        if name in self.env:
+            value = self.env[name]
+            if isinstance(value, Const) and value.value is UNDEFINED:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node),
+                                               f"'{name}' may be used before it is assigned")])
+            return value
+        if name in self.cells:
+            try:
+                value = self.cells[name].cell_contents
+            except ValueError:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"free variable '{name}' "
+                                               "is not assigned yet")]) from None
+            if not is_static(value):
+                return Global(name, value, self.cells[name])
+            self.pin(Pin(self.cells[name], name, value, "cell"))
+            return Const(value)
+        if name in self.globals:
+            value = self.globals[name]
+            if not is_static(value):
+                return Global(name, value)
+            self.pin(Pin(self.globals, name, value, "dict"))
+            return Const(value)
+        if hasattr(builtins, name):
+            return Const(getattr(builtins, name))
+        raise UnsupportedSyntaxError([(self.parsed.loc(node), f"name '{name}' is not defined "
+                                       "(not a parameter, local, global or builtin)")])
+
+    def pin(self, pin: Pin) -> None:
+        """Keep a name resolved now (see pins.py); modules are not rebound in practice
+        and library internals not monkeypatched, so they are not pinned."""
+        if isinstance(pin.value, types.ModuleType) or (id(pin.holder), pin.key) in self.pinned:
+            return
+        self.pinned.add((id(pin.holder), pin.key))
+        self.pins.append(pin)
+
+    def local_callee(self, node):
+        """The LocalFunction a call's function expression names, or None."""
+        if isinstance(node, gast.Lambda):
+            return self.local_function(node)
+        if isinstance(node, gast.Name) and node.id in self.env:
+            value = self.env[node.id]
+            if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+                return value.value
+        return None
+
+    def static_value(self, node):
+        """(True, object) when `node` names a module/class attribute chain, else (False, None)."""
+        if isinstance(node, gast.Name):
+            try:
+                atom = self.name(node)        # a global, builtin, or a local alias of one
+            except UnsupportedSyntaxError:
+                return False, None
+            if isinstance(atom, Const) and not isinstance(atom, Global) and \
+                    not isinstance(atom.value, LocalFunction):
+                return True, atom.value
+        if isinstance(node, gast.Attribute):
+            ok, base = self.static_value(node.value)
+            if ok and isinstance(base, (types.ModuleType, type)) and hasattr(base, node.attr):
+                if is_user_namespace(base):
+                    self.pin(attribute_pin(base, node.attr))
+                return True, getattr(base, node.attr)
+        if isinstance(node, gast.Call):      # `s2sad.grad(f, wrt=1)`: made now
+            ok, operator_fn = self.static_value(node.func)
+            if ok and getattr(operator_fn, "__s2sad_operator__", None) == "transform":
+                parts = [self.literal(a) for a in node.args] + \
+                    [self.literal(k.value) for k in node.keywords]
+                if all(ok for ok, _ in parts):
+                    values = [value for _, value in parts]
+                    keywords = {k.arg: v for k, v in zip(node.keywords, values[len(node.args):])}
+                    return True, made_by_s2sad(operator_fn, values[:len(node.args)], keywords)
+        return False, None
+
+    def literal(self, node):
+        """(True, value) for a constant, a static name or a tuple of them."""
+        if isinstance(node, gast.Constant):
+            return True, node.value
+        if isinstance(node, (gast.Tuple, gast.List)):
+            parts = [self.literal(e) for e in node.elts]
+            return all(ok for ok, _ in parts), tuple(value for _, value in parts)
+        return self.static_value(node)
+
+    def expr_Attribute(self, node, hint):
+        ok, value = self.static_value(node)
+        if ok:
+            return Const(value)
+        obj = self.expr(node.value)
+        return self.emit(prims.method(node.attr), [obj], hint=node.attr,
+                         params={"attribute": True}, node=node)
+
+    def expr_BinOp(self, node, hint):
+        left, right = self.expr(node.left), self.expr(node.right)
+        prim = BINOPS[type(node.op)]
+        return self.emit(prim, [left, right], hint=hint if hint != "t" else HINTS.get(prim, "t"))
+
+    def expr_UnaryOp(self, node, hint):
+        operand = self.expr(node.operand)
+        return self.emit(UNARYOPS[type(node.op)], [operand], hint=hint)
+
+    def expr_Compare(self, node, hint):
+        left, result = self.expr(node.left), None
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.expr(comparator)
+            if isinstance(op, (gast.In, gast.NotIn)):
+                test = self.emit(operator.contains, [right, left], hint=hint)
+                if isinstance(op, gast.NotIn):
+                    test = self.emit(operator.not_, [test], hint=hint)
+            else:
+                test = self.emit(CMPOPS[type(op)], [left, right], hint=hint)
+            result = test if result is None else self.emit(prims.AND, [result, test], hint=hint)
+            left = right
+        return result
+
+    def expr_BoolOp(self, node, hint):
+        is_and = isinstance(node.op, gast.And)
+        result = self.expr(node.values[0], hint)
+        for value_node in node.values[1:]:
+            if _is_simple(value_node):
+                value = self.expr(value_node, hint)
+                result = self.emit(prims.AND if is_and else prims.OR, [result, value], hint=hint)
+                continue
+            # Short-circuit: the right operand is evaluated only when needed.
+            first = result
+
+            def right(value_node=value_node):
+                self.env[".value"] = self.expr(value_node, hint)
+                return False
+
+            def left(first=first):
+                self.env[".value"] = first
+                return False
+            self.branch(first, right if is_and else left, left if is_and else right, {".value"})
+            result = _named(self.env.pop(".value"), hint)
+        return result
+
+    def expr_IfExp(self, node, hint):
+        cond = self.expr(node.test, "cond")
+
+        def side(value_node):
+            def lower_side():
+                self.env[".value"] = self.expr(value_node, hint)
+                return False
+            return lower_side
+        self.branch(cond, side(node.body), side(node.orelse), {".value"})
+        return _named(self.env.pop(".value"), hint)
+
+    def expr_Tuple(self, node, hint):
+        return self.emit(prims.BUILD_TUPLE, self.items(node.elts), hint=hint)
+
+    def expr_List(self, node, hint):
+        return self.emit(prims.BUILD_LIST, self.items(node.elts), hint=hint)
+
+    def items(self, nodes) -> list:
+        """The atoms of a display's or a call's items, `*t` expanded into t's items."""
+        atoms = []
+        for node in nodes:
+            if not isinstance(node, gast.Starred):
+                atoms.append(self.expr(node))
+                continue
+            value = self.expr(node.value)
+            length = self._static_length(value)
+            if length is None:
+                raise UnsupportedSyntaxError(
+                    [(self.parsed.loc(node), "`*` unpacking of a value whose length is not "
+                                             "known when the function is compiled")],
+                    fix="unpack a tuple or list built in the function or passed as *args, or "
+                        "pass the items one by one (`x[0], x[1]`)")
+            parts = self._tuple_parts(value, lists=True)
+            atoms += list(parts) if parts is not None else \
+                [self.emit(operator.getitem, [value, Const(i)], hint="item") for i in range(length)]
+        return atoms
+
+    def _static_length(self, value):
+        parts = self._tuple_parts(value, lists=True)
+        if parts is not None:
+            return len(parts)
+        kind = self.param_kinds.get(value)
+        if kind is not None and kind.tag in ("tuple", "list"):
+            return len(kind.items)
+        return None
+
+    def expr_Dict(self, node, hint):
+        keys = tuple(k.value for k in node.keys)
+        values = [self.expr(v) for v in node.values]
+        return self.emit(runtime.build_dict, [Const(keys)] + values, hint=hint)
+
+    def expr_ListComp(self, node, hint):
+        """`[elt for t in it if c]` is lowered as the loop that appends to a new list."""
+        self.comprehensions += 1
+        name = f".comp{self.comprehensions}"
+        self.env[name] = self.emit(prims.BUILD_LIST, [], hint=hint if hint != "t" else "items")
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                type_comment=None), attr="append", ctx=gast.Load()),
+            args=[node.elt], keywords=[]))
+        body = [append]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=cond, body=body, orelse=[])]
+            body = [gast.For(target=gen.target, iter=gen.iter, body=body, orelse=[],
+                             type_comment=None)]
+        for stmt in gast.walk(body[0]):
+            if isinstance(stmt, gast.stmt):
+                gast.copy_location(stmt, node)
+        targets = scopes.names_assigned([g.target for g in node.generators])
+        saved = {t: self.env[t] for t in targets if t in self.env}
+        self.lower_stmt(body[0], {name})
+        for t in targets:   # comprehension variables do not leak (Python 3)
+            self.env.pop(t, None)
+        self.env.update(saved)
+        return _named(self.env.pop(name), hint)
+
+    def expr_Slice(self, node, hint):
+        parts = [self.expr(p) if p is not None else Const(None)
+                 for p in (node.lower, node.upper, node.step)]
+        if all(isinstance(p, Const) and not isinstance(p, Global) for p in parts):
+            return Const(slice(*(p.value for p in parts)))
+        return self.emit(prims.BUILD_SLICE, parts, hint="slice")
+
+    def index(self, index):
+        if isinstance(index, gast.Tuple):
+            parts = [self.expr(e) for e in index.elts]
+            if all(isinstance(p, Const) and not isinstance(p, Global) for p in parts):
+                return Const(tuple(p.value for p in parts))
+            return self.emit(prims.BUILD_TUPLE, parts, hint="index")
+        return self.expr(index, "index")
+
+    def expr_Subscript(self, node, hint):
+        value = self.expr(node.value)
+        key = self.index(node.slice)
+        if hint == "t" and isinstance(key, Const) and isinstance(key.value, str) and \
+                key.value.isidentifier():
+            hint = key.value
+        parts = self._tuple_parts(value) if isinstance(key, Const) and \
+            isinstance(key.value, int) else None
+        if parts is not None and -len(parts) <= key.value < len(parts):
+            return parts[key.value]
+        return self.emit(operator.getitem, [value, key], hint=hint, node=node)
+
+    def expr_JoinedStr(self, node, hint):
+        return self.emit(prims.FORMAT, [self.expr(v.value) if isinstance(v, gast.FormattedValue)
+                                        else Const(v.value) for v in node.values], hint="text")
+
+    def expr_Call(self, node, hint):
+        local = self.local_callee(node.func)
+        args = self.items(node.args)
+        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        if local is not None:
+            return _named(self.inline(local, args, kwargs, node), hint)
+        ok, fn = self.static_value(node.func)
+        out_arg = kwargs.get("out")
+        has_out = out_arg is not None and not (isinstance(out_arg, Const) and out_arg.value is None)
+        if ok and getattr(fn, "__s2sad_operator__", None) == "value":
+            fn, args = self.value_operator(fn, args, node)
+        if ok:
+            fn = _FUNCTIONAL.get(fn, fn) if hashable(fn) else fn
+            name = getattr(fn, "__name__", "t")
+            self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
+                                 f"'{to_source(node.func).strip()}(...)' writes into an "
+                                 "argument in place")
+            if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
+                return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
+                                 hint=hint if hint != "t" else "record", node=node)
+            if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
+                return self.call_value(Const(fn), args, kwargs, hint, node)
+            if is_user_function(fn) or is_derivative(fn):
+                args, kwargs = self.bind_call(fn, args, kwargs, node), {}
+            out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+            if is_user_function(fn):
+                self.note_fresh_result(fn, out)
+            return out
+        if isinstance(node.func, gast.Attribute):
+            obj = self.expr(node.func.value)
+            attr = node.func.attr
+            # `np.add.at(y, idx, v)` and friends update `y` in place
+            ufunc_at = attr == "at" and isinstance(obj, Const) and isinstance(obj.value, np.ufunc)
+            self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
+                                 mutation.writes_into_argument(None, has_out),
+                                 f"'{to_source(node.func).strip()}(...)' writes into an "
+                                 "argument in place")
+            out = self.emit(prims.method(attr), [obj] + args, kwargs,
+                            hint=hint if hint != "t" else attr, node=node)
+            if attr in mutation.MUTATING_METHODS:
+                self.check_not_mutating_method(obj, attr, node)
+            return out
+        # A function passed in or picked at run time (`rhs(t, y)` with `rhs` a
+        # parameter): resolved once kinds know which function it is (resolve_methods).
+        return self.call_value(self.expr(node.func), args, kwargs, hint, node)
+
+    def value_operator(self, operator_fn, args, node):
+        """`s2sad.jvp(f, primals, tangents)` and `s2sad.hvp(...)` inside the function:
+        (a function s2sad made of the known `f`, the remaining arguments)."""
+        name = f"s2sad.{operator_fn.__name__}"
+        if not args or not isinstance(args[0], Const) or isinstance(args[0], Global) or \
+                not callable(args[0].value):
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"{name} is called here with a function that is not "
+                                         "known when the derivative is generated")],
+                fix="pass a function defined at module level (or a global name for it)")
+        made, refusal = function_of(operator_fn, args[0].value)
+        if refusal:
+            raise UnsupportedSyntaxError([(self.parsed.loc(node), f"{name} {refusal[0]}")],
+                                         fix=refusal[1])
+        return made, args[1:]
+
+    def call_value(self, callee, args, kwargs, hint, node) -> Var:
+        """`callee(*args, **kwargs)` as the `__call__` method of the value `callee`."""
+        return self.emit(prims.method("__call__"), [callee] + args, kwargs,
+                         hint=hint if hint != "t" else getattr(callee, "hint", "called"),
+                         node=node)
+
+
+
+    def _tuple_parts(self, value, lists=False):
+        """The items of a tuple (or, with `lists`, a list) built in this function, or None."""
+        if isinstance(value, tuple):
+            return value
+        built = (prims.BUILD_TUPLE, prims.BUILD_LIST) if lists else (prims.BUILD_TUPLE,)
+        for stmt in reversed(self.stmts):
+            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
+                return tuple(stmt.args) if stmt.prim in built else None
+        return None
+
+    def bind_call(self, fn, args, kwargs, node) -> list:
+        """All parameters of a user function's call, in order (defaults as constants)."""
+        try:
+            bound = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise _bind_error(self.parsed, node, fn, exc) from None
+        bound.apply_defaults()
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is p.VAR_KEYWORD:
+                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{fn.__name__}' takes "
+                                               f"**{p.name}, which is not supported")],
+                                             fix="give it explicit keyword parameters")
+            if p.kind is p.VAR_POSITIONAL:   # *args arrive as one tuple
+                bound.arguments[p.name] = self.emit(prims.BUILD_TUPLE,
+                                                    list(bound.arguments[p.name]),
+                                                    hint=p.name, node=node)
+        return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
+
+
+def _named(atom, hint):
+    if isinstance(atom, Var) and atom.hint in ("value", "retval") and hint != "t":
+        atom.hint = hint
+    return atom
+
+
+def _bind_error(parsed, node, fn, exc):
+    return UnsupportedSyntaxError([(parsed.loc(node), f"call to '{fn.__name__}' does not match "
+                                    f"its parameters: {exc}")])
+
+
+def _is_simple(node) -> bool:
+    """Expressions safe to evaluate eagerly: names, constants and comparisons of them."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(node, gast.Compare):
+        return all(_is_simple(n) for n in [node.left] + node.comparators)
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
+        return _is_simple(node.operand)
+    return False

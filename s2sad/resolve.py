@@ -1,0 +1,178 @@
+"""Calls and operators made specific once kinds are known (run by the compiler right
+after kind inference, before the in-place checks).
+
+Functions s2sad made.  A call of `grad(f)`, `jacobian(f)`, a pullback, ... becomes a
+call of its plain function (compose.py), generated for the arguments' kinds.
+
+Methods.  A call of a method of a user class (`self.helper(x)`) becomes a call of the
+method's function, found from the object's class (known from its kind, and pinned:
+see pins.py); a call of a function passed as a value (`rhs(y)`, whose kind is the
+function) becomes a call of that function.  A method's *args arrive as one tuple,
+built just before the call.
+
+Sequence operators.  Lowering cannot tell `a + b` on lists from `a + b` on numbers.
+Once kinds are known, `list + list` and `list * int` get their own primitives
+(`rt.concat_items`, `rt.repeat_items`), whose rules move (co)tangents by position;
+the arithmetic rules would add them instead.  (A list with a NumPy array or float is
+NumPy arithmetic, which the arithmetic rules already follow.)  Where kinds cannot
+tell and both operands of `+` may be sequences, `rt.plus` decides at call time; for
+`*`, a call-time guard refuses a repetition (`rt.refuse_repetition`) rather than
+risk a wrong derivative.
+"""
+from __future__ import annotations
+
+import inspect
+import operator
+
+import numpy as np
+
+from . import kinds, prims, runtime
+from .aliasing import insert_call_time_check
+from .callables import is_derivative, is_user_function
+from .ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk_stmts
+from .pins import attribute_pin
+
+
+def resolve(fn: Function, infer, source_function) -> None:
+    """Make method calls, calls of functions s2sad made, and sequence operators of
+    `fn` specific (see above); `infer(fresh)` infers `fn`'s kinds again after a
+    change; `source_function(f, arg_kinds)` is the compiler's plain function for a
+    function s2sad made (compose.py)."""
+    if resolve_methods(fn):
+        infer(True)
+    if resolve_derivatives(fn, source_function):
+        infer(True)
+    if resolve_sequence_operators(fn):
+        infer(False)
+
+
+def resolve_derivatives(fn: Function, source_function) -> bool:
+    """Calls of functions made by s2sad (`df = s2sad.grad(f)` called as `df(x)`)
+    become calls of their plain functions, specialised on the arguments' kinds:
+    ordinary user functions from then on.  True when a call changed."""
+    changed = False
+    for stmt in walk_stmts(fn.body):
+        if isinstance(stmt, Eqn) and is_derivative(stmt.prim):
+            stmt.prim = source_function(stmt.prim, [kinds.kind_of(a) for a in stmt.args])
+            changed = True
+    return changed
+
+
+def resolve_methods(fn: Function) -> bool:
+    """Turn calls of methods of user classes (`self.helper(x)`) into calls of the
+    method's function, found from the object's class (known from its kind, and
+    pinned: see pins.py), and calls of a function passed as a value (`rhs(y)`, its
+    kind is the function) into calls of that function; a method's *args arrive as one
+    tuple, built just before the call.  Returns True when something changed."""
+    return _resolve_methods_in(fn.body, fn.pins)
+
+
+def _resolve_methods_in(block: Block, pins: list) -> bool:
+    changed = False
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            changed |= _resolve_methods_in(inner, pins)
+        name = prims.method_name(getattr(stmt, "prim", None))
+        if name is None or stmt.params.get("attribute") or not stmt.args:
+            continue
+        kind = kinds.kind_of(stmt.args[0])
+        args = list(stmt.args)
+        if kind.tag == "function" and name == "__call__":
+            method = kind.items[0]           # a function passed in: call it by name
+            args = args[1:]
+            if not is_user_function(method):
+                stmt.prim, stmt.args, changed = method, args, True
+                continue
+        elif kind.tag == "object" and kind.items and isinstance(kind.items[0], type):
+            method = inspect.getattr_static(kind.items[0], name, None)
+        else:
+            continue
+        if not is_user_function(method) or method.__code__.co_flags & inspect.CO_VARKEYWORDS:
+            continue
+        if kind.tag == "object":
+            pins.append(attribute_pin(kind.items[0], name))
+        try:
+            bound = inspect.signature(method).bind(*args, **stmt.kwargs)
+        except TypeError:
+            continue
+        bound.apply_defaults()
+        for p in inspect.signature(method).parameters.values():
+            if p.kind is p.VAR_POSITIONAL:
+                packed = Var(p.name)
+                block.stmts.insert(block.stmts.index(stmt), Eqn(
+                    [packed], prims.BUILD_TUPLE, list(bound.arguments[p.name]), loc=stmt.loc,
+                    role=stmt.role))
+                bound.arguments[p.name] = packed
+        stmt.prim = method
+        stmt.args = [v if isinstance(v, (Var, Const)) else Const(v)
+                     for v in bound.arguments.values()]
+        stmt.kwargs = {}
+        changed = True
+    return changed
+
+
+SEQUENCE_TAGS = ("list", "listof", "tuple", "tupleof")
+_COUNT_TAGS = ("int", "bool")
+_NUMERIC_MODULES = ("numpy", "math")
+# NumPy functions that return a list or tuple (of arrays).
+_SEQUENCE_RESULTS = {np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, np.meshgrid,
+                     np.nonzero, np.where, np.unravel_index, np.gradient, np.broadcast_arrays,
+                     np.atleast_1d, np.atleast_2d, np.atleast_3d, np.histogram, np.unique,
+                     np.linalg.eig, np.linalg.eigh, np.linalg.svd, np.linalg.qr,
+                     np.linalg.slogdet, np.linalg.lstsq, np.divmod, np.frexp, np.modf}
+
+
+def resolve_sequence_operators(fn: Function) -> bool:
+    """Rewrite `+`/`*` on lists and tuples in `fn` (see the module docstring); True
+    when a primitive changed (kinds must then be inferred again)."""
+    defs = {eqn.outs[0]: eqn for eqn in walk_stmts(fn.body) if isinstance(eqn, Eqn) and eqn.outs}
+    return _resolve_in(fn.body, defs)
+
+
+def _resolve_in(block: Block, defs: dict) -> bool:
+    changed = False
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            changed |= _resolve_in(inner, defs)
+        if not isinstance(stmt, Eqn) or stmt.prim not in (operator.add, operator.mul) or \
+                len(stmt.args) != 2 or stmt.kwargs:
+            continue
+        tags = [kinds.kind_of(x).tag for x in stmt.args]
+        sequence = [t in SEQUENCE_TAGS for t in tags]
+        maybe = [t in SEQUENCE_TAGS or t == "unknown" and _may_be_sequence(x, defs, 8)
+                 for t, x in zip(tags, stmt.args)]
+        if stmt.prim is operator.add:
+            if all(sequence):
+                stmt.prim, changed = runtime.concat_items, True
+            elif all(maybe):
+                stmt.prim, changed = runtime.plus, True     # decided at call time
+            continue
+        count = [t in _COUNT_TAGS for t in tags]
+        if sequence[0] and count[1] or sequence[1] and count[0]:
+            if sequence[1]:
+                stmt.args = stmt.args[::-1]       # `n * items`: the sequence goes first
+            stmt.prim, changed = runtime.repeat_items, True
+        elif maybe[0] and tags[1] in _COUNT_TAGS + ("unknown",) or \
+                maybe[1] and tags[0] in _COUNT_TAGS + ("unknown",):
+            insert_call_time_check(block, stmt, runtime.refuse_repetition, list(stmt.args))
+    return changed
+
+
+def _may_be_sequence(atom, defs: dict, depth: int) -> bool:
+    """Could the value of `atom` (of unknown kind) be a list or tuple?  No for results
+    of NumPy and math functions and of arithmetic on non-sequences."""
+    if isinstance(atom, Const):
+        return isinstance(atom.value, (list, tuple)) or hasattr(atom, "name")
+    eqn = defs.get(atom)
+    if eqn is None or depth == 0:
+        return True           # a parameter, or a branch or loop merge
+    kind = kinds.kind_of(atom)
+    if kind.tag != "unknown":
+        return kind.tag in SEQUENCE_TAGS
+    if eqn.prim in (operator.add, operator.mul):
+        return any(_may_be_sequence(a, defs, depth - 1) for a in eqn.args)
+    module = getattr(eqn.prim, "__module__", None) or ""
+    numeric = module.split(".")[0] in _NUMERIC_MODULES and eqn.prim not in _SEQUENCE_RESULTS
+    return not (numeric or isinstance(eqn.prim, np.ufunc) or
+                eqn.prim in (operator.sub, operator.truediv, operator.neg, operator.pow,
+                             operator.matmul))
