@@ -57,6 +57,8 @@ class CodeGen(Expressions):
         self.foldable = plan.foldable
         self.title = title
         self.lines: list[str] = []
+        self.origins: list = []     # the user's Loc of each line (see loader.origin)
+        self.origin = None
         self.check_finite = False
         self.group = None
 
@@ -64,11 +66,13 @@ class CodeGen(Expressions):
 
     def emit(self, depth: int, text: str) -> None:
         self.lines.append("    " * depth + text)
+        self.origins.append(self.origin)
 
     def comment(self, depth: int, stmt) -> None:
         loc = getattr(stmt, "loc", None)
         if loc is None or not loc.source_line:
             return
+        self.origin = loc
         adjoint = stmt.role == "adjoint"
         group = (adjoint, loc.line)
         if group != self.group:
@@ -224,14 +228,17 @@ class CodeGen(Expressions):
         return "\n".join(self.lines) + "\n"
 
 
-def generate_program(functions, check_finite=False) -> tuple[str, dict]:
+def generate_program(functions, check_finite=False, origins=None) -> tuple[str, dict]:
     """(source text, {factory parameter name: object}) of several (Function, title)
     pairs that call each other; the last is the entry point.  With `check_finite`,
-    every derivative value is checked right after it is computed."""
+    every derivative value is checked right after it is computed.  A list passed as
+    `origins` receives the user's Loc (or None) of every line of the text."""
     table = Objects(fn.name for fn, _ in functions)
     texts = []
-    for fn, title in functions:
+    for n, (fn, title) in enumerate(functions):
         gen = CodeGen(fn, title, table)
         gen.check_finite = check_finite
         texts.append(gen.function())
+        if origins is not None:
+            origins.extend(([None, None] if n else []) + gen.origins)
     return "\n\n".join(texts), table.objects

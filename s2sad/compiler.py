@@ -47,14 +47,15 @@ from .verify import verify
 @dataclass
 class GeneratedProgram:
     """The derivative of one function: its source text, the objects that text names
-    (bound when it is loaded), the entry's IR, the file name it is shown under, and
-    the pins every function of it rests on."""
+    (bound when it is loaded), the entry's IR, the file name it is shown under, the
+    pins every function of it rests on, and the user's Loc of each line of text."""
 
     text: str
     objects: dict
     entry: Function
     filename: str
     pins: list = field(default_factory=list)
+    origins: list = field(default_factory=list)   # the user's Loc of each line
 
 
 @dataclass
@@ -317,9 +318,11 @@ class Compiler:
         for function, _ in functions:
             if self.in_place:
                 make_updates_in_place(function)
-        text, objects = codegen.generate_program(functions, check_finite=check_finite)
+        origins: list = []
+        text, objects = codegen.generate_program(functions, check_finite=check_finite,
+                                                 origins=origins)
         return GeneratedProgram(text, objects, deriv, f"<s2sad {mode} of {entry.name} at {where}>",
-                                list(entry.pins) + requests.pins)
+                                list(entry.pins) + requests.pins, origins)
 
     def _transform(self, ir: Function, mode: str, wrt, arg_kinds, requests) -> Function:
         """forward | reverse, then optimize, verified before and after."""
@@ -357,7 +360,7 @@ class Compiler:
             if loaded is None or not all_hold(loaded.pins):
                 program = self.derivative(fn, mode, wrt, arg_kinds, check_finite, global_kinds)
                 loaded = loader.load(program.text, program.entry.name, program.filename,
-                                     program.objects, fn.__globals__)
+                                     program.objects, fn.__globals__, program.origins)
                 loaded.output_kind = kinds.kind_of(program.entry.body.results[0])
                 loaded.pins = program.pins
                 per_fn[key] = loaded

@@ -17,13 +17,14 @@ Plain functions are specialised on the kinds of their arguments and cached.
 from __future__ import annotations
 
 import inspect
+import linecache
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import kinds, loader, runtime
 from .callables import bound_arguments
-from .errors import NonDifferentiableError
+from .errors import Loc, NonDifferentiableError
 from .rules import nondiff
 from .parsing import unwrap_function
 
@@ -291,9 +292,16 @@ class _Writer:
                 f'    """The {what} of {self.target.name}, from its forward-mode derivative '
                 f'(differentiable again)."""\n{body}')
         filename = f"<s2sad {op} of {self.target.name}, differentiable again>"
-        globals_ = getattr(_bare(self.target.fn), "__globals__", {"__name__": "s2sad_plain"})
-        fn = loader.load(text, name, filename, self.objects, globals_)
-        return fn
+        bare = _bare(self.target.fn)
+        origins = [_definition(bare)] * text.count("\n")   # errors name the user's def
+        return loader.load(text, name, filename, self.objects, bare.__globals__, origins)
+
+
+def _definition(fn) -> Loc:
+    """The Loc of the `def` line of `fn` (the user's, when fn is generated code)."""
+    filename, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
+    return loader.origin(filename, line) or Loc(filename, line, 0,
+                                               linecache.getline(filename, line))
 
 
 def _differentiable(kind) -> bool:

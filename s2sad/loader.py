@@ -6,18 +6,24 @@ import linecache
 import textwrap
 
 FACTORY = "_s2sad_factory"
+_ORIGINS: dict = {}     # file name of loaded code -> the user's Loc of each line (or None)
 
 
-def load(source: str, name: str, filename: str, objects: dict, globals_: dict):
+def load(source: str, name: str, filename: str, objects: dict, globals_: dict, origins=None):
     """Compile `source` (defs; `name` is the entry point) under `filename`; return it.
 
     The function's globals are the user's module globals (data globals are read when
     it runs); `objects` (modules, functions, constants) are bound as closure cells.
+    `origins` gives, for each line of `source`, the user's Loc it was generated from
+    (or None): errors about this code, when it is differentiated again or fails,
+    name the user's line (see `origin`).
     """
     params = ", ".join(sorted(objects))
     text = f"def {FACTORY}({params}):\n{textwrap.indent(source, '    ')}    return {name}\n"
     filename = _unique(filename, text)
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
+    if origins is not None:
+        _ORIGINS[filename] = [None, None] + list(origins)     # 1-based, after the factory
     code = compile(text, filename, "exec")
     namespace: dict = {}
     exec(code, globals_, namespace)
@@ -34,3 +40,10 @@ def _unique(filename: str, text: str) -> str:
         n += 1
         candidate = f"{filename[:-1]} #{n}>" if filename.endswith(">") else f"{filename} #{n}"
     return candidate
+
+
+def origin(filename: str, line: int):
+    """The user's Loc that line `line` of loaded code `filename` was generated from,
+    or None (not generated code, or a line of no user statement)."""
+    lines = _ORIGINS.get(filename)
+    return lines[line] if lines is not None and 0 <= line < len(lines) else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import gast
 
 from .errors import Loc, SourceUnavailableError
+from .loader import origin
 
 _HOW_TO_FIX = ("define the function with `def` in a .py file (or in a notebook cell), "
                "or give it a derivative rule with s2sad.defvjp/defjvp, "
@@ -46,7 +47,9 @@ class ParsedFunction:
         line = getattr(node, "lineno", None) or self.node.lineno
         col = getattr(node, "col_offset", None) or 0
         real_line = line + self.line_offset
-        return Loc(self.filename, real_line, col, linecache.getline(self.filename, real_line))
+        # a line of generated code stands for the user's line it was generated from
+        return origin(self.filename, real_line) or \
+            Loc(self.filename, real_line, col, linecache.getline(self.filename, real_line))
 
 
 def unwrap_function(fn) -> types.FunctionType:
