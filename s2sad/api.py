@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from . import kinds, runtime
+from . import kinds, matrices, runtime
 from .callables import bound_arguments
 from .compiler import DEFAULT as COMPILER
 from .compose import Spec
@@ -67,7 +67,12 @@ def _bind(fn, args, kwargs) -> list:
     filled in; a bound method's object and a partial's arguments included)."""
     sig = inspect.signature(unwrap_function(fn))
     leading, bound_kwargs = bound_arguments(fn)
-    bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
+    try:
+        bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
+    except TypeError as exc:
+        raise NonDifferentiableError(
+            f"'{getattr(fn, '__name__', 'f')}' is called with arguments that do not match its "
+            f"parameters {list(sig.parameters)[len(leading):]}: {exc}") from None
     bound.apply_defaults()
     return list(bound.arguments.values())
 
@@ -108,24 +113,6 @@ def _differentiable(value) -> bool:
         return any(_differentiable(v) for v in value.values())
     kind = kinds.of_value(value)
     return kind == kinds.FLOAT or (kind.tag == "array" and np.dtype(kind.dtype).kind == "f")
-
-
-def _leaves(x) -> list:
-    """The float leaves of a (nested) tuple/list/dict, in order."""
-    if isinstance(x, (tuple, list)):
-        return [leaf for item in x for leaf in _leaves(item)]
-    if isinstance(x, dict):
-        return [leaf for item in x.values() for leaf in _leaves(item)]
-    return [x]
-
-
-def _rebuild(x, leaves):
-    """`x`'s structure with its leaves replaced, in order, by `leaves` (consumed)."""
-    if isinstance(x, (tuple, list)):
-        return type(x)(_rebuild(item, leaves) for item in x)
-    if isinstance(x, dict):
-        return {k: _rebuild(v, leaves) for k, v in x.items()}
-    return leaves.pop(0)
 
 
 def _check_wrt(fn, values, positions) -> None:
@@ -227,7 +214,7 @@ def _forward_gradient(f, values, positions, check_finite=False):
     zeros = [runtime.zeros_like(values[i]) for i in positions]
     grads, out = [], None
     for k, i in enumerate(positions):
-        leaves = _leaves(values[i])
+        leaves = matrices.leaves(values[i])
         grad_leaves = []
         for j, leaf in enumerate(leaves):
             floating = _differentiable(leaf)
@@ -244,7 +231,7 @@ def _forward_gradient(f, values, positions, check_finite=False):
                     seed[j] = np.array(seed[j])
                     seed[j][index] = 1.0
                 tangents = list(zeros)
-                tangents[k] = _rebuild(values[i], seed)
+                tangents[k] = matrices.rebuild(values[i], seed)
                 out, dout = derivative(*values, *tangents)
                 _check_scalar_output(f, out)
                 if index is None:
@@ -252,12 +239,13 @@ def _forward_gradient(f, values, positions, check_finite=False):
                 else:
                     grad_leaf[index] = dout
             grad_leaves.append(grad_leaf)
-        grads.append(runtime.cast_like(_rebuild(values[i], grad_leaves), values[i]))
+        grads.append(runtime.cast_like(matrices.rebuild(values[i], grad_leaves), values[i]))
     return out, grads
 
 
 def jvp(f, primals, tangents, *, check_finite=False):
     """Forward mode: `(f(*primals), J @ tangents)`; int/bool arguments are held constant."""
+    _check_tangents("jvp", f, primals, tangents)
     offset = len(_bound_self(f))
     given = len(primals)
     primals = tuple(_bind(f, primals, {}))
@@ -292,6 +280,28 @@ def vjp(f, *primals, check_finite=False):
     return out, _made_by_s2sad(pullback, "pullback", f, primals=primals[offset:offset + given])
 
 
+def _check_tangents(name: str, f, primals, tangents) -> None:
+    """One tangent per primal, None or of the primal's structure and shapes."""
+    fname = getattr(f, "__name__", "f")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise NonDifferentiableError(
+            f"s2sad.{name}({fname}, primals, tangents) takes tuples: "
+            f"{name}(f, (x, y), (dx, dy))")
+    if len(tangents) != len(primals):
+        raise NonDifferentiableError(
+            f"s2sad.{name} of '{fname}' got {len(primals)} primals but {len(tangents)} "
+            "tangents: give one tangent per primal (None for an argument held constant)")
+    for n, (p, t) in enumerate(zip(primals, tangents)):
+        if t is None:
+            continue
+        pl, tl = matrices.leaves(p), matrices.leaves(t)
+        if len(pl) != len(tl) or any(np.shape(a) != np.shape(b) for a, b in zip(pl, tl)):
+            raise NonDifferentiableError(
+                f"s2sad.{name} of '{fname}': tangent {n} does not match its primal's "
+                f"structure and shapes ({[np.shape(a) for a in pl]} vs "
+                f"{[np.shape(b) for b in tl]})")
+
+
 def hvp(f, primals, tangents):
     """Hessian-vector product of a scalar-output `f`: `H @ tangents`, one entry per
     argument of `primals` (None for int/bool arguments), like a pullback's result.
@@ -302,6 +312,7 @@ def hvp(f, primals, tangents):
     named in the error)."""
     offset = len(_bound_self(f))
     given = len(primals)
+    _check_tangents("hvp", f, primals, tangents)
     values = tuple(_bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
     positions = tuple(i for i, v in enumerate(values) if i >= offset and _differentiable(v))
@@ -326,64 +337,64 @@ def hvp(f, primals, tangents):
     return tuple(result)
 
 
-def hessian(f, wrt=0):
-    """Return a function computing the Hessian of scalar-output `f` w.r.t. one argument,
-    with shape `x.shape + x.shape` (one Hessian-vector product per element of x)."""
+def hessian(f=None, wrt=0):
+    """Return a function computing the Hessian of scalar-output `f`, one Hessian-vector
+    product per element of the `wrt` arguments.  For one array argument x its shape is
+    `x.shape + x.shape`; with `wrt=(0, 1)` it is the nested tuple of blocks `H[i][j]`;
+    for pytree arguments each block nests the argument's structure twice (as in JAX).
+    Usable as `hessian(f)`, `@hessian` and `@hessian(wrt=1)`."""
+    if f is None:
+        return functools.partial(hessian, wrt=wrt)
     positions, single = _positions(f, wrt)
-    if not single:
-        raise ValueError("hessian takes a single wrt argument")
-    (i,) = positions
     offset = len(_bound_self(f))
 
     def hessian_f(*args, **kwargs):
         values = _bind(f, args, kwargs)
         _check_wrt(f, values, positions)
-        x = values[i]
         given = values[offset:]
-        rows = []
-        for index in np.ndindex(np.shape(x)):
-            t = np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
-            t[index] = 1.0
+
+        def product(j, tangent):
             tangents = [None] * len(given)
-            tangents[i - offset] = t if np.ndim(x) else float(t)
-            rows.append(np.asarray(hvp(f, given, tangents)[i - offset]))
-        if not np.ndim(x):
-            return float(rows[0])
-        return np.stack(rows).reshape(np.shape(x) + np.shape(x))
-    return _made_by_s2sad(hessian_f, "hessian", f, [i - offset])
+            tangents[j - offset] = tangent
+            return (None,) * offset + hvp(f, given, tangents)
+        blocks = matrices.hessian_blocks(values, positions, product)
+        if single:
+            return blocks[positions[0], positions[0]]
+        return tuple(tuple(blocks[i, j] for j in positions) for i in positions)
+    return _made_by_s2sad(hessian_f, "hessian", f, [i - offset for i in positions], single)
 
 
-def jacobian(f, wrt=0, *, mode="reverse"):
-    """Return a function computing the Jacobian of `f` w.r.t. one argument, with shape
-    `out.shape + x.shape` (reverse: one sweep per output element; forward: per input)."""
+def jacobian(f=None, wrt=0, *, mode="reverse"):
+    """Return a function computing the Jacobian of `f`: for one array argument x, of
+    shape `out.shape + x.shape`; with a tuple `wrt`, a tuple of them; for a pytree
+    argument, its structure with `out.shape + leaf.shape` at each leaf.  Reverse
+    mode takes one sweep per output element, forward mode one per input element.
+    Usable as `jacobian(f)`, `@jacobian` and `@jacobian(wrt=1)`."""
+    if f is None:
+        return functools.partial(jacobian, wrt=wrt, mode=mode)
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     positions, single = _positions(f, wrt)
-    if not single:
-        raise ValueError("jacobian takes a single wrt argument")
-    (i,) = positions
+    offset = len(_bound_self(f))
 
     def jacobian_f(*args, **kwargs):
         values = _bind(f, args, kwargs)
         _check_wrt(f, values, positions)
-        x = values[i]
+        given = values[offset:]
         if mode == "forward":
-            columns, out = [], None
-            for index in np.ndindex(np.shape(x)):
-                tangents = [None] * len(values)
-                t = np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
-                t[index] = 1.0
-                tangents[i] = t if np.ndim(x) else float(t)
-                out, dout = jvp(f, values, tangents)
-                columns.append(np.asarray(dout))
-            stacked = np.stack(columns, axis=-1)
-            return stacked.reshape(np.shape(out) + np.shape(x))
-        out, pullback = vjp(f, *values)
-        rows = []
-        for index in np.ndindex(np.shape(out)):
-            seed = np.zeros(np.shape(out), dtype=np.result_type(out, np.float32))
-            seed[index] = 1.0
-            rows.append(np.asarray(pullback(seed if np.ndim(out) else float(seed))[i]))
-        return np.stack(rows).reshape(np.shape(out) + np.shape(x))
-    return _made_by_s2sad(jacobian_f, "jacobian", f, [i - len(_bound_self(f))])
+            def column(i, tangent):
+                tangents = [None] * len(given)
+                tangents[i - offset] = tangent
+                return jvp(f, given, tangents)
+            parts = [matrices.jacobian_forward(values[i], functools.partial(column, i))
+                     for i in positions]
+        else:
+            out, pullback = vjp(f, *given)
+            parts = [matrices.jacobian_reverse(values[i], out,
+                                               lambda ct, i=i: pullback(ct)[i - offset])
+                     for i in positions]
+        return parts[0] if single else tuple(parts)
+    return _made_by_s2sad(jacobian_f, "jacobian", f, [i - offset for i in positions], single)
 
 
 def _annotation_kinds(fn) -> tuple:

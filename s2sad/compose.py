@@ -292,9 +292,9 @@ class _Writer:
                 f'    """The {what} of {self.target.name}, from its forward-mode derivative '
                 f'(differentiable again)."""\n{body}')
         filename = f"<s2sad {op} of {self.target.name}, differentiable again>"
-        bare = _bare(self.target.fn)
-        origins = [_definition(bare)] * text.count("\n")   # errors name the user's def
-        return loader.load(text, name, filename, self.objects, bare.__globals__, origins)
+        user = _user_function(self.target.fn)
+        origins = [_definition(user)] * text.count("\n")   # errors name the user's def
+        return loader.load(text, name, filename, self.objects, user.__globals__, origins)
 
 
 def _definition(fn) -> Loc:
@@ -306,6 +306,14 @@ def _definition(fn) -> Loc:
 
 def _differentiable(kind) -> bool:
     return kind.tag == "float" or kind.tag == "array" and np.dtype(kind.dtype).kind == "f"
+
+
+def _user_function(fn):
+    """The user's function that `fn` was made from (through any number of s2sad
+    operators): its globals are the plain function's, its def names errors."""
+    while spec_of(fn) is not None:
+        fn = spec_of(fn).target
+    return unwrap_function(fn)
 
 
 def _bare(fn):

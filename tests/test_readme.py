@@ -1,6 +1,6 @@
-"""The README and the examples run as written.
+"""The README, the docs and the examples run as written.
 
-* Every ```python block of README.md runs without error.  Each block is
+* Every ```python block of README.md and of docs/*.md runs without error.  Each block is
   self-contained: it is written to a .py file of its own in a temporary directory
   (so s2sad can read the source of the functions it defines) and run there in a
   fresh namespace.
@@ -31,10 +31,13 @@ README = ROOT / "README.md"
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
-def code_blocks(language: str) -> list[tuple[int, str]]:
-    """(line, text) of every fenced block of `language` in the README."""
+DOCS = [README] + sorted((ROOT / "docs").glob("*.md"))
+
+
+def code_blocks(language: str, path: Path = README) -> list[tuple[int, str]]:
+    """(line, text) of every fenced block of `language` in `path`."""
     blocks, current, start = [], None, 0
-    for number, line in enumerate(README.read_text().splitlines(), 1):
+    for number, line in enumerate(path.read_text().splitlines(), 1):
         stripped = line.strip()
         if current is None and stripped.startswith("```") and stripped[3:].strip() == language:
             current, start = [], number + 1
@@ -43,28 +46,28 @@ def code_blocks(language: str) -> list[tuple[int, str]]:
             current = None
         elif current is not None:
             current.append(line)
-    assert current is None, f"unclosed code block starting at README.md:{start}"
+    assert current is None, f"unclosed code block starting at {path.name}:{start}"
     return blocks
 
 
-PYTHON_BLOCKS = code_blocks("python")
+PYTHON_BLOCKS = [(doc.name, line, code) for doc in DOCS for line, code in code_blocks("python", doc)]
 
 
 def test_readme_has_python_examples():
-    assert PYTHON_BLOCKS, "README.md has no ```python block"
+    assert any(name == "README.md" for name, _, _ in PYTHON_BLOCKS), "README.md has no ```python block"
 
 
-@pytest.mark.parametrize("line, code", PYTHON_BLOCKS,
-                         ids=[f"README.md:{line}" for line, _ in PYTHON_BLOCKS])
-def test_readme_python_block_runs(line, code, tmp_path, monkeypatch, capsys):
-    path = tmp_path / f"readme_block_{line}.py"
+@pytest.mark.parametrize("name, line, code", PYTHON_BLOCKS,
+                         ids=[f"{name}:{line}" for name, line, _ in PYTHON_BLOCKS])
+def test_readme_python_block_runs(name, line, code, tmp_path, monkeypatch, capsys):
+    path = tmp_path / f"{name.replace('.', '_')}_block_{line}.py"
     path.write_text(code)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     try:
         runpy.run_path(str(path), run_name="__main__")
     except Exception as exc:
-        raise AssertionError(f"the ```python block at README.md:{line} raised "
+        raise AssertionError(f"the ```python block at {name}:{line} raised "
                              f"{type(exc).__name__}: {exc}") from exc
 
 
