@@ -113,6 +113,8 @@ def _example_functions():
     found = []
     for path in EXAMPLES:
         module = _load(path)
+        if hasattr(module, "main"):     # a worked example: tests/test_examples.py runs it
+            continue
         for name, fn in vars(module).items():
             if (inspect.isfunction(fn) and fn.__module__ == module.__name__
                     and not name.startswith("_")):
