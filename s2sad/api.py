@@ -11,10 +11,11 @@ import inspect
 
 import numpy as np
 
-from . import kinds, matrices, runtime
-from .callables import bound_arguments
+from . import compose, kinds, matrices, rules, runtime
+from .callables import bound_arguments, signature
 from .compiler import DEFAULT as COMPILER
-from .compose import Spec
+from .compose import Spec, call_adapter, needs_adapter
+from .dispatch import Derived, FastPath
 from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .parsing import unwrap_function
@@ -23,26 +24,55 @@ _ANNOTATION_KINDS = {float: kinds.FLOAT, int: kinds.INT, bool: kinds.BOOL,
                      "float": kinds.FLOAT, "int": kinds.INT, "bool": kinds.BOOL}
 
 
-def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), signature=None):
-    """Give `call`, the function an API operator returns for `f`, f's name, docstring
-    and signature (so wrt and argument binding follow f) and the Spec that lets s2sad
-    differentiate it again (compose.py).  Deliberately no `__wrapped__`: following
-    it back to `f` would differentiate f instead of its derivative."""
-    for attribute in ("__name__", "__qualname__", "__module__", "__doc__"):
-        value = getattr(f, attribute, None)
-        if value is not None:
-            setattr(call, attribute, value)
-    if signature is not None:
-        call.__signature__ = signature
-    elif op != "pullback":
-        try:
-            call.__signature__ = inspect.signature(f)
+def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
+                   remake=None) -> Derived:
+    """The function an API operator returns for `f` (see dispatch.Derived): `call`
+    with f's name, docstring and signature (so wrt and argument binding follow f, or
+    `call_signature`) and the Spec that lets s2sad differentiate it again
+    (compose.py); `remake` is (operator name, arguments, keywords) to pickle it."""
+    name = getattr(f, "__name__", op)
+    if call_signature is None and op != "pullback" and not needs_adapter(f):
+        try:                        # (else (*args, **kwargs): as the function is called)
+            call_signature = signature(f)
         except (TypeError, ValueError):   # a builtin without a signature
             pass
     if op in ("pullback", "jvp", "hvp"):
-        call.__name__ = call.__qualname__ = f"{op}_of_{call.__name__}"
-    call.__s2sad__ = Spec(op, f, tuple(wrt), single, tuple(primals))
-    return call
+        name = f"{op}_of_{name}"
+    spec = Spec(op, f, tuple(wrt), single, tuple(primals))
+    return Derived(call, spec, (_remake, remake or (op, (f,), {})), name,
+                   getattr(f, "__doc__", None), getattr(f, "__module__", None), call_signature)
+
+
+def _remake(op: str, args: tuple, kwargs: dict):
+    """An operator's result made again (how a Derived unpickles)."""
+    if op == "pullback":
+        return vjp(*args[:1], *args[1], **kwargs)[1]
+    return globals()[op](*args, **kwargs)
+
+
+def _for_call(f, args, kwargs):
+    """What is differentiated for this call of `f`: `f`, or for a function taking
+    *args/**kwargs or a function with a rule (`np.tanh`), a function of exactly these
+    arguments that calls it (compose.call_adapter)."""
+    if rules.lookup(f) == "nondiff":
+        raise NonDifferentiableError(
+            f"'{rules.display_name(f)}' is declared non-differentiable (its derivative is "
+            "zero everywhere it is defined), so s2sad does not differentiate it",
+            fix="differentiate a function that computes a float from float inputs")
+    if needs_adapter(f):
+        return call_adapter(f, len(args), tuple(kwargs))
+    return f
+
+
+def _visible_positions(f, wrt) -> tuple:
+    """The `wrt` positions counted from the first argument the caller passes (a Spec's
+    `wrt`); for a function taking *args they are only known at each call."""
+    if needs_adapter(f):
+        return tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,), \
+            not isinstance(wrt, (tuple, list))
+    positions, single = _positions(f, wrt)
+    offset = len(_bound_self(f))
+    return tuple(i - offset for i in positions), single
 
 
 def clear_caches() -> None:
@@ -65,7 +95,7 @@ def _bound_self(fn) -> tuple:
 def _bind(fn, args, kwargs) -> list:
     """All parameters of the function behind `fn` as a positional list (defaults
     filled in; a bound method's object and a partial's arguments included)."""
-    sig = inspect.signature(unwrap_function(fn))
+    sig = signature(unwrap_function(fn))
     leading, bound_kwargs = bound_arguments(fn)
     try:
         bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
@@ -79,7 +109,7 @@ def _bind(fn, args, kwargs) -> list:
 
 def _param_names(fn) -> list:
     """Every parameter name of the function (a bound method's `self` included)."""
-    return list(inspect.signature(unwrap_function(fn)).parameters)
+    return list(signature(unwrap_function(fn)).parameters)
 
 
 def _positions(fn, wrt) -> tuple:
@@ -160,7 +190,8 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
     """Return a function computing `(f(*args), gradient)` of a scalar-output `f`.
 
     `wrt` is a parameter position or name, or a tuple of them (then the gradient is a
-    tuple).  `mode` is "reverse" (one sweep for all gradients) or "forward" (one
+    tuple); for a function taking *args, positions count the positional arguments of
+    the call (as JAX's argnums).  `mode` is "reverse" (one sweep for all gradients) or "forward" (one
     tangent sweep per input element).  Each gradient has its input's shape and dtype.
     With `check_finite=True` the first non-finite value computed by the derivative
     code raises NonDifferentiableError naming the user's line it comes from.
@@ -170,25 +201,35 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
+    fast = FastPath(COMPILER)
+
     def value_and_grad_f(*args, **kwargs):
-        values = _bind(f, args, kwargs)
-        positions, single = _positions(f, wrt)
-        _check_wrt(f, values, positions)
+        found = fast.find(args, kwargs) if mode == "reverse" else None
+        if found is not None:
+            derivative, leading, single = found
+            out, *grads = derivative(*leading, *args, 1.0)
+            if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
+                return out, grads[0] if single else tuple(grads)
+        g = _for_call(f, args, kwargs)
+        values = _bind(g, args, kwargs)
+        positions, single = _positions(g, wrt)
+        _check_wrt(g, values, positions)
         if mode == "reverse":
-            derivative = _compiled(f, "reverse", positions, _signature(values), check_finite)
+            derivative = _compiled(g, "reverse", positions, _signature(values), check_finite)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
-                _check_scalar_output(f, unwrap_function(f)(*values))
+                _check_scalar_output(g, unwrap_function(g)(*values))
             out, *grads = derivative(*values, 1.0)
-            _check_scalar_output(f, out)
+            _check_scalar_output(g, out)
+            if g is f and compose.spec_of(f) is None:   # plain functions: per call kinds
+                fast.remember(args, kwargs, derivative, values, f, single)
         else:
-            out, grads = _forward_gradient(f, values, positions, check_finite)
+            out, grads = _forward_gradient(g, values, positions, check_finite)
         grads = tuple(grads)
         return out, grads[0] if single else grads
-    positions, single = _positions(f, wrt)
-    offset = len(_bound_self(f))
-    return _made_by_s2sad(value_and_grad_f, "value_and_grad", f,
-                          [i - offset for i in positions], single)
+    return _made_by_s2sad(value_and_grad_f, "value_and_grad", f, *_visible_positions(f, wrt),
+                          remake=("value_and_grad", (f, wrt),
+                                  {"mode": mode, "check_finite": check_finite}))
 
 
 def grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
@@ -202,10 +243,8 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
 
     def grad_f(*args, **kwargs):
         return vg(*args, **kwargs)[1]
-    grad_f.source = lambda: source(f, mode=mode, wrt=wrt)
-    positions, single = _positions(f, wrt)
-    offset = len(_bound_self(f))
-    return _made_by_s2sad(grad_f, "grad", f, [i - offset for i in positions], single)
+    return _made_by_s2sad(grad_f, "grad", f, *_visible_positions(f, wrt),
+                          remake=("grad", (f, wrt), {"mode": mode, "check_finite": check_finite}))
 
 
 def _forward_gradient(f, values, positions, check_finite=False):
@@ -246,6 +285,7 @@ def _forward_gradient(f, values, positions, check_finite=False):
 def jvp(f, primals, tangents, *, check_finite=False):
     """Forward mode: `(f(*primals), J @ tangents)`; int/bool arguments are held constant."""
     _check_tangents("jvp", f, primals, tangents)
+    f = _for_call(f, primals, {})
     offset = len(_bound_self(f))
     given = len(primals)
     primals = tuple(_bind(f, primals, {}))
@@ -263,6 +303,7 @@ def jvp(f, primals, tangents, *, check_finite=False):
 def vjp(f, *primals, check_finite=False):
     """Reverse mode: `(f(*primals), pullback)`; `pullback(cotangent)` returns one
     cotangent per positional argument (None for int/bool arguments)."""
+    f = _for_call(f, primals, {})
     offset = len(_bound_self(f))
     given = len(primals)
     primals = tuple(_bind(f, primals, {}))
@@ -277,7 +318,9 @@ def vjp(f, *primals, check_finite=False):
             if i - offset < given:
                 result[i - offset] = g
         return tuple(result)
-    return out, _made_by_s2sad(pullback, "pullback", f, primals=primals[offset:offset + given])
+    visible = primals[offset:offset + given]
+    return out, _made_by_s2sad(pullback, "pullback", f, primals=visible,
+                               remake=("pullback", (f, visible), {"check_finite": check_finite}))
 
 
 def _check_tangents(name: str, f, primals, tangents) -> None:
@@ -313,6 +356,7 @@ def hvp(f, primals, tangents):
     offset = len(_bound_self(f))
     given = len(primals)
     _check_tangents("hvp", f, primals, tangents)
+    f = _for_call(f, primals, {})
     values = tuple(_bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
     positions = tuple(i for i, v in enumerate(values) if i >= offset and _differentiable(v))
@@ -345,23 +389,25 @@ def hessian(f=None, wrt=0):
     Usable as `hessian(f)`, `@hessian` and `@hessian(wrt=1)`."""
     if f is None:
         return functools.partial(hessian, wrt=wrt)
-    positions, single = _positions(f, wrt)
-    offset = len(_bound_self(f))
 
     def hessian_f(*args, **kwargs):
-        values = _bind(f, args, kwargs)
-        _check_wrt(f, values, positions)
+        g = _for_call(f, args, kwargs)
+        positions, single = _positions(g, wrt)
+        offset = len(_bound_self(g))
+        values = _bind(g, args, kwargs)
+        _check_wrt(g, values, positions)
         given = values[offset:]
 
         def product(j, tangent):
             tangents = [None] * len(given)
             tangents[j - offset] = tangent
-            return (None,) * offset + hvp(f, given, tangents)
+            return (None,) * offset + hvp(g, given, tangents)
         blocks = matrices.hessian_blocks(values, positions, product)
         if single:
             return blocks[positions[0], positions[0]]
         return tuple(tuple(blocks[i, j] for j in positions) for i in positions)
-    return _made_by_s2sad(hessian_f, "hessian", f, [i - offset for i in positions], single)
+    return _made_by_s2sad(hessian_f, "hessian", f, *_visible_positions(f, wrt),
+                          remake=("hessian", (f, wrt), {}))
 
 
 def jacobian(f=None, wrt=0, *, mode="reverse"):
@@ -374,31 +420,33 @@ def jacobian(f=None, wrt=0, *, mode="reverse"):
         return functools.partial(jacobian, wrt=wrt, mode=mode)
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
-    positions, single = _positions(f, wrt)
-    offset = len(_bound_self(f))
 
     def jacobian_f(*args, **kwargs):
-        values = _bind(f, args, kwargs)
-        _check_wrt(f, values, positions)
+        g = _for_call(f, args, kwargs)
+        positions, single = _positions(g, wrt)
+        offset = len(_bound_self(g))
+        values = _bind(g, args, kwargs)
+        _check_wrt(g, values, positions)
         given = values[offset:]
         if mode == "forward":
             def column(i, tangent):
                 tangents = [None] * len(given)
                 tangents[i - offset] = tangent
-                return jvp(f, given, tangents)
+                return jvp(g, given, tangents)
             parts = [matrices.jacobian_forward(values[i], functools.partial(column, i))
                      for i in positions]
         else:
-            out, pullback = vjp(f, *given)
+            out, pullback = vjp(g, *given)
             parts = [matrices.jacobian_reverse(values[i], out,
                                                lambda ct, i=i: pullback(ct)[i - offset])
                      for i in positions]
         return parts[0] if single else tuple(parts)
-    return _made_by_s2sad(jacobian_f, "jacobian", f, [i - offset for i in positions], single)
+    return _made_by_s2sad(jacobian_f, "jacobian", f, *_visible_positions(f, wrt),
+                          remake=("jacobian", (f, wrt), {"mode": mode}))
 
 
 def _annotation_kinds(fn) -> tuple:
-    sig = inspect.signature(unwrap_function(fn))
+    sig = signature(unwrap_function(fn))
     result = []
     for p in sig.parameters.values():
         ann = p.annotation
@@ -446,14 +494,16 @@ def _jvp_function(f):
     """`(primals, tangents) -> jvp(f, primals, tangents)`, differentiable again."""
     def jvp_of_f(primals, tangents):
         return jvp(f, primals, tangents)
-    return _made_by_s2sad(jvp_of_f, "jvp", f, signature=_TWO_TUPLES)
+    return _made_by_s2sad(jvp_of_f, "jvp", f, call_signature=_TWO_TUPLES,
+                          remake=("_jvp_function", (f,), {}))
 
 
 def _hvp_function(f):
     """`(primals, tangents) -> hvp(f, primals, tangents)`, differentiable again."""
     def hvp_of_f(primals, tangents):
         return hvp(f, primals, tangents)
-    return _made_by_s2sad(hvp_of_f, "hvp", f, signature=_TWO_TUPLES)
+    return _made_by_s2sad(hvp_of_f, "hvp", f, call_signature=_TWO_TUPLES,
+                          remake=("_hvp_function", (f,), {}))
 
 
 _TWO_TUPLES = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)

@@ -47,13 +47,19 @@ def is_user_namespace(holder) -> bool:
 
 def call_arguments(fn, args) -> list[tuple[str, object]]:
     """How to pass the bound arguments `args` (one per parameter, in order) of a call
-    to the user function `fn`: (prefix, atom) with prefix '', '*' or 'name='."""
+    to the user function `fn`: (prefix, atom) with prefix '', '*', '**' or 'name='."""
     parts = []
-    for p, atom in zip(inspect.signature(fn).parameters.values(), args, strict=True):
-        prefix = "*" if p.kind is p.VAR_POSITIONAL else \
+    for p, atom in zip(signature(fn).parameters.values(), args, strict=True):
+        prefix = "*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else \
             f"{p.name}=" if p.kind is p.KEYWORD_ONLY else ""
         parts.append((prefix, atom))
     return parts
+
+
+def signature(fn) -> inspect.Signature:
+    """The parameters of the code that runs: a decorator's wrapper keeps its own
+    `(*args, **kwargs)`, not the signature `functools.wraps` advertises."""
+    return inspect.signature(fn, follow_wrapped=False)
 
 
 def bound_arguments(fn) -> tuple:
@@ -61,11 +67,13 @@ def bound_arguments(fn) -> tuple:
     object) or a functools.partial, in front of the plain function's parameters."""
     args, kwargs = (), {}
     while True:
-        fn = inspect.unwrap(fn)
         if isinstance(fn, functools.partial):
             args, kwargs = fn.args + args, {**fn.keywords, **kwargs}
             fn = fn.func
         elif isinstance(fn, types.MethodType):
             args, fn = (fn.__self__,) + args, fn.__func__
+        elif not isinstance(fn, (types.FunctionType, type)) and not is_derivative(fn) and \
+                isinstance(getattr(type(fn), "__call__", None), types.FunctionType):
+            args, fn = (fn,) + args, type(fn).__call__     # a callable object: its __call__
         else:
             return args, kwargs

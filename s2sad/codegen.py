@@ -24,6 +24,7 @@ from .ir_nodes import Block, Eqn, Function, Global, If, Loop, Var, defines, not_
 from .naming import TAPE_HINT, Namer
 
 TAPE_NAMES = ("tape", "push", "pop")
+ELIF_DEPTH = 16     # from this indentation on, `else: if` is written `elif` (see _make_elif)
 
 
 class CodeGen(Expressions):
@@ -104,6 +105,10 @@ class CodeGen(Expressions):
             self.comment(depth, eqn)
             self.emit(depth, f"assert {self.call_args(eqn.args, {})}")
             return
+        if eqn.prim is prims.RAISE:
+            self.comment(depth, eqn)
+            self.emit(depth, f"raise {' from '.join(self.atom(a) for a in eqn.args)}")
+            return
         if eqn.prim is prims.UNPACK:
             if not eqn.outs:
                 return
@@ -157,7 +162,37 @@ class CodeGen(Expressions):
         self.yields(stmt.outs, stmt.orelse.results, depth + 1)
         if len(self.lines) == mark + 1:
             self.lines.pop()
+            self.origins.pop()
+        elif depth >= ELIF_DEPTH:
+            self._make_elif(mark, depth)
         self.group = None
+
+    def _make_elif(self, at: int, depth: int) -> None:
+        """`else:` + one indented `if` (perhaps after the assignment of its test) ->
+        `elif` (`elif (test := ...):`), so that a long chain of elifs or conditional
+        expressions stays within Python's 100 levels of indentation (from ELIF_DEPTH
+        on: shallower code keeps its plain form, which the lowerer reads back)."""
+        inner = "    " * (depth + 1)
+        code = [i for i in range(at + 1, len(self.lines))
+                if not self.lines[i].startswith(inner + "#")]
+        if not code:
+            return
+        test, first = None, code[0]
+        name, _, value = self.lines[first][len(inner):].partition(" = ")
+        if name.isidentifier() and len(code) > 1 and \
+                self.lines[code[1]] == f"{inner}if {name}:":
+            test, first = f"({name} := {value})", code[1]
+        if not self.lines[first].startswith(inner + "if ") or not all(
+                self.lines[i].startswith((inner + " ", inner + "elif ", inner + "else:"))
+                for i in code[code.index(first) + 1:]):
+            return
+        head = self.lines[first][len(inner) + 3:] if test is None else test + ":"
+        self.lines[first] = f"{inner}elif {head}"
+        if test is not None:
+            del self.lines[code[0]], self.origins[code[0]]
+        del self.lines[at], self.origins[at]
+        for i in range(at, len(self.lines)):
+            self.lines[i] = self.lines[i][4:]
 
     def loop(self, loop: Loop, depth: int) -> None:
         self.comment(depth, loop)
@@ -186,10 +221,11 @@ class CodeGen(Expressions):
             if inline:
                 self.emit(depth, f"while {test}:")
             else:
-                cond_lines = self.lines[mark:]
-                del self.lines[mark:]
+                cond_lines, cond_origins = self.lines[mark:], self.origins[mark:]
+                del self.lines[mark:], self.origins[mark:]
                 self.emit(depth, "while True:")
                 self.lines.extend(cond_lines)
+                self.origins.extend(cond_origins)
                 self.emit(depth + 1, f"if not {test}:")
                 self.emit(depth + 2, "break")
         if count:

@@ -181,7 +181,8 @@ class Expressions:
         if prim is prims.BUILD_SLICE:
             return f"slice({self.call_args(args, {})})", ATOMIC
         if prim is prims.FORMAT:
-            return f"''.join(map(str, ({self.call_args(args, {})},)))", ATOMIC
+            # an f-string: `str.format` of its template (see lower_forms.py)
+            return f"{self.atom(args[0], ATOMIC)}.format({self.call_args(args[1:], {})})", ATOMIC
         if isinstance(prim, prims.DerivativeCall):
             return f"{prim.name}({self.call_args(args, eqn.kwargs)})", ATOMIC
         if is_user_function(prim) and not eqn.kwargs:   # arguments bound by lowering

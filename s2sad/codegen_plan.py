@@ -15,6 +15,9 @@ from .ir_nodes import Block, Eqn, Function, If, Loop, Var, defines, reads, uses,
 
 PURE_MODULES = ("numpy", "math", "operator", "_operator", "s2sad")
 # Tests and flags: primal equations computing them fold into their single use.
+# Folding stops where the text would nest deeper (a long sum's tangent takes a new
+# line every MAX_NESTING terms), so generated code parses well within Python's limits.
+MAX_NESTING = 48
 COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne,
                operator.not_, prims.AND, prims.OR, operator.is_, operator.is_not}
 
@@ -53,11 +56,13 @@ class Plan:
 
     def _plan_folding(self, block: Block, cond_block: bool, top: bool) -> None:
         pending = {}    # Var -> source line of its defining eqn, while still foldable
+        nesting = {}    # Var -> how deeply the text written for it would nest
         for stmt in block.stmts:
             direct = {a for a in reads(stmt) if isinstance(a, Var)}
             line = stmt.loc.line if stmt.loc else None
             for v in direct:
-                if v in pending and (pending[v] == line or not isinstance(stmt, Eqn)):
+                if v in pending and (pending[v] == line or not isinstance(stmt, Eqn)) and \
+                        nesting[v] < MAX_NESTING:
                     self.foldable.add(v)
             pending = {v: j for v, j in pending.items() if v not in direct}
             if not isinstance(stmt, Eqn) or stmt.prim is prims.TAPE_POP:
@@ -67,15 +72,17 @@ class Plan:
                 continue
             if self._can_fold(stmt, cond_block):
                 pending[stmt.outs[0]] = line
+                nesting[stmt.outs[0]] = 1 + max(
+                    (nesting[v] for v in direct if v in self.foldable and v in nesting), default=0)
         for v in block.results:
-            if v in pending and not top:
+            if v in pending and not top and nesting[v] < MAX_NESTING:
                 self.foldable.add(v)
 
     def _can_fold(self, eqn: Eqn, cond_block: bool) -> bool:
         if len(eqn.outs) != 1 or self.uses.get(eqn.outs[0], 0) != 1 or eqn.params.get("effect") \
                 or eqn.params.get("pinned"):
             return False
-        if eqn.prim in (prims.TAPE_PUSH, prims.ASSERT):
+        if eqn.prim in (prims.TAPE_PUSH, prims.ASSERT, prims.RAISE):
             return False
         if eqn.role == "primal" and not cond_block and eqn.prim not in COMPARISONS:
             return False

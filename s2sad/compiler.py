@@ -23,7 +23,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from . import codegen, compose, kinds, loader, prims
+from . import codegen, compose, kinds, loader, prims, rules, scopes
 from .aliasing import check_inplace
 from .callables import is_user_class
 from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, \
@@ -31,6 +31,7 @@ from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, 
 from .fence import check as fence
 from .ir_nodes import Function, Global, walk
 from .lower import lower, result_freshness
+from .lower_dicts import guard_dict_loops, keys_found
 from .lower_expr import NOT_FRESH
 from .naming import Namer
 from .pins import Pin, all_hold
@@ -89,6 +90,8 @@ class _Requests:
                 f"{loc}: '{fn.__name__}' is called here with a differentiable argument, so "
                 f"its derivative is needed, but {exc}") from None
         self.pins.extend(ir.pins)
+        _check_returns_value(self.compiler.parsed(self.compiler.source_function(fn, arg_kinds)),
+                             ir)
         return ir
 
     def jvp_call(self, fn, positions, arg_kinds, loc=None) -> prims.DerivativeCall:
@@ -152,6 +155,13 @@ class Compiler:
             self._fresh: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._compiled: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._parsed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+            self._rules_version = rules.version()
+
+    def _forget_if_rules_changed(self) -> None:
+        """A rule registered (or replaced, or a function declared non-differentiable)
+        after derivatives were generated makes them stale: forget them all."""
+        if self._rules_version != rules.version():
+            self.clear()
 
     # ---- lowering ---------------------------------------------------------------------
 
@@ -162,6 +172,8 @@ class Compiler:
         fn = self.source_function(fn, arg_kinds)
         key = (tuple(arg_kinds), global_kinds or None)   # no specialised global: a callee's
         with self._lock:
+            if not self._solving.stack:
+                self._forget_if_rules_changed()
             per_fn = self._irs.setdefault(fn, {})
             ir = per_fn.get(key)
             if ir is not None and all_hold(ir.pins):
@@ -199,15 +211,22 @@ class Compiler:
 
     def _lower(self, fn, arg_kinds, global_kinds) -> Function:
         parsed = self.parsed(fn)
-        ir = lower(parsed, arg_kinds, self.fresh_results)
-        self._kind_globals(ir, global_kinds)
-        if self.verify:
-            verify(ir)
+        dict_keys: dict = {}
+        while True:       # again while kinds find the keys of dicts loops iterate
+            ir = lower(parsed, arg_kinds, self.fresh_results, dict_keys)
+            self._kind_globals(ir, global_kinds)
+            if self.verify:
+                verify(ir)
 
-        def infer(fresh=False):
-            kinds.infer(ir, arg_kinds, fresh=fresh, result_kind=self.result_kind)
-        infer()
-        resolve(ir, infer, self.source_function)
+            def infer(fresh=False, ir=ir):
+                kinds.infer(ir, arg_kinds, fresh=fresh, result_kind=self.result_kind)
+            infer()
+            resolve(ir, infer, self.source_function)
+            found = keys_found(ir, dict_keys)
+            if not found:
+                break
+            dict_keys = {**dict_keys, **found}
+        guard_dict_loops(ir)
         check_inplace(ir)
         return ir
 
@@ -236,6 +255,9 @@ class Compiler:
                 elif is_user_class(type(atom.value)):
                     atom.kind = kinds.of_value(atom.value)
                     ir.pins.append(Pin(ir.globals, atom.name, type(atom.value), "type"))
+                elif _global_kind(atom.value) is not None:     # a dict
+                    atom.kind = kinds.of_value(atom.value)
+                    ir.pins.append(Pin(ir.globals, atom.name, atom.kind, "kind"))
 
     def result_kind(self, fn, arg_kinds) -> kinds.Kind:
         """The kind of `fn(*args)` for arguments of `arg_kinds` (kinds.infer's hook);
@@ -294,7 +316,10 @@ class Compiler:
         entry = self.lowered(fn, arg_kinds, global_kinds)
         parsed = self.parsed(fn)
         _check_entry_parameters(parsed)
+        _check_returns_value(parsed, entry)
         requests = _Requests(self)
+        # the entry's own name (forward.py, reverse.py): no callee's derivative takes it
+        requests.fresh_name(f"{entry.name}_{'jvp' if mode == 'forward' else 'vjp'}")
         deriv = self._transform(entry, mode, wrt, arg_kinds, requests)
         where = f"{os.path.basename(parsed.filename)}:{parsed.first_line}"
         title = (f"{'Forward' if mode == 'forward' else 'Reverse'}-mode derivative of "
@@ -355,6 +380,7 @@ class Compiler:
         global_kinds = specialised_globals(fn)
         key = (mode, wrt, arg_kinds, check_finite, global_kinds)
         with self._lock:
+            self._forget_if_rules_changed()
             per_fn = self._compiled.setdefault(fn, {})
             loaded = per_fn.get(key)
             if loaded is None or not all_hold(loaded.pins):
@@ -363,8 +389,17 @@ class Compiler:
                                      program.objects, fn.__globals__, program.origins)
                 loaded.output_kind = kinds.kind_of(program.entry.body.results[0])
                 loaded.pins = program.pins
+                loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
             return loaded
+
+    @staticmethod
+    def still_valid(fn, loaded) -> bool:
+        """Does the derivative `loaded` that `compiled` gave for the plain function
+        `fn` still hold: no rule registered since, no pin broken, the same kinds of
+        data globals?"""
+        return loaded.made_for[0] == rules.version() and all_hold(loaded.pins) and \
+            specialised_globals(fn) == loaded.made_for[1]
 
 
 def _check_entry_parameters(parsed) -> None:
@@ -379,15 +414,42 @@ def _check_entry_parameters(parsed) -> None:
                 f"one tuple parameter `{star.id}` and differentiate with respect to it")
 
 
+def _check_returns_value(parsed, ir) -> None:
+    """A function whose result is differentiated (the entry, or a callee whose result
+    depends on the arguments differentiated) must return a value on every path."""
+    if scopes.falls_off(parsed.node.body):
+        why = "can reach the end of its body without a `return`, and then returns None"
+    elif kinds.kind_of(ir.body.results[0]) == kinds.NONE and not scopes.raises(parsed.node.body):
+        why = "returns None"     # (a function that only raises raises, as in Python)
+    else:
+        return
+    raise NonDifferentiableError(
+        f"'{parsed.name}' {why}, which has no derivative", parsed.loc(parsed.node),
+        fix="return the value to differentiate on every path (`return ...` at the end)")
+
+
 def _global_kind(value):
-    """The kind of a data global worth specialising on: Python scalars, and instances
-    of user classes (their methods are then differentiated like calls)."""
+    """The kind of a data global worth specialising on: Python scalars, instances of
+    user classes (their methods are then differentiated like calls), and dicts of known
+    kinds (`ACTIVATIONS["tanh"](z)` calls the function found, `for k in CONFIG` is
+    unrolled by key)."""
     kind = kinds.of_value(value)
     if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL):
         return kind
     if kind.tag == "object" and is_user_class(type(value)):
         return kind
+    if kind.tag == "dict" and _fully_known(kind):
+        return kind
     return None
+
+
+def _fully_known(kind) -> bool:
+    if kind == kinds.UNKNOWN:
+        return False
+    if kind.tag == "dict":
+        return all(_fully_known(k) for _, k in kind.items)
+    return kind.tag not in ("tuple", "list", "listof", "tupleof") or \
+        all(map(_fully_known, kind.items))
 
 
 def specialised_globals(fn) -> tuple:

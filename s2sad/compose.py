@@ -16,15 +16,16 @@ Plain functions are specialised on the kinds of their arguments and cached.
 """
 from __future__ import annotations
 
-import inspect
 import linecache
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import kinds, loader, runtime
-from .callables import bound_arguments
-from .errors import Loc, NonDifferentiableError
+from .callables import bound_arguments, signature
+from .errors import Loc, NonDifferentiableError, S2SADError
+from . import rules
 from .rules import nondiff
 from .parsing import unwrap_function
 
@@ -93,14 +94,16 @@ def function_of(operator_fn, target) -> tuple:
 
 def plain_function(spec: Spec, arg_kinds: tuple, compiler):
     """The plain function of `spec` for visible arguments of `arg_kinds` (see above)."""
-    arg_kinds = tuple(arg_kinds)
-    if arg_kinds not in spec.plain:
-        spec.plain[arg_kinds] = _build(spec, arg_kinds, compiler)
-    return spec.plain[arg_kinds]
+    key = (tuple(arg_kinds), rules.version())     # a new rule changes the forward code
+    if key not in spec.plain:
+        spec.plain[key] = _build(spec, key[0], compiler)
+    return spec.plain[key]
 
 
 def _build(spec: Spec, arg_kinds, compiler):
-    target = _Target(spec.target)
+    target = _Target(call_adapter(spec.target, len(arg_kinds), ())
+                     if needs_adapter(spec.target) and spec.op not in ("pullback", "jvp", "hvp")
+                     else spec.target)
     if spec.op == "hessian":
         grad_spec = Spec("grad", spec.target, spec.wrt, True)
         grad_plain = plain_function(grad_spec, arg_kinds, compiler)
@@ -146,7 +149,7 @@ class _Target:
                 fix="bind the arguments positionally, or write a small def that calls it")
         self.fn = fn
         self.name = getattr(fn, "__name__", "f")
-        self.params = list(inspect.signature(fn).parameters)
+        self.params = list(signature(fn).parameters)
 
 
 def _check_wrt_kind(target: _Target, i: int, kind, op: str) -> None:
@@ -326,3 +329,64 @@ def _safe(name: str, n: int) -> str:
     return name if name.isidentifier() and name not in ("np", "rt", "unit_like", "k", "grads",
                                                         "value", "columns", "stacked") \
         else f"arg_{n}"
+
+
+# ---- functions of *args / **kwargs -----------------------------------------------------
+
+_ADAPTERS: dict = {}    # (function, number of positional arguments, keywords) -> adapter
+
+
+def needs_adapter(fn) -> bool:
+    """Is `fn` differentiated through `call_adapter`: a function taking *args or
+    **kwargs (a decorator's wrapper), or a function with a rule (`np.tanh`, a function
+    given `s2sad.defvjp`), whose rule is used rather than its source?"""
+    if spec_of(fn) is not None:     # made by s2sad from such a function
+        return needs_adapter(spec_of(fn).target)
+    if rules.lookup(fn) is not None:
+        return True
+    try:
+        parameters = signature(unwrap_function(fn)).parameters.values()
+    except (TypeError, ValueError, S2SADError):
+        return False
+    return any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters)
+
+
+def call_adapter(fn, n_positional: int, keywords: tuple):
+    """A function of exactly `n_positional` positional parameters (`a0`, `a1`, ...) and
+    the keyword-only parameters `keywords`, that calls `fn` with them: what s2sad
+    differentiates for one call of a function taking *args/**kwargs, so that `wrt`
+    counts positional arguments as JAX's argnums does."""
+    key = (fn, n_positional, tuple(keywords))
+    try:
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _ADAPTERS:
+        return _ADAPTERS[key]
+    if rules.lookup(fn) is not None or spec_of(fn) is not None:
+        # a primitive (called by its rule) or a function s2sad made: called as it is
+        leading, user, globals_ = (), fn, {"__name__": "s2sad_targets"}
+        label = rules.display_name(fn) if spec_of(fn) is None else \
+            getattr(fn, "__name__", "derivative")
+    else:
+        leading, _ = bound_arguments(fn)
+        user = _user_function(fn)
+        globals_, label = user.__globals__, user.__name__
+    names = [f"a{n}" for n in range(n_positional)]
+    keyword_names = [k for k in keywords if k.isidentifier()]
+    params = ", ".join(names + (["*"] + keyword_names if keyword_names else []))
+    objects = {f"bound_{n}": value for n, value in enumerate(leading)}
+    objects["target"] = user
+    args = [f"bound_{n}" for n in range(len(leading))] + names + \
+        [f"{k}={k}" for k in keyword_names]
+    short = getattr(user, "__name__", "target")
+    name = f"{short}_called" if short.isidentifier() else "target_called"
+    text = (f"def {name}({params}):\n"
+            f'    """{label} called with {n_positional} positional argument(s)."""\n'
+            f"    return target({', '.join(args)})\n")
+    origins = [_definition(user)] * text.count("\n") \
+        if isinstance(user, types.FunctionType) and spec_of(user) is None else None
+    adapter = loader.load(text, name, f"<s2sad call of {label}>", objects, globals_, origins)
+    if key is not None:
+        _ADAPTERS[key] = adapter
+    return adapter

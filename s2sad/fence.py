@@ -104,28 +104,27 @@ def _check_store(node) -> list:
 
 
 def _check_call(node) -> list:
-    return [(kw, "`**` unpacking of keyword arguments is not supported; "
-                 "pass the keyword arguments explicitly")
-            for kw in node.keywords if kw.arg is None]
+    """`f(**d)` is lowered when d's keys are known then (a **kwargs parameter)."""
+    return []
 
 
 def _check_signature(node) -> list:
-    """A function s2sad lowers: positional, defaulted and keyword-only parameters and
-    *args (one tuple) are accepted; **kwargs is not."""
+    """A function s2sad lowers: positional, defaulted and keyword-only parameters,
+    *args (one tuple) and **kwargs (one dict) are accepted."""
     problems = []
     if isinstance(node, gast.AsyncFunctionDef):
         problems += _problem(node, "async functions are not supported; differentiate a "
                                    "plain `def` function")
-    if node.args.kwarg is not None:
-        problems += _problem(node.args.kwarg, "a **kwargs parameter is not supported; "
-                                              "list the parameters explicitly (keyword-only "
-                                              "parameters after `*` are fine)")
     return problems
 
 
 def _check_nested(node) -> list:
-    """A nested def or a lambda: inlined where it is called, so no *args either."""
+    """A nested def or a lambda: inlined where it is called, so no *args or **kwargs."""
     problems = _check_signature(node)
+    if node.args.kwarg is not None:
+        problems += _problem(node.args.kwarg, "a **kwargs parameter of a nested function or "
+                                              "lambda is not supported; define it at module "
+                                              "level, or list the parameters explicitly")
     if node.args.vararg is not None:
         problems += _problem(node.args.vararg, "a *args parameter of a nested function or "
                                                "lambda is not supported; define it at module "
@@ -150,6 +149,67 @@ def _check_dict(node) -> list:
             if not (isinstance(k, gast.Constant) and isinstance(k.value, str))]
 
 
+def _check_raise(node) -> list:
+    if node.exc is None:
+        return _problem(node, "a bare `raise` (re-raising the exception being handled) is "
+                              "not supported; raise an exception object (`raise ValueError(...)`)")
+    return []
+
+
+def _outer_writes(scope, loc) -> list:
+    """Writes to names a function (or a nested def of it) declares `global` or
+    `nonlocal`: refused at the declaration (reads of them are read when the derivative
+    runs).  `loc` maps a node to its Loc in the user's file."""
+    problems, scopes_ = [], [scope]
+    while scopes_:
+        fn = scopes_.pop()
+        declared, stores, stack = {}, [], list(fn.body) if isinstance(fn.body, list) else [fn.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+                scopes_.append(node)
+                if isinstance(node, gast.FunctionDef):
+                    stores.append((node, node.name))
+                continue
+            if isinstance(node, (gast.Global, gast.Nonlocal)):
+                declared.update(dict.fromkeys(node.names, node))
+            elif isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+                stores.append((node, node.id))
+            stack.extend(child for field, child in gast.iter_fields(node)
+                         if isinstance(child, gast.AST) and not
+                         (isinstance(node, gast.comprehension) and field == "target"))
+            stack.extend(child for _, value in gast.iter_fields(node) if isinstance(value, list)
+                         for child in value if isinstance(child, gast.AST))
+        problems += [(declared[name], f"'{name}' is declared "
+                      f"{type(declared[name]).__name__.lower()} here and assigned at line "
+                      f"{loc(node).line}; writing a variable outside the function is not "
+                      "supported (reading it is); pass the value in as an argument and return "
+                      "the new value") for node, name in stores if name in declared]
+    return problems
+
+
+MAX_CONDITIONALS = 100
+
+
+def _nesting(top) -> list:
+    """A conditional nested deeper than MAX_CONDITIONALS (an `elif` nests in the `if`
+    before it, `a if c else b if d else e` likewise): refused, each level is a region
+    the compiler's passes recurse into."""
+    stack = [(stmt, 0) for stmt in top.body]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (gast.If, gast.IfExp)):
+            depth += 1
+            if depth > MAX_CONDITIONALS:
+                return _problem(node, f"conditionals nested more than {MAX_CONDITIONALS} deep "
+                                      "(each `elif`, and each `else` of a conditional "
+                                      "expression, nests in the one before) are not "
+                                      "supported; split the chain into helper functions, or "
+                                      "select with np.select/np.piecewise or a loop")
+        stack.extend((child, depth) for child in gast.iter_child_nodes(node))
+    return []
+
+
 def _classes(*names):
     """The gast classes of these names that exist in the installed gast version."""
     return [getattr(gast, n) for n in names if hasattr(gast, n)]
@@ -161,6 +221,8 @@ SUPPORTED: dict = {
     gast.AnnAssign: _check_annassign, gast.For: _check_for,
     gast.Return: None, gast.Expr: None, gast.If: None, gast.While: None,
     gast.Break: None, gast.Continue: None, gast.Pass: None, gast.Assert: None,
+    gast.Raise: lambda node: _check_raise(node),   # raised when the derivative runs there
+    gast.Global: None, gast.Nonlocal: None,         # reads only (see _outer_writes)
     # expressions
     gast.BinOp: None, gast.UnaryOp: None, gast.BoolOp: None, gast.Compare: None,
     gast.IfExp: None, gast.Call: _check_call, gast.keyword: None, gast.Name: None,
@@ -191,8 +253,6 @@ _WITH = Reject("a `with` block", "enter the context outside the differentiated f
                                  "and call the function inside it")
 _GENERATOR = Reject("a generator (`yield`)", "build a list in a loop and return it")
 _ASYNC = Reject("async code", "differentiate a plain synchronous function")
-_GLOBAL = Reject("a `global`/`nonlocal` declaration",
-                 "pass the value in as an argument and return the new value", descend=False)
 _IMPORT = Reject("an import inside the function", "move the import to module level",
                  descend=False)
 
@@ -200,9 +260,6 @@ REJECTED: dict = {
     gast.Try: _TRY,
     **dict.fromkeys(_classes("TryStar"), _TRY),
     gast.With: _WITH, gast.AsyncWith: _WITH,
-    gast.Raise: Reject("`raise`", "move the validation of the inputs outside the "
-                                  "differentiated function, before calling it"),
-    gast.Global: _GLOBAL, gast.Nonlocal: _GLOBAL,
     gast.ClassDef: Reject("a class definition inside the function",
                           "define the class at module level", descend=False),
     gast.AsyncFunctionDef: Reject("a nested async function definition", _HELPER,
@@ -211,7 +268,9 @@ REJECTED: dict = {
     gast.Await: _ASYNC, gast.AsyncFor: _ASYNC,
     gast.SetComp: Reject("a set comprehension", _COMPREHENSION),
     gast.DictComp: Reject("a dict comprehension", _COMPREHENSION),
-    gast.GeneratorExp: Reject("a generator expression", _COMPREHENSION),
+    gast.GeneratorExp: Reject("a generator expression outside the arguments of a call",
+                              "pass it to the call that consumes it (`sum(v * v for v in xs)`), "
+                              "or write a for loop that appends to a list"),
     **dict.fromkeys(_classes("NamedExpr"), Reject(
         "an assignment expression (`:=`)", "assign the value in a statement of its own first")),
     gast.Delete: Reject("`del`", "stop using the variable, or rebind it to a new value",
@@ -231,7 +290,7 @@ def check(parsed) -> None:
     (a ParsedFunction); return None when the whole function is supported."""
     found: dict[int, tuple] = {}   # id(node) -> (node, message): one problem per node
     top = parsed.node
-    for node, message in _check_signature(top):
+    for node, message in _check_signature(top) + _outer_writes(top, parsed.loc) + _nesting(top):
         found.setdefault(id(node), (node, message))
     for stmt in top.body:
         _visit(stmt, found)
@@ -242,25 +301,33 @@ def check(parsed) -> None:
     raise UnsupportedSyntaxError(problems)
 
 
-def _visit(node, found: dict) -> None:
-    cls = type(node)
-    if cls in SUPPORTED:
-        checker = SUPPORTED[cls]
-        for bad, message in (checker(node) if checker else ()):
-            found.setdefault(id(bad), (bad, message))
-        descend = True
-    else:
-        reject = REJECTED.get(cls) or Reject(
-            f"the construct `{cls.__name__}`",
-            "rewrite it with assignments, calls, if and for/while loops", descend=False)
-        found.setdefault(id(node), (node, reject.message()))
-        descend = reject.descend
-    if not descend:
-        return
-    skipped = _SKIPPED_FIELDS.get(cls, ())
-    for field, value in gast.iter_fields(node):
-        if field in skipped:
+def _visit(root, found: dict) -> None:
+    """Check `root` and what it contains, in source order (an explicit stack: user
+    expressions nest to any depth)."""
+    stack = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        cls = type(node)
+        if cls in SUPPORTED:
+            checker = SUPPORTED[cls]
+            for bad, message in (checker(node) if checker else ()):
+                found.setdefault(id(bad), (bad, message))
+            descend = True
+        elif cls is gast.GeneratorExp and isinstance(parent, gast.Call) and node in parent.args:
+            # `sum(v * v for v in xs)`: lowered as a list comprehension
+            for bad, message in _check_comprehension(node):
+                found.setdefault(id(bad), (bad, message))
+            descend = True
+        else:
+            reject = REJECTED.get(cls) or Reject(
+                f"the construct `{cls.__name__}`",
+                "rewrite it with assignments, calls, if and for/while loops", descend=False)
+            found.setdefault(id(node), (node, reject.message()))
+            descend = reject.descend
+        if not descend:
             continue
-        for child in (value if isinstance(value, list) else [value]):
-            if isinstance(child, gast.AST):
-                _visit(child, found)
+        skipped = _SKIPPED_FIELDS.get(cls, ())
+        inner = [child for field, value in gast.iter_fields(node) if field not in skipped
+                 for child in (value if isinstance(value, list) else [value])
+                 if isinstance(child, gast.AST)]
+        stack.extend((child, node) for child in reversed(inner))

@@ -138,6 +138,7 @@ class Function:
     preinit: list = field(default_factory=list)   # Vars set to None first (may stay unset)
     checks: list = field(default_factory=list)    # lowering's checks that need kinds
     pins: list = field(default_factory=list)      # Pins: names resolved when lowering
+    dict_loops: list = field(default_factory=list)  # (node, atom): loops by position
 
 
 # ---- walking the IR ------------------------------------------------------------------

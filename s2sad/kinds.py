@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import prims
+from . import prims, runtime
 from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
 from .callables import is_derivative, is_user_function
 from .rules import lookup
@@ -25,7 +25,8 @@ from .rules import lookup
 
 @dataclass(frozen=True)
 class Kind:
-    tag: str        # float int bool none array tuple list listof dict object function unknown
+    tag: str        # float int bool none array tuple list listof dict object function class
+                    # unknown
     ndim: int | None = None
     dtype: str | None = None
     items: tuple = ()
@@ -43,7 +44,7 @@ class Kind:
             return f"({self.items[0]}, ...)"
         if self.tag == "dict":
             return "{" + ", ".join(f"{k}: {v}" for k, v in self.items) + "}"
-        if self.tag in ("object", "function") and self.items:
+        if self.tag in ("object", "function", "class") and self.items:
             return getattr(self.items[0], "__name__", self.tag)
         return self.tag
 
@@ -55,6 +56,7 @@ FUNCTION_TYPES = (types.FunctionType, types.BuiltinFunctionType, np.ufunc,
 OBJECT, UNKNOWN = Kind("object"), Kind("unknown")
 BOTTOM = Kind("bottom")   # no information yet (a recursive call being inferred)
 SLICE = Kind("object", items=(slice,))
+STR = Kind("object", items=(str,))      # a dict's key read at run time
 SCALARS = (FLOAT, INT, BOOL)
 SCALAR_TAGS = ("float", "int", "bool")
 
@@ -90,6 +92,8 @@ def of_value(value) -> Kind:
         return UNKNOWN
     if isinstance(value, FUNCTION_TYPES):
         return Kind("function", items=(value,))     # specialised on the function itself
+    if isinstance(value, type):
+        return Kind("class", items=(value,))        # `cls` of a class method: the class
     return Kind("object", items=(type(value),))
 
 
@@ -121,9 +125,11 @@ def example(kind: Kind, variant: int = 0, length: int = 2):
         return items if kind.tag == "listof" else tuple(items)
     if kind.tag == "dict":
         return {k: example(v, variant, length) for k, v in kind.items}
+    if kind == STR:
+        return "key"
     if kind == SLICE:           # bounds unknown: two examples of different lengths
         return slice(None) if length == 2 else slice(1, None)
-    if kind.tag == "function":
+    if kind.tag in ("function", "class"):
         return kind.items[0]
     raise ValueError("no example value")
 
@@ -194,7 +200,7 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
     """Kind of the (single) output of `eqn` given the kinds of its inputs; a call to a
     user function asks `result_kind(fn, arg_kinds)` (without one, its output keeps the
     kind it already has)."""
-    if eqn.prim in (prims.ASSERT, prims.FORMAT) or eqn.prim is builtins.print:
+    if eqn.prim in (prims.ASSERT, prims.RAISE, prims.FORMAT) or eqn.prim is builtins.print:
         return NONE if eqn.prim is not prims.FORMAT else OBJECT
     if isinstance(eqn.prim, prims.DerivativeCall):
         return eqn.prim.out_kinds[0] if eqn.prim.out_kinds else UNKNOWN
@@ -208,10 +214,23 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
         if result_kind is not None:
             return result_kind(eqn.prim, arg_kinds)
         return eqn.outs[0].kind or UNKNOWN
-    if any(k == UNKNOWN or k.tag == "object" and k != SLICE and not isinstance(a, Const)
+    if eqn.prim is runtime.setitem and arg_kinds[0].tag == "array":
+        return arg_kinds[0]     # a write into an array keeps its dtype and ndim
+    if any(k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
+    if eqn.prim is operator.getitem and type(eqn.args[1]) is Const and \
+            _item_kind(arg_kinds[0], eqn.args[1].value) is not None:
+        return _item_kind(arg_kinds[0], eqn.args[1].value)   # `t[0]`, `d["w"]`: as it is
+    if eqn.prim is operator.getitem and arg_kinds[0].tag in ("list", "tuple") and \
+            arg_kinds[1] == INT and not isinstance(eqn.args[1], Const):
+        # an item at an index computed at run time (`path[-1]`, `t[k]`): any of the items
+        # (an example index could fall outside a short list)
+        item = arg_kinds[0].items[0] if arg_kinds[0].items else UNKNOWN
+        for other in arg_kinds[0].items[1:]:
+            item = join(item, other)
+        return item
     kind = _evaluated_kind(eqn, arg_kinds, kw_kinds, 0)
     if any(map(_any_length, arg_kinds + list(kw_kinds.values()))):
         # a result's length may follow a list's length or a slice's bounds; an array's
@@ -224,6 +243,18 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
         for variant in (1, 2):
             kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, variant))
     return kind
+
+
+def _item_kind(kind: Kind, key):
+    """The kind of the item at a constant key or position of a container of `kind`
+    (objects and functions included, which have no example values), or None."""
+    if kind.tag == "dict":
+        return dict(kind.items).get(key)
+    if type(key) is not int:
+        return None
+    if kind.tag in ("tuple", "list") and -len(kind.items) <= key < len(kind.items):
+        return kind.items[key]
+    return kind.items[0] if kind.tag in ("listof", "tupleof") else None
 
 
 def _any_length(kind: Kind) -> bool:

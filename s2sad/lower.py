@@ -23,6 +23,7 @@ import gast
 from . import prims, runtime, scopes
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Block, Const, Eqn, Function, Global, If, Loop, Var
+from .lower_dicts import DictLoops
 from .lower_expr import BINOPS, ExpressionLowerer, LocalFunction, _bind_error, nothing_is_fresh
 from .prims import UNDEFINED
 
@@ -40,13 +41,13 @@ def same_atom(a, b) -> bool:
 MAX_INLINE_DEPTH = 32
 
 
-def lower(parsed, arg_kinds=(), fresh_results=nothing_is_fresh) -> Function:
+def lower(parsed, arg_kinds=(), fresh_results=nothing_is_fresh, dict_keys=None) -> Function:
     """Lower a ParsedFunction (already through the fence) to an ir.Function.
     `arg_kinds` (the parameters' kinds, when known) give the lengths of tuples
     unpacked with `*` in calls and displays; `fresh_results(callee)` says which
     results of a user function are new objects the caller may update in place
-    (see AliasTracking.note_fresh_result)."""
-    return _Lowerer(parsed, arg_kinds, fresh_results).function()
+    (see AliasTracking.note_fresh_result); `dict_keys`: see lower_dicts.keys_found."""
+    return _Lowerer(parsed, arg_kinds, fresh_results).lowered(dict_keys)
 
 
 def result_freshness(parsed, fresh_results=nothing_is_fresh) -> tuple:
@@ -57,7 +58,7 @@ def result_freshness(parsed, fresh_results=nothing_is_fresh) -> tuple:
     return lowerer.result_freshness(fn.body.results[0]), fn.pins
 
 
-class _Lowerer(ExpressionLowerer):
+class _Lowerer(DictLoops, ExpressionLowerer):
     """Lowers one function: its statements and control flow (see the module
     docstring); expressions and the shared state come from ExpressionLowerer."""
 
@@ -67,8 +68,9 @@ class _Lowerer(ExpressionLowerer):
         node, fn = self.parsed.node, self.parsed.fn
         args = node.args
         star = [args.vararg.id] if args.vararg is not None else []
+        double_star = [args.kwarg.id] if args.kwarg is not None else []
         names = [a.id for a in args.posonlyargs + args.args] + star + \
-            [a.id for a in args.kwonlyargs]
+            [a.id for a in args.kwonlyargs] + double_star
         params = [Var(n) for n in names]
         self.env = dict(zip(names, params))
         self.params_set = set(params)
@@ -79,7 +81,7 @@ class _Lowerer(ExpressionLowerer):
         if not scopes.always_exits(body):
             body.append(gast.copy_location(gast.Return(value=None), body[-1]))
         self.lower_body(body, set())
-        positional = names[:len(names) - len(args.kwonlyargs) - len(star)]
+        positional = names[:len(names) - len(args.kwonlyargs) - len(star) - len(double_star)]
         defaults = dict(zip(positional[len(positional) - len(fn.__defaults__ or ()):],
                             fn.__defaults__ or ()))
         defaults.update(fn.__kwdefaults__ or {})
@@ -290,10 +292,6 @@ class _Lowerer(ExpressionLowerer):
     def stmt_Pass(self, stmt, live):
         pass
 
-    def stmt_Assert(self, stmt, live):
-        args = [self.expr(stmt.test)] + ([self.expr(stmt.msg)] if stmt.msg else [])
-        self.emit(prims.ASSERT, args, params={"effect": True})
-
     def stmt_Return(self, stmt, live):
         self.env[".retval"] = self.expr(stmt.value, "result") if stmt.value else Const(None)
         if self.loop_depth:
@@ -315,6 +313,8 @@ class _Lowerer(ExpressionLowerer):
                     lambda: self.lower_body(stmt.orelse, live), live)
 
     def stmt_For(self, stmt, live):
+        if (jumped := self.loop_over_dict(stmt, live)) is not None:   # lower_dicts.py
+            return jumped
         it = stmt.iter
         if _is_call_to(self, it, builtins.range) and isinstance(stmt.target, gast.Name):
             bounds = [self.expr(a) for a in it.args]
@@ -429,6 +429,7 @@ class _Lowerer(ExpressionLowerer):
                 self.emit(builtins.min, [p[0] for p in parts], hint="n")
             return length, lambda k: tuple(item(k) for _, item in parts)
         seq = self.expr(node, "seq")
+        self.note_iterated(node, seq)
         if isinstance(node, gast.Name) and node.id in self.mutated_in_loop:
             raise UnsupportedSyntaxError(
                 [(self.parsed.loc(node), f"the loop changes '{node.id}' in place while "

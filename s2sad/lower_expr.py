@@ -12,7 +12,6 @@ here for conditional expressions, `and`/`or`, comprehensions and local functions
 from __future__ import annotations
 
 import builtins
-import inspect
 import operator
 import types
 
@@ -21,8 +20,10 @@ import numpy as np
 
 from . import mutation, prims, runtime, scopes
 from .aliasing import AliasTracking, hashable
-from .callables import is_derivative, is_user_class, is_user_function, is_user_namespace
-from .compose import function_of, made_by_s2sad
+from .lower_forms import SyntaxForms
+from .callables import (is_derivative, is_user_class, is_user_function, is_user_namespace,
+                        signature)
+from .compose import function_of, made_by_s2sad, needs_adapter
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
 from .pins import Pin, attribute_pin
@@ -79,7 +80,7 @@ def nothing_is_fresh(fn):
     return NOT_FRESH
 
 
-class ExpressionLowerer(AliasTracking):
+class ExpressionLowerer(SyntaxForms, AliasTracking):
     """Lowers expressions of one function (see the module docstring); the state below
     is shared with the statement half, `lower._Lowerer`.  `fresh_results(callee)`
     answers whether a user function returns a new object (AliasTracking)."""
@@ -128,6 +129,8 @@ class ExpressionLowerer(AliasTracking):
         return out
 
     def expr(self, node, hint="t"):
+        if (ahead := self.lowered_ahead(node)) is not None:   # part of a deep chain
+            return ahead
         handler = getattr(self, "expr_" + type(node).__name__, None)
         if handler is None:
             raise UnsupportedSyntaxError([(self.parsed.loc(node),
@@ -391,14 +394,11 @@ class ExpressionLowerer(AliasTracking):
             return parts[key.value]
         return self.emit(operator.getitem, [value, key], hint=hint, node=node)
 
-    def expr_JoinedStr(self, node, hint):
-        return self.emit(prims.FORMAT, [self.expr(v.value) if isinstance(v, gast.FormattedValue)
-                                        else Const(v.value) for v in node.values], hint="text")
-
     def expr_Call(self, node, hint):
         local = self.local_callee(node.func)
+        self.check_generator_arguments(node, local)
         args = self.items(node.args)
-        kwargs = {k.arg: self.expr(k.value) for k in node.keywords}
+        kwargs = self.keywords(node)
         if local is not None:
             return _named(self.inline(local, args, kwargs, node), hint)
         ok, fn = self.static_value(node.func)
@@ -417,7 +417,7 @@ class ExpressionLowerer(AliasTracking):
                                  hint=hint if hint != "t" else "record", node=node)
             if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
                 return self.call_value(Const(fn), args, kwargs, hint, node)
-            if is_user_function(fn) or is_derivative(fn):
+            if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
             if is_user_function(fn):
@@ -475,18 +475,50 @@ class ExpressionLowerer(AliasTracking):
                 return tuple(stmt.args) if stmt.prim in built else None
         return None
 
+    def keywords(self, node) -> dict:
+        """The keyword arguments of a call, `**d` expanded into d's items (d a dict
+        whose keys are known when the function is compiled: a `**kwargs` parameter)."""
+        kwargs = {}
+        for keyword in node.keywords:
+            value = self.expr(keyword.value)
+            if keyword.arg is not None:
+                kwargs[keyword.arg] = value
+                continue
+            built = self._dict_parts(value)
+            if built is not None:
+                kwargs.update(built)
+                continue
+            kind = self.param_kinds.get(value)
+            if kind is None or kind.tag != "dict":
+                raise UnsupportedSyntaxError(
+                    [(self.parsed.loc(keyword.value), "`**` unpacking of a value whose keys are "
+                                                      "not known when the function is compiled")],
+                    fix="pass the keyword arguments by name, or pass on a **kwargs parameter")
+            for key, _ in kind.items:
+                kwargs[key] = self.emit(operator.getitem, [value, Const(key)], hint=str(key))
+        return kwargs
+
+    def _dict_parts(self, value):
+        """{key: atom} of a dict display built in this function, or None."""
+        for stmt in reversed(self.stmts):
+            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
+                if stmt.prim is not runtime.build_dict:
+                    return None
+                return dict(zip(stmt.args[0].value, stmt.args[1:], strict=True))
+        return None
+
     def bind_call(self, fn, args, kwargs, node) -> list:
         """All parameters of a user function's call, in order (defaults as constants)."""
         try:
-            bound = inspect.signature(fn).bind(*args, **kwargs)
+            bound = signature(fn).bind(*args, **kwargs)
         except TypeError as exc:
             raise _bind_error(self.parsed, node, fn, exc) from None
         bound.apply_defaults()
-        for p in inspect.signature(fn).parameters.values():
-            if p.kind is p.VAR_KEYWORD:
-                raise UnsupportedSyntaxError([(self.parsed.loc(node), f"'{fn.__name__}' takes "
-                                               f"**{p.name}, which is not supported")],
-                                             fix="give it explicit keyword parameters")
+        for p in signature(fn).parameters.values():
+            if p.kind is p.VAR_KEYWORD:      # **kwargs arrive as one dict
+                extra = bound.arguments.get(p.name, {})
+                bound.arguments[p.name] = self.emit(runtime.build_dict, [Const(tuple(extra))]
+                                                    + list(extra.values()), hint=p.name, node=node)
             if p.kind is p.VAR_POSITIONAL:   # *args arrive as one tuple
                 bound.arguments[p.name] = self.emit(prims.BUILD_TUPLE,
                                                     list(bound.arguments[p.name]),

@@ -31,6 +31,7 @@ class Namer:
     def __init__(self, reserved=()):
         self.names: dict = {}
         self.used: set = set(reserved)
+        self.tried: dict = {}     # base -> the counter its last fresh name took
 
     def __call__(self, var) -> str:
         name = self.names.get(var)
@@ -48,9 +49,13 @@ class Namer:
         base = re.sub(r"\W", "_", hint or "t").strip("_") or "t"
         if base[0].isdigit() or keyword.iskeyword(base):
             base = "v_" + base
-        name, n = base, 0
+        # `used` only grows, so the search resumes where the last one for `base`
+        # stopped (the same names as searching from 0; linear in a long function)
+        n = self.tried.get(base, 0)
+        name = f"{base}_{n}" if n else base
         while name in self.used:
             n += 1
             name = f"{base}_{n}"
+        self.tried[base] = n
         self.used.add(name)
         return name

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import gast
 
+from . import deep_ast
 from .errors import Loc, SourceUnavailableError
 from .loader import origin
 
@@ -53,10 +54,13 @@ class ParsedFunction:
 
 
 def unwrap_function(fn) -> types.FunctionType:
-    """The plain Python function behind a method, a decorated or a derivative callable."""
+    """The plain Python function behind a method, a partial or a callable object."""
     while isinstance(fn, functools.partial):   # the API passes its bound arguments
         fn = fn.func
-    fn = inspect.unwrap(fn)
+    if getattr(fn, "__s2sad__", None) is not None:
+        return fn       # a function s2sad made: differentiated through its Spec
+    # `__wrapped__` is not followed: a decorator's wrapper is what runs (it calls the
+    # wrapped function through its closure), so it is what is differentiated
     if not isinstance(fn, (types.FunctionType, types.MethodType, type)) and \
             isinstance(getattr(type(fn), "__call__", None), types.FunctionType):
         fn = fn.__call__   # a callable object: differentiate its __call__ method
@@ -78,7 +82,9 @@ def parse_function(fn) -> ParsedFunction:
     fn = unwrap_function(fn)
     filename = fn.__code__.co_filename
     try:
-        lines, first_line = inspect.getsourcelines(fn)
+        # the code object's lines: `inspect.getsourcelines(fn)` would follow
+        # `__wrapped__` to the function a decorator wraps, not the wrapper that runs
+        lines, first_line = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as exc:
         where = ("it was defined in an interactive session or with exec/eval"
                  if filename.startswith("<") else f"{filename} cannot be read ({exc})")
@@ -94,7 +100,7 @@ def parse_function(fn) -> ParsedFunction:
         text = "if 1:\n" + text
     line_offset = first_line - 1 - (1 if wrapped else 0)
     try:
-        module = gast.parse(text)
+        module = deep_ast.parse(text)   # expressions may nest to any depth
     except SyntaxError:
         raise SourceUnavailableError(
             f"cannot parse the source of '{fn.__name__}' at {filename}:{first_line}: the "

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import inspect
 
+from .kinds import of_value
+
 _MISSING = object()
 
 
 class Pin:
     """`holder[key]` (a namespace dict), `holder.cell_contents` (a closure cell) or the
     attribute `key` of `holder` (a module or class) was `value` when lowered; with
-    `how="type"`, `holder[key]` was an instance of the class `value`."""
+    `how="type"`, `holder[key]` was an instance of the class `value`, with `how="kind"`
+    a value of the kind `value` (a dict of functions: the same functions)."""
 
     __slots__ = ("holder", "key", "value", "how")
 
@@ -28,6 +31,8 @@ class Pin:
             current = self.holder.get(self.key, _MISSING)
         elif self.how == "type":
             current = type(self.holder.get(self.key, _MISSING))
+        elif self.how == "kind":
+            return of_value(self.holder.get(self.key, _MISSING)) == self.value
         elif self.how == "cell":
             try:
                 current = self.holder.cell_contents

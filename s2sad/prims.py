@@ -49,7 +49,8 @@ class Undefined:
 UNDEFINED = Undefined()
 
 ASSERT = Prim("assert")            # assert args[0], args[1:]
-FORMAT = Prim("format")            # an f-string of its parts
+RAISE = Prim("raise")              # raise args[0] (from args[1]): an effect, like ASSERT
+FORMAT = Prim("format")            # an f-string: args[0].format(*args[1:])
 TAPE_PUSH = Prim("push")           # push(args) onto the reverse-mode tape
 TAPE_POP = Prim("pop")             # outs = pop() from the tape
 UNPACK = Prim("unpack")            # outs = args[0] (a tuple unpacked into several values)

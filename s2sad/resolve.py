@@ -8,7 +8,12 @@ Methods.  A call of a method of a user class (`self.helper(x)`) becomes a call o
 method's function, found from the object's class (known from its kind, and pinned:
 see pins.py); a call of a function passed as a value (`rhs(y)`, whose kind is the
 function) becomes a call of that function.  A method's *args arrive as one tuple,
-built just before the call.
+built just before the call.  A static or class method called through an instance
+(`self.act(z)`) becomes a call of its function (without the instance, or with the
+class), as does `Class.create(x)` of a class method.  `d.keys()`, `d.values()` and
+`d.items()` of a dict of known keys become tuples, and `np.r_[a, b]`, `np.c_[a, b]`
+calls of `rt.r_`, `rt.c_` (whose rules follow the items; `getitem` has no derivative
+with respect to an index).
 
 Sequence operators.  Lowering cannot tell `a + b` on lists from `a + b` on numbers.
 Once kinds are known, `list + list` and `list * int` get their own primitives
@@ -23,14 +28,16 @@ from __future__ import annotations
 
 import inspect
 import operator
+import types
 
 import numpy as np
 
 from . import kinds, prims, runtime
 from .aliasing import insert_call_time_check
-from .callables import is_derivative, is_user_function
+from .callables import is_derivative, is_user_function, signature
 from .ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk_stmts
 from .pins import attribute_pin
+from .rules import lookup
 
 
 def resolve(fn: Function, infer, source_function) -> None:
@@ -38,7 +45,7 @@ def resolve(fn: Function, infer, source_function) -> None:
     `fn` specific (see above); `infer(fresh)` infers `fn`'s kinds again after a
     change; `source_function(f, arg_kinds)` is the compiler's plain function for a
     function s2sad made (compose.py)."""
-    if resolve_methods(fn):
+    if resolve_methods(fn) | resolve_index_builders(fn):
         infer(True)
     if resolve_derivatives(fn, source_function):
         infer(True)
@@ -64,7 +71,66 @@ def resolve_methods(fn: Function) -> bool:
     pinned: see pins.py), and calls of a function passed as a value (`rhs(y)`, its
     kind is the function) into calls of that function; a method's *args arrive as one
     tuple, built just before the call.  Returns True when something changed."""
-    return _resolve_methods_in(fn.body, fn.pins)
+    return _resolve_methods_in(fn.body, fn.pins) | resolve_dict_views(fn)
+
+
+_INDEX_BUILDERS = {id(np.r_): runtime.r_, id(np.c_): runtime.c_}
+
+
+def resolve_index_builders(fn: Function) -> bool:
+    """`np.r_[a, b, 3.0]` and `np.c_[a, b]` (a `getitem` of the builder object) become
+    `rt.r_((a, b, 3.0))` and `rt.c_(...)`, unless an item is a slice or a string (an
+    arange or a directive: left as they are, and refused if differentiated)."""
+    defs = {eqn.outs[0]: eqn for eqn in walk_stmts(fn.body) if isinstance(eqn, Eqn) and eqn.outs}
+    changed = False
+    for eqn in walk_stmts(fn.body):
+        if not isinstance(eqn, Eqn) or eqn.prim is not operator.getitem or \
+                not isinstance(eqn.args[0], Const) or id(eqn.args[0].value) not in _INDEX_BUILDERS:
+            continue
+        index = eqn.args[1]
+        built = defs.get(index)
+        items = built.args if built is not None and built.prim is prims.BUILD_TUPLE else \
+            [Const(v) for v in index.value] if isinstance(index, Const) and \
+            isinstance(index.value, tuple) else [index]
+        if any(isinstance(a, Const) and isinstance(a.value, (str, slice)) or
+               isinstance(a, Var) and (kinds.kind_of(a) in (kinds.SLICE, kinds.STR) or
+                                       getattr(defs.get(a), "prim", None) is prims.BUILD_SLICE)
+               for a in items):
+            continue
+        eqn.prim, eqn.args, changed = _INDEX_BUILDERS[id(eqn.args[0].value)], [index], True
+    return changed
+
+
+def resolve_dict_views(fn: Function) -> bool:
+    """`d.keys()`, `d.values()` and `d.items()` of a dict whose kind lists its keys
+    become tuples: of its keys, of its values read by key, of (key, value) pairs (so
+    `sum(d.values())` and `list(d.items())` are differentiated by key).  A view of a
+    dict the function later updates stays a view: it would see the update."""
+    updated = {eqn.args[0] for eqn in walk_stmts(fn.body)
+               if isinstance(eqn, Eqn) and eqn.prim is runtime.setitem}
+    changed = False
+    for block, stmt in _statements(fn.body):
+        view = prims.method_name(getattr(stmt, "prim", None))
+        if view not in ("keys", "values", "items") or len(stmt.args) != 1 or stmt.kwargs or \
+                stmt.params.get("attribute") or stmt.args[0] in updated or \
+                kinds.kind_of(stmt.args[0]).tag != "dict":
+            continue
+        at, parts = block.stmts.index(stmt), []
+        for key, _ in kinds.kind_of(stmt.args[0]).items:
+            if view == "keys":
+                parts.append(Const(key))
+                continue
+            value = Var(key if isinstance(key, str) and key.isidentifier() else "value")
+            new = [Eqn([value], operator.getitem, [stmt.args[0], Const(key)], loc=stmt.loc,
+                       role=stmt.role)]
+            if view == "items":
+                new.append(Eqn([Var("item")], prims.BUILD_TUPLE, [Const(key), value],
+                               loc=stmt.loc, role=stmt.role))
+            block.stmts[at:at] = new
+            at += len(new)
+            parts.append(new[-1].outs[0])
+        stmt.prim, stmt.args, changed = prims.BUILD_TUPLE, parts, True
+    return changed
 
 
 def _resolve_methods_in(block: Block, pins: list) -> bool:
@@ -72,31 +138,39 @@ def _resolve_methods_in(block: Block, pins: list) -> bool:
     for stmt in list(block.stmts):
         for inner in sub_blocks(stmt):
             changed |= _resolve_methods_in(inner, pins)
-        name = prims.method_name(getattr(stmt, "prim", None))
-        if name is None or stmt.params.get("attribute") or not stmt.args:
+        prim = getattr(stmt, "prim", None)
+        name = prims.method_name(prim)
+        bound_method = isinstance(prim, types.MethodType) and is_user_function(prim.__func__)
+        if not bound_method and (name is None or stmt.params.get("attribute") or not stmt.args):
             continue
-        kind = kinds.kind_of(stmt.args[0])
+        kind = kinds.kind_of(stmt.args[0]) if stmt.args else kinds.NONE
         args = list(stmt.args)
-        if kind.tag == "function" and name == "__call__":
+        if bound_method:                     # `Class.create(x)`, a class method
+            method, args = prim.__func__, [Const(prim.__self__)] + args
+        elif kind.tag == "function" and name == "__call__":
             method = kind.items[0]           # a function passed in: call it by name
             args = args[1:]
             if not is_user_function(method):
                 stmt.prim, stmt.args, changed = method, args, True
                 continue
-        elif kind.tag == "object" and kind.items and isinstance(kind.items[0], type):
-            method = inspect.getattr_static(kind.items[0], name, None)
+        elif kind.tag in ("object", "class") and kind.items and isinstance(kind.items[0], type):
+            method, args = _class_attribute(kind, name, args)
+            if method is not None and not is_user_function(method) and lookup(method):
+                pins.append(attribute_pin(kind.items[0], name))   # `act = np.tanh` on the class
+                stmt.prim, stmt.args, changed = method, args, True
+                continue
         else:
             continue
         if not is_user_function(method) or method.__code__.co_flags & inspect.CO_VARKEYWORDS:
             continue
-        if kind.tag == "object":
+        if kind.tag in ("object", "class"):
             pins.append(attribute_pin(kind.items[0], name))
         try:
-            bound = inspect.signature(method).bind(*args, **stmt.kwargs)
+            bound = signature(method).bind(*args, **stmt.kwargs)
         except TypeError:
             continue
         bound.apply_defaults()
-        for p in inspect.signature(method).parameters.values():
+        for p in signature(method).parameters.values():
             if p.kind is p.VAR_POSITIONAL:
                 packed = Var(p.name)
                 block.stmts.insert(block.stmts.index(stmt), Eqn(
@@ -109,6 +183,30 @@ def _resolve_methods_in(block: Block, pins: list) -> bool:
         stmt.kwargs = {}
         changed = True
     return changed
+
+
+def _class_attribute(kind, name: str, args: list):
+    """(the function `obj.name(...)` calls, its arguments) for `obj` of `kind`, an
+    instance (tag "object") or a class ("class"): a static method drops `obj`, a class
+    method receives the class, a plain function through a class drops it too."""
+    cls = kind.items[0]
+    found = inspect.getattr_static(cls, name, None)
+    if isinstance(found, staticmethod):
+        return found.__func__, args[1:]
+    if isinstance(found, classmethod):
+        return found.__func__, [Const(cls)] + args[1:]
+    if kind.tag == "class" or found is not None and not inspect.isfunction(found):
+        return found, args[1:]           # no binding: `Class.f(x)`, `act = np.tanh`
+    return found, args
+
+
+def _statements(block: Block):
+    """(block, statement) for every statement under `block`, inner blocks first; a
+    pass may insert statements before the one it is given."""
+    for stmt in list(block.stmts):
+        for inner in sub_blocks(stmt):
+            yield from _statements(inner)
+        yield block, stmt
 
 
 SEQUENCE_TAGS = ("list", "listof", "tuple", "tupleof")
@@ -126,14 +224,8 @@ def resolve_sequence_operators(fn: Function) -> bool:
     """Rewrite `+`/`*` on lists and tuples in `fn` (see the module docstring); True
     when a primitive changed (kinds must then be inferred again)."""
     defs = {eqn.outs[0]: eqn for eqn in walk_stmts(fn.body) if isinstance(eqn, Eqn) and eqn.outs}
-    return _resolve_in(fn.body, defs)
-
-
-def _resolve_in(block: Block, defs: dict) -> bool:
     changed = False
-    for stmt in list(block.stmts):
-        for inner in sub_blocks(stmt):
-            changed |= _resolve_in(inner, defs)
+    for block, stmt in _statements(fn.body):
         if not isinstance(stmt, Eqn) or stmt.prim not in (operator.add, operator.mul) or \
                 len(stmt.args) != 2 or stmt.kwargs:
             continue

@@ -123,3 +123,25 @@ def loop_jumps(loop) -> tuple[bool, bool]:
                              for n in gast.walk(s))
             stack.extend(node.orelse)
     return brk, ret
+
+
+def falls_off(stmts) -> bool:
+    """True when control may reach the end of `stmts` (a function's body, which then
+    returns None): not every path ends in return or raise.  A `while True:` loop
+    without a break, and a loop whose `else:` never falls off, end only that way."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.Return, gast.Raise)):
+            return False
+        if isinstance(stmt, gast.If) and not falls_off(stmt.body) and not falls_off(stmt.orelse):
+            return False
+        if isinstance(stmt, (gast.For, gast.While)) and not loop_jumps(stmt)[0]:
+            forever = isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Constant) \
+                and bool(stmt.test.value)
+            if forever or (stmt.orelse and not falls_off(stmt.orelse)):
+                return False
+    return True
+
+
+def raises(stmts) -> bool:
+    """True when `stmts` contain a `raise` statement."""
+    return any(isinstance(node, gast.Raise) for root in stmts for node in gast.walk(root))

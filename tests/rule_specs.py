@@ -551,6 +551,34 @@ add(np.take_along_axis, A((3, 4)), F(lambda rng: rng.integers(0, 3, size=(2, 1))
     C(0))
 add(np.take_along_axis, A((6,)), F(lambda rng: rng.integers(0, 6, size=(8,)), "idx8"),
     C(None))
+# inserting and deleting; np.r_ and np.c_ (their rt helpers, in pairs that transpose)
+add(np.append, A((2, 3)), A((2, 2)), axis=1)
+add(np.append, A((3,)), A(None))
+add(np.append, A((2, 3)), A((4,)))
+add(np.insert, A((4,)), C(1), A(None))
+add(np.insert, A((2, 3)), C([0, 2]), A((2, 2)), axis=1)
+add(np.insert, A((2, 3)), C(1), A((3,)), axis=0)
+add(np.delete, A((4,)), C(1))
+add(np.delete, A((3, 4)), C([0, 2]), axis=1)
+add(np.delete, A((2, 3)), C(slice(0, 2)), axis=None)
+for _flag in (True, False):
+    add(runtime.append_part, A((2, 3) if _flag else (2, 2)), A((2, 3)), A((2, 2)), C(1),
+        C(_flag))
+    add(runtime.append_vjp, A((2, 5)), A((2, 3)), A((2, 2)), C(1), C(_flag))
+    add(runtime.insert_part, A((4,) if _flag else ()), A((4,)), C(2), A(()), C(None),
+        C(_flag))
+    add(runtime.insert_vjp, A((2, 5)), A((2, 3)), C([0, 2]), A((2, 2)), C(1), C(_flag))
+add(runtime.append_vjp, A((4,)), A((3,)), A(()), C(None), C(False))
+add(runtime.delete_vjp, A((3, 2)), A((3, 4)), C([0, 2]), C(1))
+add(runtime.delete_vjp, A((2,)), A((4,)), C([1, 3]))
+add(runtime.r_, L(A((3,)), A(None), A((3,)), kind=tuple))
+add(runtime.r_, A((3,)))
+add(runtime.c_, L(A((3,)), A((3, 2)), kind=tuple))
+add(runtime.c_, A((3,)))
+add(runtime.r_vjp, A((7,)), L(A((3,)), A(None), A((3,)), kind=tuple))
+add(runtime.r_vjp, A((3,)), A((3,)))
+add(runtime.c_vjp, A((3, 3)), L(A((3,)), A((3, 2)), kind=tuple))
+add(runtime.c_vjp, A((3, 1)), A((3,)))
 
 # ---- constructors and draws ----------------------------------------------------------
 
@@ -670,3 +698,275 @@ def specs_for(key) -> list:
     """The specs of one registry key."""
     return [s for s in SPECS if s.fn_key is key or (isinstance(key, str) and s.fn_key == key)]
 
+
+
+# ---- runtime helpers: the calls of derivative code (second and higher derivatives) ----
+#
+# Each helper called by a rule's terms has a rule of its own; these specs call them the
+# way derivative code does.  `helper` takes one maker of all the arguments together when
+# they must agree (a reduction's output and its input, tangents shaped like outputs);
+# `wrt` then names the parameters to differentiate (the others are literals).
+
+_rt = runtime
+
+
+def helper(key, make, label, wrt=None, float32=True, **kwargs):
+    """A spec of the runtime helper `key` with arguments `make(rng)`."""
+    SPECS.append(RuleSpec(key, make, kwargs, f"rt.{key.__name__}({label})", float32, wrt))
+
+
+def _n(rng, *shape):
+    return rng.normal(size=shape)
+
+
+# bookkeeping, containers, indexing
+add(_rt.reduce_to, A((2, 3)), A((1, 3)))
+add(_rt.reduce_to, A((3,)), A(None))
+add(_rt.copy_of, A((2, 3)))
+add(_rt.copy_of, L(A(None), A((2,))))
+add(_rt.without_last, L(A(None), A((2,)), A(None)))
+add(_rt.list_cotangent, L(A((2,)), A((2,)), A((2,)), kind=tuple), A((3, 2)))
+add(_rt.list_cotangent, L(A(None), A(None)), L(A(None), A(None)))
+add(_rt.repeat_items_vjp, L(A(None), A((2,)), A(None), A((2,))), L(A(None), A((2,))), C(2))
+add(_rt.plus_jvp, A((3,)), A((3,)), A((2, 3)), A((2, 3)), C(True))
+add(_rt.plus_jvp, L(A(None)), L(A(None), A((2,))), L(A(None)), L(A(None), A((2,)), A(None)),
+    C(False))
+add(_rt.plus_vjp, A((2, 3)), A((3,)), A((2, 3)), C(True))
+add(_rt.plus_vjp, L(A(None), A((2,)), A(None)), L(A(None), A((2,))), L(A(None)), C(False))
+add(_rt.setitem_value_vjp, A((5,)), C(np.array([0, 3, 0]), "[0,3,0]"), A((3,)))
+add(_rt.setitem_value_vjp, A((4, 3)), C((1, slice(None)), "[1,:]"), A((3,)))
+add(_rt.getitem_vjp, A((3,)), A((5,)), C(np.array([0, 3, 3]), "[0,3,3]"))
+add(_rt.getitem_vjp, A((3,)), A((4, 3)), C(2))
+add(_rt.getitem_vjp, A(None), L(A(None), A(None), A(None)), C(1))
+helper(_rt.dict_values, lambda rng: ({"a": float(_n(rng)), "b": _n(rng, 2)}, ("a", "b")),
+       "dict")
+add(_rt.build_dict_from, C(("a", "b")), L(A(None), A((2,)), kind=tuple))
+add(_rt.add_at, A((5,)), C(np.array([0, 2, 2]), "[0,2,2]"), A((3,)))
+add(_rt.add_at, A((4, 3)), C(1), A((3,)))
+add(_rt.add_at, L(A(None), A(None)), C(1), A(None))
+
+# elementwise helpers
+binary(_rt.fdiv, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
+binary(_rt.safe_ratio, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
+binary(_rt.strong_mul, shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
+unary(_rt.sinc_dx, "small")
+add(_rt.sinc_dx, A((5,), "small", put=[(1, 0.0)]), C(2), label="-zero")
+add(_rt.sinc_dx, A((4,), "gt1"), C(3))
+add(_rt.log_dx, A(None, "pos"), C(None))
+add(_rt.log_dx, A(None, "pos"), A(None, "gt1"))
+add(_rt.log_dbase, A(None), A(None, "gt1"))
+add(_rt.iter_sum_jvp, L(A(None), A(None), A(None)))
+add(_rt.iter_sum_jvp, L(A((3,)), A((2, 3))))
+add(_rt.iter_sum_jvp, A((4, 3)))
+add(_rt.iter_sum_vjp, A(None), L(A(None), A(None)))
+add(_rt.iter_sum_vjp, A((2, 3)), L(A((3,)), A((2, 3))))
+add(_rt.iter_sum_vjp, A((3,)), A((4, 3)))
+
+
+def _extremum_args(rng, n=3, iterable=False):
+    args = tuple(float(v) for v in rng.normal(size=n))
+    return (args,) if iterable else args, max(args)
+
+
+helper(_rt.builtin_extremum_jvp,
+       lambda rng: (tuple(float(v) for v in _n(rng, 3)),) + _extremum_args(rng), "max3",
+       wrt=("t",))
+helper(_rt.builtin_extremum_jvp,
+       lambda rng: ((tuple(float(v) for v in _n(rng, 4)),),) + _extremum_args(rng, 4, True),
+       "max(list)", wrt=("t",))
+helper(_rt.builtin_extremum_vjp, lambda rng: (float(_n(rng)),) + _extremum_args(rng), "max3",
+       wrt=("t",))
+add(_rt.hypot_jvp, L(A(None), A(None)), L(A(None), A(None)), A(None, "pos"))
+add(_rt.hypot_vjp, A(None), L(A(None), A(None), A(None)), A(None, "pos"))
+add(_rt.diff_items, L(A(None), A(None)), L(A(None), A(None)))
+
+# products and linear algebra
+for _a, _b, _out in (((2, 3), (3, 4), (2, 4)), ((3,), (3, 4), (4,)), ((2, 3), (3,), (2,)),
+                     ((2, 3), (5, 3, 4), (5, 2, 4)), ((3,), (3,), ())):
+    add(_rt.matmul_vjp_a, A(_out), A(_a), A(_b))
+    add(_rt.matmul_vjp_b, A(_out), A(_a), A(_b))
+for _a, _b, _out in (((2, 3), (3,), (2,)), ((2, 2, 3), (4, 3, 2), (2, 2, 4, 2)),
+                     ((), (3,), (3,)), ((3,), (3, 2), (2,))):
+    add(_rt.dot_vjp_a, A(_out), A(_a), A(_b))
+    add(_rt.dot_vjp_b, A(_out), A(_a), A(_b))
+for _prod, _x, _o, _first, _extra in (("inner", (2, 3), (4, 3), True, ()),
+                                      ("inner", (4, 3), (2, 3), False, ()),
+                                      ("outer", (3,), (2, 2), True, ()),
+                                      ("vdot", (2, 3), (3, 2), True, ()),
+                                      ("kron", (2, 2), (3, 2), False, ()),
+                                      ("cross", (4, 3), (3,), True, ()),
+                                      ("tensordot", (2, 3), (3, 4), True, (1,)),
+                                      ("tensordot", (3, 4), (2, 3), False, (1,))):
+    _shape = np.shape(getattr(np, _prod)(*((np.ones(_x), np.ones(_o)) if _first
+                                           else (np.ones(_o), np.ones(_x))), *_extra))
+    add(_rt.product_of, C(_prod), A(_x), A(_o), C(_first), C(_extra))
+    add(_rt.product_vjp, C(_prod), A(_shape), A(_x), A(_o), C(_first), C(_extra))
+for _shape in ((3, 3), (2, 3, 3)):
+    add(_rt.det_jvp, A(_shape), A(_shape))
+    add(_rt.det_vjp, A(_shape[:-2]), A(_shape))
+    add(_rt.slogdet_jvp, A(_shape), A(_shape, "square"), L(A(_shape[:-2]), A(_shape[:-2]),
+                                                           kind=tuple))
+    add(_rt.slogdet_vjp, L(A(_shape[:-2]), A(_shape[:-2]), kind=tuple), A(_shape, "square"))
+    add(_rt.sym_from_triangle, A(_shape), C("L"))
+    add(_rt.triangle_of, A(_shape), C("U"))
+add(_rt.det_jvp, A((3, 3)), C(np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.5, -1.0, 2.0]]),
+                              "rank2"))
+add(_rt.minor_rows, A((3, 3)), C(1.0))
+add(_rt.minor_rows_vjp, A((3, 3, 3, 3)), A((3, 3)))
+add(_rt.as_matrix, A((2, 3)), C(True))
+add(_rt.as_matrix, A((2, 3)), C(False))
+add(_rt.from_matrix, A((2, 3, 1)), C(True))
+add(_rt.eig_gaps, A((4,)))
+add(_rt.eig_gaps, A((2, 3)))
+for _sub, _shapes, _out, _patterns in (
+        ("ij,jk->ik", ((2, 3), (3, 4)), (2, 4), ((1, 0), (0, 1))),
+        ("ii->i", ((3, 3),), (3,), ((0,),)),
+        ("...i,...i", ((2, 3), (3,)), (2,), ((1, 0), (0, 1), (0, 0))),
+        ("ij,jk,kl->il", ((2, 3), (3, 4), (4, 2)), (2, 2), ((1, 2, 0), (0, 1, 2)))):
+    _layers = L(*[L(*[A(s) for s in _shapes], kind=tuple)
+                  for _ in range(1 + max(max(p) for p in _patterns))], kind=tuple)
+    add(_rt.einsum_patterns, C(_sub), _layers, C(_patterns))
+    add(_rt.einsum_patterns_vjp, A(_out), C(_sub), _layers, C(_patterns))
+
+# reductions
+for _t, _a, _axis, _keep in (((2, 4), (2, 3, 4), 1, False), ((), (3,), None, False),
+                             ((2, 1, 4), (2, 3, 4), 1, True), ((3,), (2, 3, 4), (0, 2), False)):
+    add(_rt.sum_vjp, A(_t), A(_a), C(_axis), C(_keep))
+    add(_rt.mean_vjp, A(_t), A(_a), C(_axis), C(_keep))
+    add(_rt.var_jvp, A(_a), A(_a), C(_axis), C(1), C(_keep))
+    add(_rt.var_vjp, A(_t), A(_a), C(_axis), C(0), C(_keep))
+    add(_rt.prod_jvp, A(_a), A(_a, "pos"), C(_axis), C(_keep))
+    add(_rt.prod_vjp, A(_t), A(_a, "pos"), C(_axis), C(_keep))
+    add(_rt.ptp_jvp, A(_a), A(_a), C(_axis), C(_keep))
+    add(_rt.ptp_vjp, A(_t), A(_a), C(_axis), C(_keep))
+    add(_rt.median_jvp, A(_a), A(_a), C(_axis), C(_keep))
+    add(_rt.median_vjp, A(_t), A(_a), C(_axis), C(_keep))
+add(_rt.sum_vjp, A(None), L(A(None), A(None)), label="-list")
+add(_rt.prod_jvp, A((4,)), A((4,), put=[(1, 0.0)]), label="-zero")
+add(_rt.prod_vjp, A(()), A((4,), put=[(1, 0.0), (2, 0.0)]), label="-zeros")
+add(_rt.prod_jvp, L(A(None), A(None), A(None)), L(A(None), A(None), A(None)), C(0), C(False),
+    label="-list")
+add(_rt.prod_vjp, A(None), L(A(None), A(None), A(None)), C(0), C(False), label="-list")
+for _nan_jvp, _nan_vjp in ((_rt.nansum_jvp, _rt.nansum_vjp), (_rt.nanmean_jvp, _rt.nanmean_vjp)):
+    _nans = A((3, 4), put=[((0, 1), np.nan), ((2, 2), np.nan)])
+    add(_nan_jvp, A((3, 4)), _nans, C(1), wrt=("t",))
+    add(_nan_vjp, A((3,)), _nans, C(1), wrt=("t",))
+
+
+def _extremum(rng, shape, axis, keepdims, ties=False):
+    a = np.round(rng.normal(size=shape), 0) if ties else rng.normal(size=shape)
+    return a, np.max(a, axis=axis, keepdims=keepdims)
+
+
+for _shape, _axis, _keep, _ties in (((4,), None, False, True), ((3, 4), 1, False, False),
+                                    ((3, 4), 0, True, True)):
+    helper(_rt.extremum_jvp, lambda rng, s=_shape, ax=_axis, k=_keep, t=_ties: (
+        _n(rng, *s),) + _extremum(rng, s, ax, k, t) + (ax, k), f"{_shape};{_axis}", wrt=("t",))
+    helper(_rt.extremum_vjp, lambda rng, s=_shape, ax=_axis, k=_keep, t=_ties: (lambda a, m: (
+        _n(rng, *np.shape(m)), a, m, ax, k))(*_extremum(rng, s, ax, k, t)), f"{_shape};{_axis}",
+        wrt=("t",))
+add(_rt.cumsum_vjp, A((3, 4)), A((3, 4)), C(1))
+add(_rt.cumsum_vjp, A((12,)), A((3, 4)), C(None))
+add(_rt.trace_vjp, A(()), A((3, 3)))
+add(_rt.trace_vjp, A((2,)), A((2, 3, 3)), C(0), C(1), C(2))
+add(_rt.average_weights, A((2, 3)), C(1), A((3,), "pos"))
+add(_rt.average_weights, A((2, 3)), C(None), A((2, 3), "pos"))
+add(_rt.average_weights_vjp, A((2, 3)), A((2, 3)), C(1), A((3,)))
+add(_rt.average_weights_vjp, A((2, 3)), A((2, 3)), C(None), A((2, 3)))
+for _kind in ("others", "cumulative"):
+    for _a, _axis in (((2, 3), 1), ((2, 3), None), ((2, 3, 2), (0, 2) if _kind == "others" else 0)):
+        _k = int(np.prod([_a[i] for i in ((_axis,) if isinstance(_axis, int) else _axis)])) \
+            if _axis is not None else int(np.prod(_a))
+        _shape = (_a if _axis is not None or _kind == "others" else (int(np.prod(_a)),)) + (
+            _a[_axis] if _kind == "cumulative" and _axis is not None else _k,)
+        add(_rt.product_factors, A(_a), C(_axis), C(1.0), C(_kind))
+        add(_rt.product_factors_vjp, A(_shape), A(_a), C(_axis), C(_kind))
+for _a, _axis, _t in (((3, 4), 1, (3, 4)), ((5,), None, (5,)), ((2, 3), None, (6,))):
+    add(_rt.cumprod_jvp, A(_a), A(_a, "pos"), A(_t), C(_axis))
+    add(_rt.cumprod_vjp, A(_t), A(_a, "pos"), A(_t), C(_axis))
+add(_rt.cumprod_jvp, A((2, 4)), A((2, 4), put=[((0, 1), 0.0), ((1, 3), 0.0)]), A((2, 4)), C(1),
+    label="-zeros")
+add(_rt.cumprod_vjp, A((5,)), A((5,), put=[(2, 0.0)]), A((5,)), C(None), label="-zero")
+
+# norms
+for _q, _signed in ((1.0, True), (0.5, True), (2.5, False), (0.0, True), (-2.5, True)):
+    add(_rt.norm_power, A((2, 3), "nonzero"), A((1, 3), "pos"), C(_q), C(_signed))
+for _x, _ord, _axis in (((3, 4), "nuc", None), ((3, 4), 2, None), ((4, 3), -2, None),
+                        ((2, 3, 4), 2, (2, 1)), ((2, 4, 3), "nuc", (1, 2))):
+    add(_rt.spectral_grad, A(_x), C(_ord), C(_axis))
+    add(_rt.spectral_grad_jvp, A(_x), A(_x), C(_ord), C(_axis), wrt=("t",))
+add(_rt.spectral_grad, A((3,)), C(None), C(None), label="-vector")
+add(_rt.spectral_grad_jvp, A((3, 4)), A((3, 4)), C("fro"), C(None), label="-fro")
+add(_rt.spectral_third, A((3,)), A((3,)), A((3,)), C(1), C(None), label="-vector")
+
+# constructors
+add(_rt.array_jvp, L(A(None), A(None), A(None)), A((3,)))
+add(_rt.array_jvp, A((2, 3)), A((2, 3)))
+add(_rt.array_vjp, A((3,)), L(A(None), A(None), A(None)))
+add(_rt.array_vjp, A((2, 2)), L(L(A(None), A(None)), L(A(None), A(None))))
+add(_rt.linspace_jvp, A(None), A((5,)), C(5), C(True), C(False), C(0), C("start"))
+add(_rt.linspace_jvp, A((3,)), A((3, 4)), C(4), C(False), C(False), C(1), C("stop"))
+add(_rt.linspace_vjp, A((5,)), A(None), A((5,)), C(5), C(True), C(False), C(0), C("stop"))
+add(_rt.linspace_vjp, A((3, 4)), A((3,)), A((3, 4)), C(4), C(True), C(False), C(1), C("start"))
+add(_rt.arange_start_jvp, A(None), A((5,)), C(5.0))
+add(_rt.arange_start_jvp, A(None), A((5,)), C(None))
+add(_rt.arange_start_vjp, A((5,)), A(None), C(5.0))
+add(_rt.arange_step_jvp, A(None), A((5,)))
+add(_rt.arange_step_vjp, A((5,)), A(None))
+
+# shapes, joining, splitting, indexing
+add(_rt.transpose_vjp, A((3, 2)), A((2, 3)))
+add(_rt.transpose_vjp, A((4, 2, 3)), A((2, 3, 4)), C((-1, 0, 1)))
+add(_rt.ravel_jvp, A((2, 3)), A((2, 3)), C("F"))
+add(_rt.ravel_jvp, A((2, 4)), F(lambda rng: rng.normal(size=(3, 4))[::2, ::-1], "strided"),
+    C("K"))
+add(_rt.ravel_vjp, A((6,)), A((2, 3)), C("F"))
+add(_rt.reshape_vjp, A((3, 2)), A((2, 3)))
+add(_rt.reshape_vjp, A((6,)), A((2, 3)), C("F"))
+add(_rt.roll_vjp, A((5,)), C(2))
+add(_rt.roll_vjp, A((3, 4)), C((1, -2)), C((0, 1)))
+add(_rt.tile_vjp, A((2, 6)), A((2, 3)), C((1, 2)))
+add(_rt.repeat_vjp, A((12,)), A((2, 3)), C(2))
+add(_rt.repeat_vjp, A((2, 4)), A((2, 3)), C(np.array([1, 0, 3]), "[1,0,3]"), C(1))
+add(_rt.diff_vjp, A((4,)), A((5,)))
+add(_rt.diff_vjp, A((3, 3)), A((3, 5)), C(2), C(-1))
+add(_rt.diag_vjp, A((3, 3)), A((3,)))
+add(_rt.diag_vjp, A((3,)), A((3, 4)), C(1))
+add(_rt.diagonal_vjp, A((3,)), A((3, 4)))
+add(_rt.diagonal_vjp, A((3, 1)), A((2, 3, 4)), C(1), C(2), C(0))
+add(_rt.take_vjp, A((4,)), A((5,)), C(np.array([0, 3, 3, 1]), "[0,3,3,1]"))
+add(_rt.take_vjp, A((3, 2, 2)), A((3, 4)), C(np.array([[0, 2], [2, 2]]), "[[0,2],[2,2]]"), C(1))
+add(_rt.take_along_axis_vjp, A((3, 5)), A((3, 4)),
+    F(lambda rng: rng.integers(0, 4, size=(3, 5)), "idx35"), C(1))
+add(_rt.item_jvp, A((2, 3)), C((1, 2)))
+add(_rt.item_jvp, A((1,)), C(()))
+add(_rt.item_vjp, A(None), A((2, 3)), C((4,)))
+add(_rt.sort_jvp, A((5,)), A((5,)))
+add(_rt.sort_jvp, A((3, 4)), A((3, 4)), C(0))
+add(_rt.sort_vjp, A((5,)), A((5,)))
+add(_rt.sort_vjp, A((12,)), A((3, 4)), C(None))
+add(_rt.pad_jvp, A((3,)), C(2))
+add(_rt.pad_jvp, A((3, 4)), C(((1, 2), (2, 1)), "((1,2),(2,1))"), C("reflect"))
+add(_rt.pad_vjp, A((7,)), A((3,)), C(2))
+add(_rt.pad_vjp, A((6, 7)), A((3, 4)), C(((1, 2), (2, 1)), "((1,2),(2,1))"), C("wrap"))
+add(_rt.pad_constant_jvp, A(None), A((2, 3)), C(1))
+add(_rt.pad_constant_vjp, A((4, 5)), A((2, 3)), C(1), A(None))
+add(_rt.concatenate_vjp, A((7, 3)), L(A((2, 3)), A((1, 3)), A((4, 3))), C(0))
+add(_rt.concatenate_vjp, A((9,)), L(A((2, 3)), A((3,))), C(None))
+add(_rt.stack_vjp, A((3, 2, 3)), L(A((2, 3)), A((2, 3)), A((2, 3))), C(0))
+add(_rt.stack_vjp, A((2,)), L(A(None), A(None)), C(0))
+add(_rt.stacked, L(A((3,)), A((2, 3))), C("vstack"))
+add(_rt.stacked, L(A((2, 3)), A((2, 1))), C("hstack"))
+add(_rt.stacked_vjp, A((3, 3)), L(A((3,)), A((2, 3))), C("vstack"))
+add(_rt.stacked_vjp, A((3, 3)), L(A((3,)), A((3, 2))), C("column_stack"))
+add(_rt.split_pieces, A((6,)), C("split"), C((3,)))
+add(_rt.split_pieces, A((2, 6)), C("array_split"), C(([1, 4], 1)))
+add(_rt.split_vjp, L(A((2,)), A((2,)), A((2,))), A((6,)), C("split"), C((3,)))
+add(_rt.split_vjp, L(A((2, 1)), A((2, 3)), A((2, 2))), A((2, 6)), C("array_split"),
+    C(([1, 4], 1)))
+add(_rt.broadcast_all, L(A((3,)), A((2, 1))))
+add(_rt.broadcast_arrays_vjp, L(A((2, 3)), A((2, 3)), kind=tuple), L(A((3,)), A((2, 1))))
+add(_rt.atleast, L(A(None)), C(2))
+add(_rt.atleast, L(A(()), A((2, 3))), C(3))
+add(_rt.atleast_vjp, A((1, 1)), L(A(None)), C(2))
+add(_rt.atleast_vjp, L(A((1, 1, 1)), A((2, 3, 1))), L(A(()), A((2, 3))), C(3))

@@ -110,6 +110,8 @@ def literal(x) -> str:
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if isinstance(x, list):
         return "[" + ", ".join(literal(item) for item in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {literal(v)}" for k, v in x.items()) + "}"
     if isinstance(x, np.ndarray):
         default = {"f": np.float64, "i": np.int64, "b": np.bool_}.get(x.dtype.kind)
         dtype = "" if x.dtype == default else f", dtype=np.{x.dtype.name}"
@@ -174,6 +176,9 @@ def _argument(value, name, active, params: _Params, whole=False) -> str:
         return literal(value)
     if isinstance(value, (tuple, list)) and whole:
         return params.add(name, value)
+    if isinstance(value, dict):         # a dict display, one parameter per float value
+        return "{" + ", ".join(f"{k!r}: {_argument(v, f'{name}_{k}', True, params)}"
+                               for k, v in value.items()) + "}"
     if isinstance(value, (tuple, list)):
         items = [_argument(item, f"{name}{i}", True, params) for i, item in enumerate(value)]
         if isinstance(value, tuple):

@@ -60,14 +60,15 @@ def uses_with(x):
     return y
 
 
-def uses_raise(x):
+def uses_bare_raise(x):
     if x < 0:
-        raise ValueError("negative")  # !
+        raise  # !
     return x
 
 
 def uses_global(x):
     global COUNTER  # !
+    COUNTER = x
     return x
 
 
@@ -76,6 +77,7 @@ def _make_nonlocal():
 
     def uses_nonlocal(x):
         nonlocal total  # !
+        total += x
         return x + total
     return uses_nonlocal
 
@@ -127,7 +129,8 @@ def uses_dict_comp(xs):
 
 
 def uses_generator_expression(xs):
-    return sum(x * x for x in xs)  # !
+    squares = (x * x for x in xs)  # !
+    return sum(squares)
 
 
 def uses_walrus(x):
@@ -230,14 +233,6 @@ def uses_attribute_for_target(obj, x):
     return x
 
 
-def uses_star_kwargs(x, **kwargs):  # !
-    return x
-
-
-def uses_double_star_call(x, opts):
-    return np.sum(x, **opts)  # !
-
-
 def uses_bare_annotation(x):
     y: float  # !
     y = x
@@ -249,7 +244,7 @@ REJECTED = [
     (uses_try, None, "check the condition with `if` before the computation"),
     (uses_try_finally, None, "try/except is not supported"),
     (uses_with, None, "outside the differentiated function"),
-    (uses_raise, None, "outside the differentiated function"),
+    (uses_bare_raise, None, "raise an exception object"),
     (uses_global, None, "pass the value in as an argument"),
     (uses_nonlocal, None, "pass the value in as an argument"),
     (uses_class, None, "define the class at module level"),
@@ -273,8 +268,6 @@ REJECTED = [
     (uses_attribute_augassign, None, "keep the value in a local variable"),
     (uses_subscript_for_target, "ys[0]", "loop over a plain name"),
     (uses_attribute_for_target, "obj.i", "loop over a plain name"),
-    (uses_star_kwargs, "kwargs)", "list the parameters explicitly"),
-    (uses_double_star_call, "**opts", "pass the keyword arguments explicitly"),
     (uses_bare_annotation, None, "assign a value"),
 ]
 
@@ -320,7 +313,7 @@ def test_async_for_and_async_with_are_rejected():
 
 
 def test_every_problem_is_listed_in_source_order():
-    def many_problems(x, **rest):  # !
+    def many_problems(x, rest):
         try:  # !
             y = {v for v in rest}  # !
         except ValueError:
@@ -328,9 +321,9 @@ def test_every_problem_is_listed_in_source_order():
         f(x)[0] = 1.0  # !
         return {y: y}  # !
 
-    expected = marked(many_problems, "rest)", "try", "{", "raise", "f(x)[0]", "y: y")
+    expected = marked(many_problems, "try", "{", "raise", "f(x)[0]", "y: y")
     err = fence_error(many_problems)
-    assert len(err.problems) == 6, str(err)
+    assert len(err.problems) == len(expected), str(err)
     assert [(loc.line, loc.col) for loc, _ in err.problems] == expected
     assert (err.lineno, err.offset) == (expected[0][0], expected[0][1] + 1)
     for loc, _ in err.problems:

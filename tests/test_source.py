@@ -135,8 +135,16 @@ def test_static_and_class_methods(method, name):
     assert parsed.loc(returned(parsed)).line == inspect.getsourcelines(method)[1] + 2
 
 
-def test_decorators_are_stripped():
+def test_a_decorators_wrapper_is_what_is_parsed():
+    """`functools.wraps` sets `__wrapped__`, but the wrapper is the code that runs (it
+    may change the result): it is parsed, not the function it wraps."""
     parsed = parse_function(decorated)
+    assert parsed.fn is decorated
+    assert parsed.node.name == "wrapper"
+
+
+def test_decorators_are_stripped():
+    parsed = parse_function(decorated.__wrapped__)
     assert parsed.fn is decorated.__wrapped__
     assert parsed.node.name == "decorated"
     assert parsed.node.decorator_list == []

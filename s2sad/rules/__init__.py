@@ -1,7 +1,9 @@
 """Derivative rules, grouped by topic.  Importing this package registers them all."""
 from . import (constructors, containers, elementwise, linalg, nondiff,  # noqa: F401
-               operators, python_builtins, reductions, runtime_rules, scalar_math, shape)
-from .core import NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method, nondiff
+               operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
+               runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
+from .core import (NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method,
+                   nondiff, version)
 
 __all__ = ["RULES", "NONDIFF", "Rule", "defpartials", "defrule", "display_name", "lookup",
-           "method", "nondiff"]
+           "method", "nondiff", "version"]

@@ -72,6 +72,15 @@ RULES: dict = {}          # key -> Rule
 NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
 
 
+_VERSION = [0]     # bumped by every registration: derivatives generated before are stale
+
+
+def version() -> int:
+    """How many rules and non-differentiable declarations were registered so far
+    (the compiler forgets what it generated when this changes)."""
+    return _VERSION[0]
+
+
 def lookup(fn):
     """The Rule of `fn`, the string 'nondiff' for non-differentiable functions, or None."""
     try:
@@ -134,6 +143,7 @@ def _register(rule: Rule, override: bool) -> Rule:
         raise ValueError(f"a rule for {rule.name} is already registered")
     NONDIFF.pop(key, None)
     RULES[key] = rule
+    _VERSION[0] += 1
     return rule
 
 
@@ -191,6 +201,7 @@ def nondiff(*fns, override=True):
     for fn in fns:
         RULES.pop(fn, None) if override else None
         NONDIFF[fn] = display_name(fn)
+    _VERSION[0] += 1
     return fns[0] if len(fns) == 1 else fns
 
 

@@ -5,12 +5,34 @@ Python floats (`math.log(2.0)`, never NumPy float64 scalars) and masks are built
 `rt` helpers in the operands' dtype.  Divisions whose operands may all be Python
 numbers use `rt.fdiv`, which gives inf/nan like the primal instead of raising
 ZeroDivisionError (and keeps Python floats weakly typed).  Kinks follow the table in docs/rules.md.
+
+A partial that is inf or nan where it is undefined (d x**y / dy = x**y log(x) for
+x < 0, where x**y is defined for integer-valued y only) is declared with
+`defpartials_strong`: its terms multiply by `rt.strong_mul`, so a zero tangent or
+cotangent contributes zero, never 0 * nan.
 """
+import dataclasses
+
 import numpy as np
 
-from .core import defpartials, method
+from .core import RULES, defpartials, method
 
 _P = defpartials
+
+
+def defpartials_strong(fn, signature: str, strong: tuple, **partials):
+    """`defpartials`, with the forward and reverse terms of the parameters in `strong`
+    built with `rt.strong_mul` (a zero factor wins over inf and nan): a constant
+    operand (zero tangent) never turns a tangent or a second derivative into NaN."""
+    rule = defpartials(fn, signature, **partials)
+    jvp = dict(rule.jvp, **{p: f"rt.strong_mul(d{p}, {partials[p]})" for p in strong})
+    vjp = dict(rule.vjp, **{p: f"rt.strong_mul(g, {partials[p]})" for p in strong})
+    RULES[rule.fn] = dataclasses.replace(rule, jvp=jvp, vjp=vjp)
+    return RULES[rule.fn]
+
+
+# x ** y: d/dy is nan for x < 0 (undefined), and must not reach a zero tangent of y.
+POW = {"x": "rt.pow_dx(x, y)", "y": "rt.pow_dy(x, ans)"}
 
 # Arithmetic.
 _P(np.add, "x, y", x="1", y="1")
@@ -21,8 +43,8 @@ _P(np.negative, "x", x="-1")
 _P(np.positive, "x", x="1")
 _P(np.reciprocal, "x", x="-ans * ans")
 _P(np.square, "x", x="2.0 * x")
-_P(np.power, "x, y", x="rt.pow_dx(x, y)", y="rt.pow_dy(x, ans)")
-_P(np.float_power, "x, y", x="rt.pow_dx(x, y)", y="rt.pow_dy(x, ans)")
+defpartials_strong(np.power, "x, y", ("y",), **POW)
+defpartials_strong(np.float_power, "x, y", ("y",), **POW)
 _P(np.remainder, "x, y", x="1", y="-np.floor_divide(x, y)")
 _P(np.fmod, "x, y", x="1", y="-((x - ans) / y)")
 _P(np.abs, "x", x="np.sign(x)")

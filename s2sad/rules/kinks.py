@@ -75,6 +75,11 @@ KINKS = [
     Kink(np.power, "np.power(0.0, 2.0), d/dy", (0.0, 2.0), "y", 0.0, LIMIT),
     Kink(operator.pow, "0.0 ** 0.5, d/dx", (0.0, 0.5), "x", INF, LIMIT),
     Kink(operator.pow, "0.0 ** 3.0, d/dy", (0.0, 3.0), "y", 0.0, LIMIT),
+    Kink(operator.pow, "(-2.0) ** 3.0, d/dx", (-2.0, 3.0), "x", 12.0, DIFF),
+    Kink(operator.pow, "(-2.0) ** 3.0, d/dy", (-2.0, 3.0), "y", NAN, UNDEF),
+    Kink(np.power, "np.power(-2.0, 2.0), d/dx", (-2.0, 2.0), "x", -4.0, DIFF),
+    Kink(np.power, "np.power(-2.0, 2.0), d/dy", (-2.0, 2.0), "y", NAN, UNDEF),
+    Kink(math.pow, "math.pow(-2.0, 3.0), d/dy", (-2.0, 3.0), "y", NAN, UNDEF),
     Kink(np.arcsin, "np.arcsin(1.0)", (1.0,), "x", INF, LIMIT),
     Kink(math.acos, "math.acos(1.0)", (1.0,), "x", -INF, LIMIT),
     Kink(np.arccosh, "np.arccosh(1.0)", (1.0,), "x", INF, LIMIT),
@@ -124,5 +129,13 @@ NOTES = [
     "(inf/NaN); `pinv` is differentiated where its rank is constant.",
     "Pathwise (reparameterised) derivatives of random draws: `normal(loc, scale)` is "
     "`loc + scale * z`, with `z` recovered from the draw.",
+    "`x ** y` (also `np.power`, `math.pow`, `pow`) with x < 0 is real for integer-valued y "
+    "only: d/dx = y x**(y-1) is exact there, d/dy is undefined (NaN).  A zero tangent or "
+    "cotangent of y contributes 0, not NaN (`rt.strong_mul`), so an exponent held constant "
+    "(an argument not differentiated, a Hessian with respect to x) never turns forward-mode "
+    "derivatives or second derivatives into NaN.",
+    "Second derivatives exist for every rule (each helper a rule calls has rules of its own); "
+    "third derivatives of the matrix norms computed from singular values "
+    "(`np.linalg.norm` with ord 2, -2, 'nuc') are not implemented and raise.",
     "Complex inputs are not supported by these rules.",
 ]

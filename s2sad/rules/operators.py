@@ -3,12 +3,13 @@ also covers arrays elementwise; `@` and subscripts as structural rules."""
 import operator
 
 from .core import defpartials, defrule, nondiff
+from .elementwise import POW, defpartials_strong
 
 defpartials(operator.add, "x, y", x="1", y="1")
 defpartials(operator.sub, "x, y", x="1", y="-1")
 defpartials(operator.mul, "x, y", x="y", y="x")
 defpartials(operator.truediv, "x, y", x="1 / y", y="-ans / y")
-defpartials(operator.pow, "x, y", x="rt.pow_dx(x, y)", y="rt.pow_dy(x, ans)")
+defpartials_strong(operator.pow, "x, y", ("y",), **POW)
 defpartials(operator.mod, "x, y", x="1", y="-(x // y)")
 defpartials(operator.neg, "x", x="-1")
 defpartials(operator.pos, "x", x="1")

@@ -2,10 +2,11 @@
 import builtins
 
 from .core import defpartials, defrule, nondiff
+from .elementwise import defpartials_strong
 
 defpartials(builtins.abs, "x", x="rt.sign(x)")
-defpartials(builtins.pow, "base, exp", base="rt.pow_dx(base, exp)",
-            exp="rt.pow_dy(base, ans)")
+defpartials_strong(builtins.pow, "base, exp", ("exp",), base="rt.pow_dx(base, exp)",
+                   exp="rt.pow_dy(base, ans)")
 
 defrule(builtins.float, "x",
         jvp={"x": "float(dx)"},

@@ -37,9 +37,10 @@ _reduction((np.ptp,), _MAX,
 _reduction((np.var, method("var")), _VAR,
            "rt.var_jvp(da, a, axis, ddof, keepdims)",
            "rt.var_vjp(g, a, axis, ddof, keepdims)")
+# std = sqrt(var): the derivative of var over 2 std, 0 where std is 0 (min-norm)
 _reduction((np.std, method("std")), _VAR,
-           "rt.std_jvp(da, a, ans, axis, ddof, keepdims)",
-           "rt.std_vjp(g, a, ans, axis, ddof, keepdims)")
+           "rt.safe_ratio(rt.var_jvp(da, a, axis, ddof, keepdims), 2.0 * ans)",
+           "rt.var_vjp(rt.safe_ratio(g, 2.0 * ans), a, axis, ddof, keepdims)")
 _reduction((np.nansum,), _SUM,
            "rt.nansum_jvp(da, a, axis, keepdims)",
            "rt.nansum_vjp(g, a, axis, keepdims)")
@@ -59,12 +60,26 @@ _reduction((np.trace, method("trace")), "a, offset=0, axis1=0, axis2=1, dtype=No
            "np.trace(da, offset=offset, axis1=axis1, axis2=axis2, dtype=dtype)",
            "rt.trace_vjp(g, a, offset, axis1, axis2)")
 
+# average = sum(a * w) / sum(w), with w = rt.average_weights(...) (the weights broadcast
+# to a's shape, ones for None); d average / d w = (a - average) / sum(w).
+_W = "rt.average_weights(a, axis, weights, returned)"
+_TOTAL = f"np.sum({_W}, axis=axis, keepdims=keepdims)"
+_SPREAD = f"rt.sum_vjp(g / {_TOTAL}, a, axis, keepdims)"
+_CENTRED = "np.subtract(a, rt.sum_vjp(ans, a, axis, keepdims))"
 defrule(np.average, "a, axis=None, weights=None, returned=False, keepdims=False",
-        jvp={"a": "rt.average_jvp_a(da, a, axis, weights, returned, keepdims)",
-             "weights": "rt.average_jvp_w(dweights, a, ans, axis, weights, returned, keepdims)"},
-        vjp={"a": "rt.average_vjp_a(g, a, axis, weights, returned, keepdims)",
-             "weights": "rt.average_vjp_w(g, a, ans, axis, weights, returned, keepdims)"})
+        jvp={"a": f"np.sum(da * {_W}, axis=axis, keepdims=keepdims) / {_TOTAL}",
+             "weights": f"np.sum({_CENTRED} * rt.average_weights(a, axis, dweights, returned), "
+                        f"axis=axis, keepdims=keepdims) / {_TOTAL}"},
+        vjp={"a": f"rt.reduce_to(np.multiply({_SPREAD}, {_W}), a)",
+             "weights": f"rt.average_weights_vjp(np.multiply({_SPREAD}, {_CENTRED}), a, axis, "
+                        "weights)"})
 
+# norm: the gradient G of each slice is |x / norm|**q (times sign(x)) for every vector
+# norm and the Frobenius norm, times the piecewise-constant weights of max/min-based
+# norms, plus the gradient of the spectral matrix norms (runtime/norms.py).
+_G = ("rt.norm_power(x, rt.sum_vjp(ans, np.asarray(x), axis, keepdims), "
+      "rt.norm_exponent(x, ord, axis), "
+      "True) * rt.norm_weights(x, ans, ord, axis, keepdims) + rt.spectral_grad(x, ord, axis)")
 defrule(np.linalg.norm, "x, ord=None, axis=None, keepdims=False",
-        jvp={"x": "rt.norm_jvp(dx, x, ans, ord, axis, keepdims)"},
-        vjp={"x": "rt.norm_vjp(g, x, ans, ord, axis, keepdims)"})
+        jvp={"x": f"np.sum(dx * ({_G}), axis=axis, keepdims=keepdims)"},
+        vjp={"x": f"rt.reduce_to(np.multiply(rt.sum_vjp(g, x, axis, keepdims), {_G}), x)"})

@@ -7,6 +7,7 @@ IEEE arithmetic (x / 0 = +-inf, 0 / 0 = nan) instead of raising ZeroDivisionErro
 import math
 
 from .core import defpartials, defrule, nondiff
+from .elementwise import POW, defpartials_strong
 
 _P = defpartials
 _P(math.sin, "x", x="math.cos(x)")
@@ -31,7 +32,7 @@ _P(math.log10, "x", x="1.0 / (x * math.log(10.0))")
 _P(math.log1p, "x", x="1.0 / (1.0 + x)")
 _P(math.sqrt, "x", x="rt.fdiv(0.5, ans)")
 _P(math.cbrt, "x", x="rt.fdiv(1.0, 3.0 * ans * ans)")
-_P(math.pow, "x, y", x="rt.pow_dx(x, y)", y="rt.pow_dy(x, ans)")
+defpartials_strong(math.pow, "x, y", ("y",), **POW)
 _P(math.fabs, "x", x="rt.sign(x)")
 _P(math.erf, "x", x="1.1283791670955126 * math.exp(-x * x)")
 _P(math.erfc, "x", x="-1.1283791670955126 * math.exp(-x * x)")
@@ -46,15 +47,19 @@ _P(math.ldexp, "x, i", x="math.ldexp(1.0, i)")
 defrule(math.hypot, "*coordinates",
         jvp={"coordinates": "rt.hypot_jvp(dcoordinates, coordinates, ans)"},
         vjp={"coordinates": "rt.hypot_vjp(g, coordinates, ans)"})
+# dist(p, q) is the hypot of the differences p[i] - q[i]
+_DIFFS = "rt.diff_items(p, q)"
 defrule(math.dist, "p, q",
-        jvp={"p": "rt.dist_jvp(dp, None, p, q, ans)", "q": "rt.dist_jvp(None, dq, p, q, ans)"},
-        vjp={"p": "rt.dist_vjp(g, p, q, ans, 1)", "q": "rt.dist_vjp(g, p, q, ans, -1)"})
+        jvp={"p": f"rt.hypot_jvp(rt.diff_items(dp, rt.zeros_like(q)), {_DIFFS}, ans)",
+             "q": f"rt.hypot_jvp(rt.diff_items(rt.zeros_like(p), dq), {_DIFFS}, ans)"},
+        vjp={"p": f"rt.cast_like(rt.hypot_vjp(g, {_DIFFS}, ans), p)",
+             "q": f"rt.cast_like(rt.diff_items(rt.zeros_like(q), rt.hypot_vjp(g, {_DIFFS}, ans)), q)"})
 defrule(math.fsum, "seq",
         jvp={"seq": "rt.iter_sum_jvp(dseq)"},
         vjp={"seq": "rt.iter_sum_vjp(g, seq)"})
-defrule(math.prod, "iterable",
-        jvp={"iterable": "rt.prod_iter_jvp(diterable, iterable)"},
-        vjp={"iterable": "rt.prod_iter_vjp(g, iterable)"})
+defrule(math.prod, "iterable",     # the items stacked: a product along axis 0
+        jvp={"iterable": "rt.cast_like(rt.prod_jvp(diterable, iterable, 0, False), ans)"},
+        vjp={"iterable": "rt.prod_vjp(g, iterable, 0, False)"})
 
 nondiff(math.floor, math.ceil, math.trunc, math.isfinite, math.isinf, math.isnan,
         math.isclose, math.factorial, math.comb, math.perm, math.gcd, math.lcm, math.isqrt,

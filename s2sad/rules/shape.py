@@ -5,6 +5,7 @@ cotangent applies the adjoint (helpers in s2sad/runtime/shape.py).
 """
 import numpy as np
 
+from .. import runtime
 from .core import defrule, method
 
 
@@ -78,16 +79,49 @@ for _fn in (np.vstack, np.hstack, np.dstack, np.column_stack):
 for _fn in (np.split, np.array_split):
     _linear((_fn,), "ary, indices_or_sections, axis=0",
             f"np.{_fn.__name__}(dary, indices_or_sections, axis)",
-            f"rt.split_vjp(g, ary, np.{_fn.__name__}, indices_or_sections, axis)", param="ary")
+            f"rt.split_vjp(g, ary, {_fn.__name__!r}, (indices_or_sections, axis))", param="ary")
 for _fn in (np.hsplit, np.vsplit, np.dsplit):
     _linear((_fn,), "ary, indices_or_sections",
             f"np.{_fn.__name__}(dary, indices_or_sections)",
-            f"rt.split_vjp(g, ary, np.{_fn.__name__}, indices_or_sections)", param="ary")
-for _fn in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
-    _linear((_fn,), "*arys", f"rt.apply(np.{_fn.__name__}, darys)", "rt.atleast_vjp(g, arys)",
+            f"rt.split_vjp(g, ary, {_fn.__name__!r}, (indices_or_sections,))", param="ary")
+for _n, _fn in enumerate((np.atleast_1d, np.atleast_2d, np.atleast_3d), 1):
+    _linear((_fn,), "*arys", f"rt.atleast(darys, {_n})", f"rt.atleast_vjp(g, arys, {_n})",
             param="arys")
-_linear((np.broadcast_arrays,), "*args", "rt.apply(np.broadcast_arrays, dargs)",
+_linear((np.broadcast_arrays,), "*args", "rt.broadcast_all(dargs)",
         "rt.broadcast_arrays_vjp(g, args)", param="args")
+
+# Inserting and deleting (helpers in runtime/insertion.py: each pair transposes the other).
+_linear((np.delete,), "arr, obj, axis=None",
+        "np.delete(darr, obj, axis)", "rt.delete_vjp(g, arr, obj, axis)", param="arr")
+
+
+def _linear_in_first(fn, signature, jvp, vjp, shape_only):
+    """A helper linear in its first parameter; the `shape_only` ones give it shapes."""
+    first = signature.split(",")[0]
+    defrule(fn, signature, jvp={first: jvp, **{n: "rt.zeros_like(ans)" for n in shape_only}},
+            vjp={first: vjp, **{n: f"rt.zeros_like({n})" for n in shape_only}})
+
+
+for _fn, _part, _vjp, _args in (
+        (np.append, runtime.append_part, runtime.append_vjp, "arr, values, axis"),
+        (np.insert, runtime.insert_part, runtime.insert_vjp, "arr, obj, values, axis")):
+    _into_arr = {"arr": "True", "values": "False"}
+    defrule(_fn, f"{_args}=None",
+            jvp={p: f"rt.{_part.__name__}(d{p}, {_args}, {a})" for p, a in _into_arr.items()},
+            vjp={p: f"rt.{_vjp.__name__}(g, {_args}, {a})" for p, a in _into_arr.items()})
+    _args += ", into_arr"
+    _linear_in_first(_part, f"t, {_args}", f"rt.{_part.__name__}(dt, {_args})",
+                     f"rt.{_vjp.__name__}(g, {_args})", ("arr", "values"))
+    _linear_in_first(_vjp, f"ct, {_args}", f"rt.{_vjp.__name__}(dct, {_args})",
+                     f"rt.{_part.__name__}(g, {_args})", ("arr", "values"))
+_linear_in_first(runtime.delete_vjp, "ct, arr, obj, axis=None",
+                 "rt.delete_vjp(dct, arr, obj, axis)", "np.delete(g, obj, axis)", ("arr",))
+# `np.r_[a, b]` and `np.c_[a, b]` (resolve.py makes them calls of rt.r_ and rt.c_).
+for _fn, _vjp in ((runtime.r_, runtime.r_vjp), (runtime.c_, runtime.c_vjp)):
+    _linear((_fn,), "index", f"rt.{_fn.__name__}(dindex)", f"rt.{_vjp.__name__}(g, index)",
+            param="index")
+    _linear_in_first(_vjp, "ct, index", f"rt.{_vjp.__name__}(dct, index)",
+                     f"rt.{_fn.__name__}(g)", ("index",))
 
 # Indexing by integer arrays.
 _linear((np.take, method("take")), "a, indices, axis=None, out=None, mode='raise'",

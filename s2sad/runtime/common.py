@@ -41,10 +41,12 @@ def float_dtype(*xs) -> np.dtype:
 
 
 def zero_cotangent(x):
-    """A zero cotangent for `x`: 0.0, a float array, or a tuple of those for containers."""
+    """A zero cotangent for `x`: 0.0, a float array, or a tuple (dict) of those for containers."""
     if isinstance(x, (tuple, list)):
         return tuple(zero_cotangent(item) for item in x)
-    if is_py_scalar(x):
+    if isinstance(x, dict):
+        return {k: zero_cotangent(v) for k, v in x.items()}
+    if is_py_scalar(x) or isinstance(x, str) or x is None:      # (a key is a constant)
         return 0.0
     zeros = np.zeros(np.shape(x), float_dtype(x))
     return zeros if isinstance(x, np.ndarray) else zeros[()]
@@ -59,8 +61,11 @@ def like(g, x):
     if isinstance(x, (tuple, list)):
         if g is None:
             return tuple(like(None, item) for item in x)
-        g = np.reshape(g, np.shape(x)) if np.ndim(g) else g
+        if not isinstance(g, (tuple, list)):      # an array for an array_like list
+            g = np.reshape(g, np.shape(x)) if np.ndim(g) else g
         return tuple(like(g[i], item) for i, item in enumerate(x))
+    if isinstance(x, dict):
+        return {k: like(g.get(k) if isinstance(g, dict) else None, v) for k, v in x.items()}
     if g is None:
         return zero_cotangent(x)
     if is_py_scalar(x):

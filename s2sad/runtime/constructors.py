@@ -7,17 +7,17 @@ import numpy as np
 from .common import float_dtype, like, unbroadcast
 
 
-def array_jvp(dobject, ans):
+def array_jvp(dobject, ans, /):
     """Tangent of np.array(object): the tangents assembled the same way, float dtype."""
     return np.reshape(np.array(dobject, dtype=float_dtype(ans)), np.shape(ans))
 
 
-def array_vjp(g, obj):
+def array_vjp(g, obj, /):
     """Cotangent of `object` in np.array(object): per item for a list or tuple."""
     return like(g, obj)
 
 
-def reduce_to(g, x):
+def reduce_to(g, x, /):
     """`g` summed back to the shape of `x` (undo broadcasting), in x's float dtype."""
     return like(unbroadcast(g, x), x)
 
@@ -35,7 +35,7 @@ def _linspace_weights(ans, num, endpoint, retstep, axis, which):
     return weight.reshape(shape).astype(float_dtype(ans)), ax
 
 
-def linspace_jvp(d, ans, num=50, endpoint=True, retstep=False, axis=0, which="start"):
+def linspace_jvp(d, ans, num=50, endpoint=True, retstep=False, axis=0, which="start", /):
     """Tangent of np.linspace for start (which='start') or stop (which='stop')."""
     weight, ax = _linspace_weights(ans, num, endpoint, retstep, axis, which)
     shape = np.shape(ans)
@@ -43,24 +43,24 @@ def linspace_jvp(d, ans, num=50, endpoint=True, retstep=False, axis=0, which="st
     return (np.expand_dims(d, ax) * weight).astype(float_dtype(ans))
 
 
-def linspace_vjp(g, x, ans, num=50, endpoint=True, retstep=False, axis=0, which="start"):
+def linspace_vjp(g, x, ans, num=50, endpoint=True, retstep=False, axis=0, which="start", /):
     weight, ax = _linspace_weights(ans, num, endpoint, retstep, axis, which)
     return reduce_to(np.sum(g * weight, axis=ax), x)
 
 
-def arange_start_jvp(dstart, ans, stop):
+def arange_start_jvp(dstart, ans, stop, /):
     """np.arange(start, stop, step) moves with start; np.arange(stop) does not."""
     scale = 0.0 if stop is None else 1.0
     return np.full(np.shape(ans), scale * dstart, float_dtype(ans))
 
 
-def arange_start_vjp(g, start, stop):
+def arange_start_vjp(g, start, stop, /):
     return like(0.0 if stop is None else np.sum(g), start)
 
 
-def arange_step_jvp(dstep, ans):
+def arange_step_jvp(dstep, ans, /):
     return (np.arange(np.size(ans)) * dstep).astype(float_dtype(ans))
 
 
-def arange_step_vjp(g, step):
+def arange_step_vjp(g, step, /):
     return like(np.sum(g * np.arange(np.size(g))), step)

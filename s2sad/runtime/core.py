@@ -36,7 +36,7 @@ def zeros_like(x):
     if isinstance(x, (float, int)) or x is None:
         return 0.0
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(item) for item in x)
+        return _same_kind(x, [zeros_like(item) for item in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     x = np.asarray(x)
@@ -44,6 +44,12 @@ def zeros_like(x):
     if x.ndim == 0:
         return np.zeros((), dtype)[()]
     return np.zeros(x.shape, dtype)
+
+
+def _same_kind(x, items: list):
+    """`items` as a list for a list `x`, else as a tuple (named tuples too: (co)tangents
+    of np.linalg.slogdet's result are plain tuples)."""
+    return items if isinstance(x, list) else tuple(items)
 
 
 def accumulate(a, b):
@@ -62,7 +68,7 @@ def copy_of(a):
     return np.copy(a)
 
 
-def list_cotangent(g, iterable):
+def list_cotangent(g, iterable, /):
     """The cotangent of `iterable` for `list(iterable)`: rows stacked for an array."""
     if isinstance(iterable, np.ndarray):
         return np.stack([np.asarray(row) for row in g]) if len(g) else np.zeros_like(iterable)
@@ -84,7 +90,7 @@ def repeat_items(items, n):
     return items * n
 
 
-def repeat_items_vjp(g, items, n):
+def repeat_items_vjp(g, items, n, /):
     """The cotangent of `items` for `items * n`: the n slices of `g` added up."""
     k = len(items)
     total = zeros_like(items)
@@ -102,14 +108,14 @@ def _concatenates(a, b) -> bool:
     return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
 
 
-def plus_jvp(da, a, b, ans, first: bool):
+def plus_jvp(da, a, b, ans, first: bool, /):
     """The tangent of `a + b` from the tangent of `a` (`first`) or of `b`."""
     if _concatenates(a, b):
         return concat_items(da, zeros_like(b)) if first else concat_items(zeros_like(a), da)
     return match_shape(da, ans)
 
 
-def plus_vjp(g, a, b, first: bool):
+def plus_vjp(g, a, b, first: bool, /):
     """The cotangent of `a` (`first`) or `b` for `a + b`."""
     if _concatenates(a, b):
         return g[:len(a)] if first else g[len(a):]
@@ -161,7 +167,7 @@ def setitem(a, index, value):
     return out
 
 
-def setitem_value_vjp(g, index, value):
+def setitem_value_vjp(g, index, value, /):
     """The cotangent of `value` for `a[index] = value`: `g[index]`, except where an
     index repeats, only the last write reaches the result (NumPy's assignment order)."""
     picked = g[index]
@@ -178,7 +184,7 @@ def without_last(items):
     return items[:-1]
 
 
-def add_at(acc, index, g):
+def add_at(acc, index, g, /):
     """A copy of the cotangent `acc` with `g` added at `index` (repeated indices
     accumulate): `acc + getitem_vjp(g, a, index)` without materialising the zeros.
     The cotangent of a list or tuple is a list or tuple of per-item cotangents."""
@@ -240,6 +246,18 @@ def refuse_in_place(value, name: str, where: str) -> None:
             f"to make a new array, or copy it first: `{name} = {name}.copy()`")
 
 
+def refuse_dict_loop(value, where: str) -> None:
+    """A loop lowered by position over a value of unknown kind: raise at call time when
+    it is a dict (Python iterates its keys; s2sad unrolls dict loops by key, which
+    needs the keys when the derivative is generated)."""
+    if isinstance(value, dict):
+        raise NonDifferentiableError(
+            f"{where}\n  the loop iterates a dict whose keys were not known when the "
+            "derivative was generated (s2sad unrolls a loop over a dict by key); pass the "
+            "dict as an argument of the differentiated function, or iterate over a tuple "
+            "of its keys")
+
+
 def check_finite(value, where: str, role: str) -> None:
     """Raise when a derivative value is not finite (`check_finite=True`)."""
     leaves = value.values() if isinstance(value, dict) else \
@@ -272,9 +290,9 @@ def cast_like(g, x, /):
         else:
             items = (g,) * len(x) if np.ndim(g) == 0 and g == 0 else list(np.broadcast_to(
                 g, (len(x),) + np.shape(g)[1:]))
-        return type(x)(cast_like(a, b) for a, b in zip(items, x))
+        return _same_kind(x, [cast_like(a, b) for a, b in zip(items, x)])
     if isinstance(x, float) and not isinstance(x, np.generic):
-        return float(g)
+        return float(unbroadcast(g, x) if np.ndim(g) else g)   # x was broadcast: summed
     if not isinstance(x, (int, complex, np.ndarray, np.generic)):
         return None           # a function, string or object in a container: no gradient
     shape = np.shape(x)

@@ -29,6 +29,24 @@ def fdiv(a, b):
     return np.true_divide(a, b)
 
 
+def strong_mul(a, b):
+    """a * b where a zero factor is a strong zero: 0 * inf = 0 * nan = 0.
+
+    Terms of partials that are inf or nan where they are undefined (d x**y / dy for a
+    negative base) use it, so that a zero tangent or cotangent contributes zero: a
+    constant exponent never turns a tangent or a second derivative into NaN.
+    """
+    if _scalars(a, b):
+        return float(a * b) if a and b else 0.0
+    with np.errstate(invalid="ignore", over="ignore"):
+        out = np.multiply(a, b)
+    zero = np.equal(a, 0) | np.equal(b, 0)
+    if not np.any(zero):
+        return out
+    out = np.where(zero, 0, out)
+    return out if out.ndim else out[()]
+
+
 def sign(x):
     """-1, 0 or 1 (so abs'(0) = 0); a Python float for a Python number."""
     if is_py_scalar(x):
@@ -129,12 +147,26 @@ def copysign_dx(x, y):
     return np.sign(x) * np.copysign(1.0, y).astype(float_dtype(x))
 
 
-def sinc_dx(x):
-    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x == 0."""
+def sinc_dx(x, n=1):
+    """The n-th derivative of np.sinc at x (n >= 1; 0 for odd n at x == 0).
+
+    A Taylor series where |x| < 1, else the recurrence
+    x s_n(x) = pi**(n-1) sin(pi x + n pi / 2) - n s_{n-1}(x).
+    """
     x = np.asarray(x)
-    safe = np.where(x == 0, 1, x).astype(x.dtype)
-    out = (np.cos(math.pi * safe) - np.sinc(safe)) / safe
-    return np.where(x == 0, 0, out).astype(out.dtype)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
+    xf = x.astype(np.float64)
+    small = np.abs(xf) < 1.0
+    series = np.zeros(xf.shape)
+    for k in range((n + 1) // 2, (n + 1) // 2 + 30):     # the terms with 2k >= n
+        coef = (-1) ** k * math.pi ** (2 * k) / math.factorial(2 * k + 1) \
+            * math.factorial(2 * k) / math.factorial(2 * k - n)
+        series = series + coef * np.where(small, xf, 0.0) ** (2 * k - n)
+    safe = np.where(small, 1.0, xf)
+    value = np.sinc(safe)
+    for m in range(1, n + 1):
+        value = (math.pi ** (m - 1) * np.sin(math.pi * safe + m * math.pi / 2) - m * value) / safe
+    return np.where(small, series, value).astype(dtype)[()]
 
 
 def log_dx(x, base):
@@ -142,12 +174,12 @@ def log_dx(x, base):
     return 1.0 / x if base is None else 1.0 / (x * math.log(base))
 
 
-def log_dbase(ans, base):
+def log_dbase(ans, base, /):
     """d log(x, base) / d base = -log(x, base) / (base * log(base))."""
     return fdiv(-ans, base * math.log(base))
 
 
-# Python's builtins max, min, sum and math.fsum, math.prod, math.hypot, math.dist,
+# Python's builtins max, min, sum and math.fsum, math.hypot, math.dist,
 # which take their operands as varargs or one iterable.
 
 def _operands(args):
@@ -163,18 +195,18 @@ def extremum_weights(args, ans):
     return [float(h) / count if count else math.nan for h in hits]
 
 
-def builtin_extremum_jvp(dargs, args, ans):
+def builtin_extremum_jvp(dargs, args, ans, /):
     items, _ = _operands(dargs)
     return sum(w * d for w, d in zip(extremum_weights(args, ans), items) if w)
 
 
-def builtin_extremum_vjp(g, args, ans):
+def builtin_extremum_vjp(g, args, ans, /):
     items, single = _operands(args)
     contribs = tuple(like(w * g, x) for w, x in zip(extremum_weights(args, ans), items))
     return (contribs,) if single else contribs
 
 
-def iter_sum_jvp(diterable):
+def iter_sum_jvp(diterable, /):
     """Tangent of sum(iterable) (or math.fsum): the sum of the items' tangents."""
     total = 0.0
     for d in diterable:
@@ -182,7 +214,7 @@ def iter_sum_jvp(diterable):
     return total
 
 
-def iter_sum_vjp(g, iterable):
+def iter_sum_vjp(g, iterable, /):
     """Cotangent of the iterable of sum(iterable): g for every item (or row)."""
     if isinstance(iterable, (tuple, list)):
         return tuple(like(unbroadcast(g, x), x) for x in iterable)
@@ -191,44 +223,14 @@ def iter_sum_vjp(g, iterable):
                 iterable)
 
 
-def _prod_others_list(items):
-    """For each item, the product of all the others (no division, exact at zeros)."""
-    n = len(items)
-    left, right = [1.0] * n, [1.0] * n
-    for i in range(1, n):
-        left[i] = left[i - 1] * items[i - 1]
-        right[n - 1 - i] = right[n - i] * items[n - i]
-    return [left[i] * right[i] for i in range(n)]
-
-
-def prod_iter_jvp(diterable, iterable):
-    items = list(iterable)
-    return sum(o * d for o, d in zip(_prod_others_list(items), diterable))
-
-
-def prod_iter_vjp(g, iterable):
-    items = list(iterable)
-    return tuple(like(g * o, x) for o, x in zip(_prod_others_list(items), items))
-
-
-def hypot_jvp(dcoordinates, coordinates, ans):
+def hypot_jvp(dcoordinates, coordinates, ans, /):
     return sum(safe_ratio(x, ans) * d for x, d in zip(coordinates, dcoordinates))
 
 
-def hypot_vjp(g, coordinates, ans):
+def hypot_vjp(g, coordinates, ans, /):
     return tuple(like(g * safe_ratio(x, ans), x) for x in coordinates)
 
 
-def dist_jvp(dp, dq, p, q, ans):
-    """Tangent of math.dist(p, q) (dp or dq may be None for an inactive side)."""
-    total = 0.0
-    for i, (a, b) in enumerate(zip(p, q)):
-        d = (dp[i] if dp is not None else 0.0) - (dq[i] if dq is not None else 0.0)
-        total = total + safe_ratio(a - b, ans) * d
-    return total
-
-
-def dist_vjp(g, p, q, ans, side):
-    """Cotangent of p (side=1) or q (side=-1) of math.dist(p, q)."""
-    own = p if side > 0 else q
-    return tuple(like(side * g * safe_ratio(a - b, ans), x) for a, b, x in zip(p, q, own))
+def diff_items(p, q):
+    """The tuple of p[i] - q[i] (math.dist is the hypot of the differences)."""
+    return tuple(a - b for a, b in zip(p, q, strict=True))

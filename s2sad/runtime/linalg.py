@@ -1,15 +1,18 @@
 """Runtime helpers of products and numpy.linalg rules (real arrays).
 
-Products contract with `tensordot`/`matmul`; matrix functions use the classical
-matrix-calculus identities.  `cholesky` and `eigh` read one triangle of their input
-only, so their derivatives are taken with respect to that triangle (what NumPy
-computes), which makes them exact for any input, symmetric or not.
+Products contract with `tensordot`/`matmul`; `product_of`/`product_vjp` give inner,
+outer, vdot, kron, cross and tensordot (whose operands play different roles) one pair
+of helpers.  Matrix functions are mostly written in the rules as NumPy expressions
+(so they are differentiable again); the helpers here are the pieces those need:
+`cholesky` and `eigh` read one triangle of their input only (`sym_from_triangle`,
+`triangle_of`), so their derivatives are taken with respect to that triangle (what
+NumPy computes), which makes them exact for any input, symmetric or not.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .common import like, unbroadcast
+from .common import float_dtype, like, unbroadcast
 from .reductions import prod_others
 
 
@@ -17,14 +20,14 @@ def _t(x):
     return np.swapaxes(x, -1, -2)
 
 
-def matmul_vjp_a(g, a, b):
+def matmul_vjp_a(g, a, b, /):
     """Cotangent of `a` in `a @ b` (1-D operands and batch broadcasting included)."""
     a_, b_, g_ = _matmul_views(g, a, b)
     contrib = np.matmul(g_, _t(b_))
     return like(unbroadcast(contrib[..., 0, :] if np.ndim(a) == 1 else contrib, a), a)
 
 
-def matmul_vjp_b(g, a, b):
+def matmul_vjp_b(g, a, b, /):
     """Cotangent of `b` in `a @ b`."""
     a_, b_, g_ = _matmul_views(g, a, b)
     contrib = np.matmul(_t(a_), g_)
@@ -42,7 +45,7 @@ def _matmul_views(g, a, b):
     return a_, b_, g_
 
 
-def dot_vjp_a(g, a, b):
+def dot_vjp_a(g, a, b, /):
     """Cotangent of `a` in np.dot(a, b) (last axis of a against b's second-to-last)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
@@ -53,7 +56,7 @@ def dot_vjp_a(g, a, b):
     return like(np.tensordot(g, b, axes=axes), a)
 
 
-def dot_vjp_b(g, a, b):
+def dot_vjp_b(g, a, b, /):
     """Cotangent of `b` in np.dot(a, b)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
@@ -63,12 +66,12 @@ def dot_vjp_b(g, a, b):
     return like(contrib if nb == 1 else np.moveaxis(contrib, 0, -2), b)
 
 
-def vdot_vjp(g, other, x):
+def _vdot_vjp(g, other, x):
     """Cotangent of one argument of np.vdot (both are flattened; real arrays)."""
     return like(g * np.reshape(other, np.shape(x)), x)
 
 
-def inner_vjp(g, x, other, first):
+def _inner_vjp(g, x, other, first):
     """Cotangent of x in np.inner(x, other) (first=True) or np.inner(other, x)."""
     nx, no = np.ndim(x), np.ndim(other)
     if nx == 0 or no == 0:
@@ -80,7 +83,7 @@ def inner_vjp(g, x, other, first):
     return like(np.tensordot(g, other, axes=(tuple(range(no - 1)), tuple(range(no - 1)))), x)
 
 
-def outer_vjp(g, x, other, first):
+def _outer_vjp(g, x, other, first):
     """Cotangent of x in np.outer(x, other) (first=True) or np.outer(other, x)."""
     other = np.ravel(other)
     return like(np.dot(g, other) if first else np.dot(other, g), x)
@@ -112,7 +115,7 @@ def _tensordot_first(g, a, b, a_axes, b_axes):
     return like(np.transpose(res, [position[d] for d in range(na)]), a)
 
 
-def tensordot_vjp(g, a, b, axes, first):
+def _tensordot_vjp(g, a, b, axes, first):
     """Cotangent of a (first=True) or b in np.tensordot(a, b, axes)."""
     a_axes, b_axes = _tensordot_axes(axes, np.ndim(a), np.ndim(b))
     if first:
@@ -123,7 +126,7 @@ def tensordot_vjp(g, a, b, axes, first):
     return _tensordot_first(g_t, b, a, b_axes, a_axes)
 
 
-def kron_vjp(g, x, other, first):
+def _kron_vjp(g, x, other, first):
     """Cotangent of x in np.kron(x, other) (first=True) or np.kron(other, x)."""
     nd = max(np.ndim(x), np.ndim(other))
     xs = (1,) * (nd - np.ndim(x)) + np.shape(x)
@@ -136,7 +139,7 @@ def kron_vjp(g, x, other, first):
     return like(np.reshape(summed, np.shape(x)), x)
 
 
-def cross_vjp(g, x, other, first):
+def _cross_vjp(g, x, other, first):
     """Cotangent of x in np.cross(x, other) (first=True) or np.cross(other, x)."""
     if np.shape(x)[-1:] == (3,) or np.shape(other)[-1:] == (3,):
         # a 2-vector next to a 3-vector is read with a zero third component
@@ -150,11 +153,29 @@ def cross_vjp(g, x, other, first):
     return like(unbroadcast(contrib, x), x)
 
 
-# Matrix functions.
+_VJPS = {"inner": _inner_vjp, "outer": _outer_vjp, "kron": _kron_vjp, "cross": _cross_vjp}
 
-def inv_vjp(g, ans):
-    return -np.matmul(np.matmul(_t(ans), g), _t(ans))
 
+def product_of(name, x, other, first, extra=()):
+    """np.<name>(x, other, *extra) if `first`, else np.<name>(other, x, *extra): the
+    product, with x the operand whose derivative is taken."""
+    fn = getattr(np, name)
+    return fn(x, other, *extra) if first else fn(other, x, *extra)
+
+
+def product_vjp(name, g, x, other, first, extra=(), /):
+    """Cotangent of x in product_of(name, x, other, first, extra), for np.inner,
+    np.outer, np.vdot, np.kron, np.cross and np.tensordot (extra: (axes,))."""
+    if name == "vdot":
+        return _vdot_vjp(g, other, x)
+    if name == "tensordot":
+        return _tensordot_vjp(g, x, other, extra[0], True) if first else \
+            _tensordot_vjp(g, other, x, extra[0], False)
+    return _VJPS[name](g, x, other, first)
+
+
+# det: the cofactor matrix from an SVD (exact for singular matrices).  Its derivative is
+# a derivative of det again: cofactor(a)[i, j] = det(a with row i replaced by e_j).
 
 def cofactor(a):
     """The cofactor matrix (gradient of det), from an SVD: exact for singular matrices."""
@@ -164,131 +185,73 @@ def cofactor(a):
     return np.matmul(scaled, vh)
 
 
-def det_jvp(da, a):
+def det_jvp(da, a, /):
     return np.sum(cofactor(a) * da, axis=(-2, -1))
 
 
-def det_vjp(g, a):
+def det_vjp(g, a, /):
     return like(np.asarray(g)[..., None, None] * cofactor(a), a)
 
 
-def slogdet_jvp(da, a, ans):
+def minor_rows(a, fill):
+    """out[..., i, j, :, :]: a with row i replaced by fill * e_j (so det(out) is
+    fill times the (i, j) cofactor of a)."""
+    a = np.asarray(a)
+    a = a.astype(float_dtype(a), copy=False)
+    n = a.shape[-1]
+    eye = np.eye(n, dtype=a.dtype)
+    row = eye[:, None, :, None].astype(bool)           # [i, ., r, .]: r == i
+    unit = fill * eye[None, :, None, :]                 # [., j, ., c]: c == j
+    return np.where(row, unit, a[..., None, None, :, :])
+
+
+def minor_rows_vjp(h, a, /):
+    """Cotangent of a in minor_rows(a, fill): h summed over (i, j), row i left out."""
+    n = np.shape(a)[-1]
+    row = np.eye(n, dtype=bool)[:, None, :, None]
+    return like(np.sum(np.where(row, 0, h), axis=(-4, -3)), a)
+
+
+def slogdet_jvp(da, a, ans, /):
     dlog = np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
     return np.zeros_like(ans[0]), dlog.astype(np.result_type(ans[1]), copy=False)
 
 
-def slogdet_vjp(g, a):
+def slogdet_vjp(g, a, /):
     glog = g[1]
     if glog is None:
         return like(np.zeros(np.shape(a)), a)
     return like(np.asarray(glog)[..., None, None] * _t(np.linalg.inv(a)), a)
 
 
-def _as_matrix(x, vector):
-    return np.asarray(x)[..., None] if vector else np.asarray(x)
+def as_matrix(x, vector):
+    """x[..., None] for the vector right-hand side of np.linalg.solve (else x)."""
+    return np.asarray(x)[..., None] if vector else x
 
 
-def solve_jvp_a(da, a, b, ans):
-    vector = np.ndim(b) == 1
-    x = _as_matrix(ans, vector)
-    out = -np.linalg.solve(a, np.matmul(da, x))
-    return out[..., 0] if vector else out
+def from_matrix(y, vector):
+    """y[..., 0] back from a one-column matrix (inverse of as_matrix)."""
+    return np.asarray(y)[..., 0] if vector else y
 
 
-def solve_vjp_b(g, a, b):
-    vector = np.ndim(b) == 1
-    gb = np.linalg.solve(_t(a), _as_matrix(g, vector))
-    return like(unbroadcast(gb[..., 0] if vector else gb, b), b)
+def sym_from_triangle(d, UPLO="L"):
+    """The symmetric matrix eigh/cholesky see in d: its lower (UPLO 'L') or upper triangle."""
+    if UPLO.upper() == "L":
+        return np.tril(d) + _t(np.tril(d, -1))
+    return np.triu(d) + _t(np.triu(d, 1))
 
 
-def solve_vjp_a(g, a, b, ans):
-    vector = np.ndim(b) == 1
-    gb = np.linalg.solve(_t(a), _as_matrix(g, vector))
-    return like(unbroadcast(-np.matmul(gb, _t(_as_matrix(ans, vector))), a), a)
+def triangle_of(s, UPLO="L"):
+    """Adjoint of sym_from_triangle: a cotangent of the symmetric matrix, on the triangle."""
+    if UPLO.upper() == "L":
+        return np.tril(s) + np.tril(_t(s), -1)
+    return np.triu(s) + np.triu(_t(s), 1)
 
 
-def _from_triangle(d, lower=True):
-    """The symmetric matrix a routine reading one triangle of `d` sees."""
-    tri = np.tril(d) if lower else np.triu(d)
-    return tri + _t(np.tril(d, -1) if lower else np.triu(d, 1))
-
-
-def _to_triangle(s, lower=True):
-    """Adjoint of `_from_triangle`: a cotangent of the symmetric matrix, on the triangle."""
-    return (np.tril(s) + np.tril(_t(s), -1)) if lower else (np.triu(s) + np.triu(_t(s), 1))
-
-
-def _phi(x):
-    """Lower triangle with the diagonal halved."""
-    return np.tril(x) - 0.5 * np.eye(x.shape[-1], dtype=x.dtype) * x
-
-
-def cholesky_jvp(da, ans):
-    low = ans
-    inner = np.linalg.solve(low, _t(np.linalg.solve(low, _from_triangle(da))))
-    return np.matmul(low, _phi(inner))
-
-
-def cholesky_vjp(g, a, ans):
-    low_t = _t(ans)
-    p = _phi(np.matmul(low_t, g))
-    s = _t(np.linalg.solve(low_t, _t(np.linalg.solve(low_t, p))))
-    return like(_to_triangle(s), a)
-
-
-def _eig_gaps(w):
-    diff = w[..., None, :] - w[..., :, None]          # w_j - w_i
+def eig_gaps(w):
+    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it (inf for repeated w)."""
+    w = np.asarray(w)
+    diff = w[..., None, :] - w[..., :, None]
     eye = np.eye(w.shape[-1], dtype=bool)
     with np.errstate(divide="ignore"):
         return np.where(eye, 0, 1.0 / np.where(eye, 1, diff)).astype(w.dtype)
-
-
-def eigh_jvp(da, ans, UPLO="L"):
-    w, v = ans
-    x = np.matmul(np.matmul(_t(v), _from_triangle(da, UPLO.upper() == "L")), v)
-    dw = np.diagonal(x, axis1=-2, axis2=-1).copy()
-    dv = np.matmul(v, _eig_gaps(w) * x)
-    return dw, dv
-
-
-def eigh_vjp(g, a, ans, UPLO="L"):
-    w, v = ans
-    gw, gv = g
-    inner = np.zeros(np.shape(v), v.dtype)
-    if gv is not None:
-        inner = inner + _eig_gaps(w) * np.matmul(_t(v), gv)
-    if gw is not None:
-        inner = inner + np.asarray(gw)[..., None] * np.eye(w.shape[-1], dtype=v.dtype)
-    s = np.matmul(np.matmul(v, inner), _t(v))
-    return like(_to_triangle(s, UPLO.upper() == "L"), a)
-
-
-def eigvalsh_jvp(da, a, UPLO="L"):
-    _, v = np.linalg.eigh(a, UPLO)
-    x = np.matmul(np.matmul(_t(v), _from_triangle(da, UPLO.upper() == "L")), v)
-    return np.diagonal(x, axis1=-2, axis2=-1).copy()
-
-
-def eigvalsh_vjp(g, a, UPLO="L"):
-    w, v = np.linalg.eigh(a, UPLO)
-    return eigh_vjp((g, None), a, (w, v), UPLO)
-
-
-def pinv_jvp(da, a, ans):
-    p, pt = ans, _t(ans)
-    eye_m = np.eye(np.shape(a)[-2], dtype=p.dtype)
-    eye_n = np.eye(np.shape(a)[-1], dtype=p.dtype)
-    dat = _t(da)
-    return (-np.matmul(np.matmul(p, da), p)
-            + np.matmul(np.matmul(np.matmul(p, pt), dat), eye_m - np.matmul(a, p))
-            + np.matmul(np.matmul(eye_n - np.matmul(p, a), dat), np.matmul(pt, p)))
-
-
-def pinv_vjp(g, a, ans):
-    p, pt, gt = ans, _t(ans), _t(g)
-    eye_m = np.eye(np.shape(a)[-2], dtype=p.dtype)
-    eye_n = np.eye(np.shape(a)[-1], dtype=p.dtype)
-    out = (-np.matmul(np.matmul(pt, g), pt)
-           + np.matmul(np.matmul(eye_m - np.matmul(a, p), gt), np.matmul(p, pt))
-           + np.matmul(np.matmul(np.matmul(pt, p), gt), eye_n - np.matmul(p, a)))
-    return like(out, a)

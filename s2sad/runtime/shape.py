@@ -11,11 +11,6 @@ from .common import float_dtype, is_basic_index, like, unbroadcast, zeros_float
 from .core import zeros_like
 
 
-def apply(fn, args):
-    """fn(*args): calls with a tuple of arguments (rule terms have no star syntax)."""
-    return fn(*args)
-
-
 def shape_arg(shape):
     """The shape of ndarray.reshape(*shape): reshape(2, 3) or reshape((2, 3))."""
     return shape[0] if len(shape) == 1 else shape
@@ -28,7 +23,7 @@ def axes_arg(axes):
     return axes or None
 
 
-def transpose_vjp(g, a, axes=None):
+def transpose_vjp(g, a, axes=None, /):
     """Cotangent of np.transpose(a, axes)."""
     if axes is None:
         return like(np.transpose(g), a)
@@ -48,7 +43,7 @@ def _ravel_order(a, order):
     return "F" if order == "F" else "C"
 
 
-def ravel_jvp(da, a, order="C"):
+def ravel_jvp(da, a, order="C", /):
     """Tangent of np.ravel(a, order) (also ndarray.flatten): da in a's element order."""
     order = _ravel_order(a, order)
     if isinstance(order, str):
@@ -56,7 +51,7 @@ def ravel_jvp(da, a, order="C"):
     return np.ravel(da)[order]
 
 
-def ravel_vjp(g, a, order="C"):
+def ravel_vjp(g, a, order="C", /):
     """Cotangent of np.ravel(a, order) (also ndarray.flatten)."""
     order = _ravel_order(a, order)
     if isinstance(order, str):
@@ -66,11 +61,11 @@ def ravel_vjp(g, a, order="C"):
     return like(out, a)
 
 
-def reshape_vjp(g, a, order="C"):
+def reshape_vjp(g, a, order="C", /):
     return like(np.reshape(g, np.shape(a), order=order), a)
 
 
-def concatenate_vjp(g, arrays, axis=0):
+def concatenate_vjp(g, arrays, axis=0, /):
     """Cotangents of the items of np.concatenate(arrays, axis) (axis None flattens)."""
     if axis is None:
         sizes = [np.size(x) for x in arrays]
@@ -82,7 +77,7 @@ def concatenate_vjp(g, arrays, axis=0):
     return tuple(like(p, x) for p, x in zip(pieces, arrays))
 
 
-def stack_vjp(g, arrays, axis=0):
+def stack_vjp(g, arrays, axis=0, /):
     slices = np.moveaxis(np.asarray(g), axis, 0)
     return tuple(like(s, x) for s, x in zip(slices, arrays))
 
@@ -95,7 +90,7 @@ _PROMOTE = {
 }
 
 
-def stacked_vjp(g, tup, kind):
+def stacked_vjp(g, tup, kind, /):
     """Cotangents of the items of np.vstack / hstack / dstack / column_stack(tup)."""
     if kind == "hstack":
         promote, axis = np.atleast_1d, 0 if np.ndim(np.atleast_1d(tup[0])) == 1 else 1
@@ -106,29 +101,49 @@ def stacked_vjp(g, tup, kind):
     return tuple(like(np.reshape(p, np.shape(x)), x) for p, x in zip(pieces, tup))
 
 
-def split_vjp(g, ary, splitter, *args):
-    """Cotangent of `ary` for splitter(ary, *args) -> list of pieces (None is zero)."""
+def stacked(tup, kind):
+    """np.vstack / hstack / dstack / column_stack(tup), by name."""
+    return getattr(np, kind)(tup)
+
+
+def split_pieces(ary, name, args):
+    """np.<name>(ary, *args): np.split and its kin, by name, with their arguments."""
+    return getattr(np, name)(ary, *args)
+
+
+def split_vjp(g, ary, name, args, /):
+    """Cotangent of `ary` for np.<name>(ary, *args) -> list of pieces (None is zero)."""
     out = zeros_float(ary)
-    for view, piece in zip(splitter(out, *args), g):
+    for view, piece in zip(getattr(np, name)(out, *args), g):
         if piece is not None:
             view[...] = piece
     return like(out, ary)
 
 
-def broadcast_arrays_vjp(g, args):
+def broadcast_all(arrays):
+    """np.broadcast_arrays(*arrays)."""
+    return np.broadcast_arrays(*arrays)
+
+
+def broadcast_arrays_vjp(g, args, /):
     return tuple(like(unbroadcast(gi, x), x) if gi is not None else like(None, x)
                  for gi, x in zip(g, args))
 
 
-def atleast_vjp(g, arys):
-    """Cotangents of np.atleast_1d/2d/3d(*arys) (a single array out for one input)."""
+def atleast(arys, n):
+    """np.atleast_1d / 2d / 3d(*arys) for n = 1, 2, 3."""
+    return (np.atleast_1d, np.atleast_2d, np.atleast_3d)[n - 1](*arys)
+
+
+def atleast_vjp(g, arys, n, /):
+    """Cotangents of np.atleast_<n>d(*arys) (a single array out for one input)."""
     if len(arys) == 1:
         g = (g,)
     return tuple(like(None if gi is None else np.reshape(gi, np.shape(x)), x)
                  for gi, x in zip(g, arys))
 
 
-def tile_vjp(g, A, reps):
+def tile_vjp(g, A, reps, /):
     reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
     nd = max(np.ndim(A), len(reps))
     shape = (1,) * (nd - np.ndim(A)) + np.shape(A)
@@ -137,7 +152,7 @@ def tile_vjp(g, A, reps):
     return like(np.sum(g, axis=tuple(range(0, 2 * nd, 2))), A)
 
 
-def repeat_vjp(g, a, repeats, axis=None):
+def repeat_vjp(g, a, repeats, axis=None, /):
     arr = np.asarray(a)
     if axis is None:
         arr = arr.reshape(-1)
@@ -150,7 +165,7 @@ def repeat_vjp(g, a, repeats, axis=None):
     return like(np.moveaxis(out, 0, axis), a)
 
 
-def roll_vjp(g, shift, axis=None):
+def roll_vjp(g, shift, axis=None, /):
     back = -np.asarray(shift)
     return np.roll(g, back if back.ndim else int(back), axis=axis)
 
@@ -166,17 +181,17 @@ def embed_diagonal(gd, a, offset=0, axis1=0, axis2=1):
     return like(out, a)
 
 
-def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1):
+def diagonal_vjp(g, a, offset=0, axis1=0, axis2=1, /):
     return embed_diagonal(g, a, offset, axis1, axis2)
 
 
-def trace_vjp(g, a, offset=0, axis1=0, axis2=1):
+def trace_vjp(g, a, offset=0, axis1=0, axis2=1, /):
     diag_len = np.diagonal(np.asarray(a), offset, axis1, axis2).shape[-1]
     gd = np.broadcast_to(np.expand_dims(g, -1), np.shape(g) + (diag_len,))
     return embed_diagonal(gd, a, offset, axis1, axis2)
 
 
-def diag_vjp(g, v, k=0):
+def diag_vjp(g, v, k=0, /):
     if np.ndim(v) == 1:
         return like(np.diagonal(g, k), v)
     return embed_diagonal(g, v, k, 0, 1)
@@ -186,7 +201,7 @@ def _effective_indices(n, indices, mode):
     return np.take(np.arange(n), indices, mode=mode)
 
 
-def take_vjp(g, a, indices, axis=None, mode="raise"):
+def take_vjp(g, a, indices, axis=None, mode="raise", /):
     arr = np.asarray(a)
     flat = arr.reshape(-1) if axis is None else arr
     ax = 0 if axis is None else axis % flat.ndim
@@ -199,7 +214,7 @@ def take_vjp(g, a, indices, axis=None, mode="raise"):
     return like(out.reshape(arr.shape), a)
 
 
-def take_along_axis_vjp(g, arr, indices, axis=-1):
+def take_along_axis_vjp(g, arr, indices, axis=-1, /):
     a = np.asarray(arr)
     flat = a.reshape(-1) if axis is None else a
     ax = 0 if axis is None else axis % flat.ndim
@@ -218,13 +233,13 @@ def _pad_widths(pad_width, ndim):
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-def pad_jvp(darray, pad_width, mode="constant"):
+def pad_jvp(darray, pad_width, mode="constant", /):
     if mode == "constant" or mode in _GATHER_MODES:
         return np.pad(darray, pad_width, mode=mode)
     raise NotImplementedError(f"derivative of np.pad with mode={mode!r}")
 
 
-def pad_vjp(g, array, pad_width, mode="constant"):
+def pad_vjp(g, array, pad_width, mode="constant", /):
     shape = np.shape(array)
     widths = _pad_widths(pad_width, len(shape))
     if mode == "constant":
@@ -238,7 +253,7 @@ def pad_vjp(g, array, pad_width, mode="constant"):
     return like(out.reshape(shape), array)
 
 
-def pad_constant_vjp(g, array, pad_width, constant_values):
+def pad_constant_vjp(g, array, pad_width, constant_values, /):
     if np.ndim(constant_values):
         raise NotImplementedError("derivative of np.pad for per-axis constant_values")
     shape = np.shape(array)
@@ -247,7 +262,7 @@ def pad_constant_vjp(g, array, pad_width, constant_values):
     return like(np.sum(g) - np.sum(np.asarray(g)[inner]), constant_values)
 
 
-def pad_constant_jvp(dconstant_values, array, pad_width):
+def pad_constant_jvp(dconstant_values, array, pad_width, /):
     return np.pad(np.zeros(np.shape(array), float_dtype(array)), pad_width,
                   mode="constant", constant_values=dconstant_values)
 
@@ -259,25 +274,25 @@ def _sort_order(a, axis):
     return arr, np.argsort(arr, axis=axis, kind="stable"), axis
 
 
-def sort_jvp(da, a, axis=-1):
+def sort_jvp(da, a, axis=-1, /):
     arr, order, ax = _sort_order(a, axis)
     return np.take_along_axis(np.reshape(da, arr.shape), order, axis=ax)
 
 
-def sort_vjp(g, a, axis=-1):
+def sort_vjp(g, a, axis=-1, /):
     arr, order, ax = _sort_order(a, axis)
     out = np.zeros(arr.shape, float_dtype(a))
     np.put_along_axis(out, order, g, axis=ax)
     return like(out.reshape(np.shape(a)), a)
 
 
-def diff_vjp(g, a, n=1, axis=-1):
+def diff_vjp(g, a, n=1, axis=-1, /):
     for _ in range(n):
         g = -np.diff(g, axis=axis, prepend=0, append=0)
     return like(g, a)
 
 
-def getitem_vjp(g, a, index):
+def getitem_vjp(g, a, index, /):
     """Cotangent of a[index]: g scattered into zeros (repeated indices accumulate).
 
     For a tuple or list `a`, a tuple with g at the index and zeros elsewhere; for a
@@ -303,11 +318,11 @@ def getitem_vjp(g, a, index):
     return like(out, a)
 
 
-def item_jvp(da, args):
+def item_jvp(da, args, /):
     return np.asarray(da).item(*args)
 
 
-def item_vjp(g, a, args):
+def item_vjp(g, a, args, /):
     out = zeros_float(a)
     if not args:
         out.reshape(-1)[0] = g

@@ -20,7 +20,7 @@ from ..rules import lookup
 
 
 def _blocks_differentiation(eqn: Eqn) -> bool:
-    if eqn.prim in (prims.ASSERT, prims.FORMAT, prims.AND, prims.OR):
+    if eqn.prim in (prims.ASSERT, prims.RAISE, prims.FORMAT, prims.AND, prims.OR):
         return True
     return lookup(eqn.prim) == "nondiff"
 

@@ -1,6 +1,8 @@
 """Pieces shared by the forward and reverse transforms."""
 from __future__ import annotations
 
+import operator
+
 from .. import kinds, prims, runtime
 from ..errors import MissingRuleError
 from ..ir_nodes import Const, Eqn
@@ -22,6 +24,8 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
     name = display_name(eqn.prim) if not isinstance(eqn.prim, prims.Prim) else eqn.prim.name
     method = prims.method_name(eqn.prim)
     receiver = kinds.kind_of(eqn.args[0]) if method and eqn.args else None
+    if receiver is not None and receiver.tag in _TYPE_NAMES:    # `dict.items`, not ndarray's
+        name = f"{_TYPE_NAMES[receiver.tag]}.{method}"
     if method == "__call__":
         obj = getattr(eqn.args[0], "hint", None) or getattr(eqn.args[0], "name", "f")
         raise MissingRuleError(
@@ -45,7 +49,32 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
                "differentiable argument")
     else:
         why = f"no {mode}-mode derivative rule for '{name}', called with a differentiable argument"
+    if receiver is not None and receiver.tag == "dict" and method in ("keys", "values", "items"):
+        loop = {"keys": "k in", "values": "v in", "items": "k, v in"}[method]
+        obj = getattr(eqn.args[0], "hint", None) or "d"
+        raise MissingRuleError(why, eqn.loc, fix=f"iterate over it in a for loop (`for {loop} "
+                               f"{obj}.{method}():`), which s2sad unrolls by key")
     raise MissingRuleError(why, eqn.loc, fix=HOW_TO_ADD_RULE)
+
+
+_TYPE_NAMES = {"array": "ndarray", "dict": "dict", "list": "list", "listof": "list",
+               "tuple": "tuple", "tupleof": "tuple", "float": "float", "int": "int",
+               "bool": "bool", "none": "None"}
+
+
+def missing_term(rule: Rule, name: str, mode: str, eqn: Eqn) -> MissingRuleError:
+    """The error for an argument that is differentiable here but has no term in the
+    rule (dropping it would be a silent zero)."""
+    if rule.fn is operator.getitem and name == "index":
+        return MissingRuleError(
+            "an index computed from differentiable values: indexing has no derivative with "
+            "respect to the index", eqn.loc,
+            fix="in np.r_[...] and np.c_[...], write ranges with np.arange (`np.r_[np."
+                "arange(3), x]`, not `np.r_[0:3, x]`); else wrap the index in "
+                "s2sad.stop_gradient(...)")
+    return MissingRuleError(f"'{rule.name}' has no {mode}-mode rule for its argument "
+                            f"'{name}', which is differentiable here", eqn.loc,
+                            fix=HOW_TO_ADD_RULE)
 
 
 def bind(rule: Rule, eqn: Eqn) -> dict:

@@ -15,7 +15,8 @@ from ..callables import is_user_function
 from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
 from ..naming import tangent_hint
 from .activity import active
-from .common import bind, term_env, insert_carried, rule_for, scalar, zeros_like
+from .common import (bind, term_env, insert_carried, missing_term, rule_for, scalar,
+                     zeros_like)
 from .templates import Emitter
 
 
@@ -121,9 +122,11 @@ class _Forward:
             elif self.tangent(atom) is not None:
                 env[tangent_hint(name)] = self.tan[atom]
                 live.append(name)
+        missing = [name for name in live if name not in rule.jvp]
+        if missing:     # as in reverse mode: a dropped tangent would be a silent zero
+            raise missing_term(rule, missing[0], "forward", eqn)
         hint = tangent_hint(out.hint)
-        terms = [self.emit.term(rule.jvp[name], env, hint=hint)
-                 for name in live if name in rule.jvp]
+        terms = [self.emit.term(rule.jvp[name], env, hint=hint) for name in live]
         if not terms:
             return
         total = terms[0]

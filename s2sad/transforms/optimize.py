@@ -19,7 +19,7 @@ from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, not_a_statem
 from .rewrite import defined_vars, substitute, used_vars
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
-_KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT)
+_KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT, prims.RAISE)
 
 
 def optimize(fn: Function, param_kinds) -> Function:

@@ -17,11 +17,10 @@ import operator
 
 from .. import kinds, prims, runtime
 from ..callables import is_user_function
-from ..errors import MissingRuleError
 from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
 from ..naming import adjoint_hint
 from .activity import active
-from .common import HOW_TO_ADD_RULE, bind, term_env, rule_for, scalar, zeros_like
+from .common import bind, missing_term, term_env, rule_for, scalar, zeros_like
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -123,9 +122,7 @@ class _Reverse:
             if not any(isinstance(a, Var) and a in self.active for a in items):
                 continue
             if name not in rule.vjp:
-                raise MissingRuleError(f"'{rule.name}' has no reverse-mode rule for its "
-                                       f"argument '{name}', which is differentiable here",
-                                       eqn.loc, fix=HOW_TO_ADD_RULE)
+                raise missing_term(rule, name, "reverse", eqn)
             hint = adjoint_hint(atom.hint if isinstance(atom, Var) else name)
             contribution = self.emit.term(rule.vjp[name], env, hint=hint)
             if isinstance(atom, tuple):

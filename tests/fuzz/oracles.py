@@ -75,11 +75,13 @@ class Outcome:
     float32: bool = False
     seed: int = 0
     checks: list = field(default_factory=list)
+    order: int = 1              # 2, 3: the outcome of the second-order oracles (second_order.py)
 
     def report(self) -> str:
+        order = f"ORDER = {self.order}\n" if self.order > 1 else ""
         return (f"{self.status}: {self.reason}\n{self.detail}\n--- program ---\n{self.source}"
                 f"--- at ---\nARGS = {format_args(self.args)}\nFLOAT32 = {self.float32}\n"
-                f"SEED = {self.seed}\n")
+                f"SEED = {self.seed}\n{order}")
 
 
 class Failure(Exception):

@@ -23,13 +23,24 @@ def test_function_defined_with_exec():
         assert_message(message, "from_exec", "exec", "def")
 
 
-@pytest.mark.parametrize("fn, name", [(len, "len"), (np.sin, "sin"), (math.exp, "exp")])
-def test_builtin_or_ufunc_as_the_differentiated_function(fn, name):
-    for what, thunk in all_entry_points(fn, 1.0).items():
+@pytest.mark.parametrize("fn, derivative", [(np.sin, math.cos), (math.exp, math.exp),
+                                            (np.tanh, lambda x: 1 - math.tanh(x) ** 2)])
+def test_a_function_with_a_rule_is_differentiated_as_the_target(fn, derivative):
+    """`s2sad.grad(np.tanh)`: the rule is used (there is no source to read)."""
+    points = all_entry_points(fn, 0.7)
+    assert_close(points["grad"](), derivative(0.7))
+    assert_close(points["grad forward"](), derivative(0.7))
+    assert_close(points["value_and_grad"](), (fn(0.7), derivative(0.7)))
+    assert_close(points["jvp"](), (fn(0.7), derivative(0.7)))
+    assert_close(points["vjp"](), (derivative(0.7),))
+
+
+def test_a_non_differentiable_builtin_as_the_target_is_refused():
+    for what, thunk in all_entry_points(len, np.array([1.0, 2.0])).items():
         if what == "source":
             continue
-        message = refusal(thunk, SourceUnavailableError)
-        assert_message(message, name, "def")
+        message = refusal(thunk, s2sad.NonDifferentiableError)
+        assert_message(message, "len", "non-differentiable")
 
 
 def test_partial_is_unwrapped():

@@ -63,7 +63,8 @@ def set_comprehension(x):
 
 
 def generator_expression(x):
-    return sum(x * k for k in range(3))  # <-
+    terms = (x * k for k in range(3))  # <-
+    return sum(terms)
 
 
 def raises(x):
@@ -117,8 +118,8 @@ def two_problems(x):
         y = x
     except ValueError:
         y = x
-    z = sum(v for v in (y, y))
-    return z
+    z = (v for v in (y, y))
+    return sum(z)
 
 
 def test_every_problem_is_reported_at_once():
