@@ -11,18 +11,15 @@ import inspect
 
 import numpy as np
 
-from . import compose, kinds, matrices, rules, runtime
-from .callables import bound_arguments, signature
+from . import arguments, compose, matrices, rules, runtime
+from .callables import signature
 from .compiler import DEFAULT as COMPILER
+from .backends import check_backend
 from .compose import Spec, call_adapter, needs_adapter
 from .dispatch import Derived, FastPath
 from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .parsing import unwrap_function
-
-_ANNOTATION_KINDS = {float: kinds.FLOAT, int: kinds.INT, bool: kinds.BOOL,
-                     "float": kinds.FLOAT, "int": kinds.INT, "bool": kinds.BOOL}
-
 
 def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
                    remake=None) -> Derived:
@@ -70,8 +67,8 @@ def _visible_positions(f, wrt) -> tuple:
     if needs_adapter(f):
         return tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,), \
             not isinstance(wrt, (tuple, list))
-    positions, single = _positions(f, wrt)
-    offset = len(_bound_self(f))
+    positions, single = arguments.positions(f, wrt)
+    offset = len(arguments.bound_self(f))
     return tuple(i - offset for i in positions), single
 
 
@@ -81,112 +78,14 @@ def clear_caches() -> None:
     COMPILER.clear()
 
 
-def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
-    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite)
-
-
-# ---- arguments ----------------------------------------------------------------------
-
-def _bound_self(fn) -> tuple:
-    """The leading arguments a bound method or partial supplies."""
-    return bound_arguments(fn)[0]
-
-
-def _bind(fn, args, kwargs) -> list:
-    """All parameters of the function behind `fn` as a positional list (defaults
-    filled in; a bound method's object and a partial's arguments included)."""
-    sig = signature(unwrap_function(fn))
-    leading, bound_kwargs = bound_arguments(fn)
-    try:
-        bound = sig.bind(*leading, *args, **{**bound_kwargs, **kwargs})
-    except TypeError as exc:
-        raise NonDifferentiableError(
-            f"'{getattr(fn, '__name__', 'f')}' is called with arguments that do not match its "
-            f"parameters {list(sig.parameters)[len(leading):]}: {exc}") from None
-    bound.apply_defaults()
-    return list(bound.arguments.values())
-
-
-def _param_names(fn) -> list:
-    """Every parameter name of the function (a bound method's `self` included)."""
-    return list(signature(unwrap_function(fn)).parameters)
-
-
-def _positions(fn, wrt) -> tuple:
-    """Positions (in the full parameter list) of the `wrt` parameters; positions the
-    user gives count from the first parameter after a bound method's object."""
-    offset = len(_bound_self(fn))
-    names = _param_names(fn)[offset:]
-    single = not isinstance(wrt, (tuple, list))
-    items = (wrt,) if single else tuple(wrt)
-    positions = []
-    for item in items:
-        if isinstance(item, str):
-            if item not in names:
-                raise NonDifferentiableError(
-                    f"wrt={item!r}: '{unwrap_function(fn).__name__}' has no parameter {item!r}; "
-                    f"its parameters are {names}")
-            positions.append(names.index(item) + offset)
-        else:
-            if not -len(names) <= item < len(names):
-                raise NonDifferentiableError(
-                    f"wrt={item}: '{unwrap_function(fn).__name__}' has {len(names)} parameters")
-            positions.append(item % len(names) + offset)
-    return tuple(positions), single
-
-
-def _differentiable(value) -> bool:
-    """A float, a float array, or a tuple/list/dict holding one."""
-    if isinstance(value, (tuple, list)):
-        return any(_differentiable(v) for v in value)
-    if isinstance(value, dict):
-        return any(_differentiable(v) for v in value.values())
-    kind = kinds.of_value(value)
-    return kind == kinds.FLOAT or (kind.tag == "array" and np.dtype(kind.dtype).kind == "f")
-
-
-def _check_wrt(fn, values, positions) -> None:
-    names = _param_names(fn)
-    for i in positions:
-        value = values[i]
-        if not _differentiable(value):
-            what = type(value).__name__ if not isinstance(value, np.ndarray) else \
-                f"an array of dtype {value.dtype}"
-            hint = ("pass a float (e.g. 2.0 instead of 2)" if isinstance(value, (int, np.integer))
-                    else "split complex numbers into real and imaginary parts"
-                    if np.iscomplexobj(value) else "pass a float or a float array")
-            raise NonDifferentiableError(
-                f"cannot differentiate '{unwrap_function(fn).__name__}' with respect to "
-                f"argument '{names[i]}': it is {what}, not a float or float array; {hint}")
-
-
-def _signature(values) -> tuple:
-    return tuple(kinds.of_value(v) for v in values)
-
-
-def _check_scalar_output(fn, out) -> None:
-    if np.ndim(out) != 0 or isinstance(out, (tuple, list)):
-        shape = "a tuple" if isinstance(out, (tuple, list)) else f"shape {np.shape(out)}"
-        raise NonDifferentiableError(
-            f"grad needs a function with a scalar output, but "
-            f"'{unwrap_function(fn).__name__}' returned {shape}; use s2sad.jacobian for the "
-            f"full Jacobian or s2sad.vjp for vector-Jacobian products")
-
-
-def _as_tangent(t, out):
-    """A tangent with the shape and float dtype of the output `out`."""
-    if isinstance(out, (tuple, list)):
-        items = [_as_tangent(a, b) for a, b in zip(t, out)]
-        if hasattr(out, "_fields"):        # a named tuple (e.g. slogdet's result)
-            return type(out)(*items)
-        return type(out)(items)
-    return runtime.cast_like(t, out) if np.ndim(out) or isinstance(out, np.generic) else \
-        (float(t) if isinstance(out, float) else t)
+def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
+              backend: str = "python"):
+    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend)
 
 
 # ---- public API ---------------------------------------------------------------------
 
-def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
+def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python"):
     """Return a function computing `(f(*args), gradient)` of a scalar-output `f`.
 
     `wrt` is a parameter position or name, or a tuple of them (then the gradient is a
@@ -195,11 +94,16 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
     tangent sweep per input element).  Each gradient has its input's shape and dtype.
     With `check_finite=True` the first non-finite value computed by the derivative
     code raises NonDifferentiableError naming the user's line it comes from.
+    `backend="numba"` compiles the derivative code with Numba (the optional extra
+    `s2sad[jit]`), running the Python derivative, with a warning, where Numba cannot
+    compile it; `backend="numba!"` raises S2SADError there instead (docs/numba.md).
     """
+    options = {"mode": mode, "check_finite": check_finite, "backend": backend}
     if f is None:
-        return functools.partial(value_and_grad, wrt=wrt, mode=mode, check_finite=check_finite)
+        return functools.partial(value_and_grad, wrt=wrt, **options)
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+    check_backend(backend)
 
     fast = FastPath(COMPILER)
 
@@ -211,52 +115,54 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
             if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
                 return out, grads[0] if single else tuple(grads)
         g = _for_call(f, args, kwargs)
-        values = _bind(g, args, kwargs)
-        positions, single = _positions(g, wrt)
-        _check_wrt(g, values, positions)
+        values = arguments.bind(g, args, kwargs)
+        positions, single = arguments.positions(g, wrt)
+        arguments.check_wrt(g, values, positions)
         if mode == "reverse":
-            derivative = _compiled(g, "reverse", positions, _signature(values), check_finite)
+            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
+                                   backend)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
-                _check_scalar_output(g, unwrap_function(g)(*values))
+                arguments.check_scalar_output(g, unwrap_function(g)(*values))
             out, *grads = derivative(*values, 1.0)
-            _check_scalar_output(g, out)
+            arguments.check_scalar_output(g, out)
             if g is f and compose.spec_of(f) is None:   # plain functions: per call kinds
                 fast.remember(args, kwargs, derivative, values, f, single)
         else:
-            out, grads = _forward_gradient(g, values, positions, check_finite)
+            out, grads = _forward_gradient(g, values, positions, check_finite, backend)
         grads = tuple(grads)
         return out, grads[0] if single else grads
     return _made_by_s2sad(value_and_grad_f, "value_and_grad", f, *_visible_positions(f, wrt),
-                          remake=("value_and_grad", (f, wrt),
-                                  {"mode": mode, "check_finite": check_finite}))
+                          remake=("value_and_grad", (f, wrt), options))
 
 
-def grad(f=None, wrt=0, *, mode="reverse", check_finite=False):
+def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python"):
     """Return a function computing the gradient of scalar-output `f` (see value_and_grad).
 
     Usable as `grad(f)`, `grad(f, wrt=(0, "y"))`, `@grad` and `@grad(wrt=1)`.
     """
+    options = {"mode": mode, "check_finite": check_finite, "backend": backend}
     if f is None:
-        return functools.partial(grad, wrt=wrt, mode=mode, check_finite=check_finite)
-    vg = value_and_grad(f, wrt, mode=mode, check_finite=check_finite)
+        return functools.partial(grad, wrt=wrt, **options)
+    vg = value_and_grad(f, wrt, **options)
 
     def grad_f(*args, **kwargs):
         return vg(*args, **kwargs)[1]
     return _made_by_s2sad(grad_f, "grad", f, *_visible_positions(f, wrt),
-                          remake=("grad", (f, wrt), {"mode": mode, "check_finite": check_finite}))
+                          remake=("grad", (f, wrt), options))
 
 
-def _forward_gradient(f, values, positions, check_finite=False):
+def _forward_gradient(f, values, positions, check_finite=False, backend="python"):
     """Gradient by forward mode: one tangent sweep per input element."""
-    derivative = _compiled(f, "forward", positions, _signature(values), check_finite)
+    derivative = _compiled(f, "forward", positions, arguments.kinds_of(values), check_finite,
+                           backend)
     zeros = [runtime.zeros_like(values[i]) for i in positions]
     grads, out = [], None
     for k, i in enumerate(positions):
         leaves = matrices.leaves(values[i])
         grad_leaves = []
         for j, leaf in enumerate(leaves):
-            floating = _differentiable(leaf)
+            floating = arguments.differentiable(leaf)
             grad_leaf = runtime.zeros_like(leaf) if np.ndim(leaf) else 0.0
             if np.ndim(leaf):
                 grad_leaf = np.array(grad_leaf)
@@ -272,7 +178,7 @@ def _forward_gradient(f, values, positions, check_finite=False):
                 tangents = list(zeros)
                 tangents[k] = matrices.rebuild(values[i], seed)
                 out, dout = derivative(*values, *tangents)
-                _check_scalar_output(f, out)
+                arguments.check_scalar_output(f, out)
                 if index is None:
                     grad_leaf = runtime.cast_like(dout, leaf) if floating else grad_leaf
                 else:
@@ -282,33 +188,39 @@ def _forward_gradient(f, values, positions, check_finite=False):
     return out, grads
 
 
-def jvp(f, primals, tangents, *, check_finite=False):
-    """Forward mode: `(f(*primals), J @ tangents)`; int/bool arguments are held constant."""
-    _check_tangents("jvp", f, primals, tangents)
+def jvp(f, primals, tangents, *, check_finite=False, backend="python"):
+    """Forward mode: `(f(*primals), J @ tangents)`; int/bool arguments are held constant.
+    `backend` as for value_and_grad."""
+    check_backend(backend)
+    arguments.check_tangents("jvp", f, primals, tangents)
     f = _for_call(f, primals, {})
-    offset = len(_bound_self(f))
+    offset = len(arguments.bound_self(f))
     given = len(primals)
-    primals = tuple(_bind(f, primals, {}))
+    primals = tuple(arguments.bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(primals) - given - offset)
-    positions = tuple(i for i, v in enumerate(primals) if i >= offset and _differentiable(v))
-    derivative = _compiled(f, "forward", positions, _signature(primals), check_finite)
+    positions = tuple(i for i, v in enumerate(primals) if i >= offset and arguments.differentiable(v))
+    derivative = _compiled(f, "forward", positions, arguments.kinds_of(primals), check_finite,
+                           backend)
     ts = []
     for i in positions:
         t = tangents[i]
         ts.append(runtime.zeros_like(primals[i]) if t is None else t)
     out, dout = derivative(*primals, *ts)
-    return out, _as_tangent(dout, out)
+    return out, arguments.as_tangent(dout, out)
 
 
-def vjp(f, *primals, check_finite=False):
+def vjp(f, *primals, check_finite=False, backend="python"):
     """Reverse mode: `(f(*primals), pullback)`; `pullback(cotangent)` returns one
-    cotangent per positional argument (None for int/bool arguments)."""
+    cotangent per positional argument (None for int/bool arguments).  `backend` as
+    for value_and_grad."""
+    check_backend(backend)
     f = _for_call(f, primals, {})
-    offset = len(_bound_self(f))
+    offset = len(arguments.bound_self(f))
     given = len(primals)
-    primals = tuple(_bind(f, primals, {}))
-    positions = tuple(i for i, v in enumerate(primals) if i >= offset and _differentiable(v))
-    derivative = _compiled(f, "reverse", positions, _signature(primals), check_finite)
+    primals = tuple(arguments.bind(f, primals, {}))
+    positions = tuple(i for i, v in enumerate(primals) if i >= offset and arguments.differentiable(v))
+    derivative = _compiled(f, "reverse", positions, arguments.kinds_of(primals), check_finite,
+                           backend)
     out = unwrap_function(f)(*primals)
 
     def pullback(cotangent):
@@ -320,32 +232,11 @@ def vjp(f, *primals, check_finite=False):
         return tuple(result)
     visible = primals[offset:offset + given]
     return out, _made_by_s2sad(pullback, "pullback", f, primals=visible,
-                               remake=("pullback", (f, visible), {"check_finite": check_finite}))
+                               remake=("pullback", (f, visible),
+                                       {"check_finite": check_finite, "backend": backend}))
 
 
-def _check_tangents(name: str, f, primals, tangents) -> None:
-    """One tangent per primal, None or of the primal's structure and shapes."""
-    fname = getattr(f, "__name__", "f")
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise NonDifferentiableError(
-            f"s2sad.{name}({fname}, primals, tangents) takes tuples: "
-            f"{name}(f, (x, y), (dx, dy))")
-    if len(tangents) != len(primals):
-        raise NonDifferentiableError(
-            f"s2sad.{name} of '{fname}' got {len(primals)} primals but {len(tangents)} "
-            "tangents: give one tangent per primal (None for an argument held constant)")
-    for n, (p, t) in enumerate(zip(primals, tangents)):
-        if t is None:
-            continue
-        pl, tl = matrices.leaves(p), matrices.leaves(t)
-        if len(pl) != len(tl) or any(np.shape(a) != np.shape(b) for a, b in zip(pl, tl)):
-            raise NonDifferentiableError(
-                f"s2sad.{name} of '{fname}': tangent {n} does not match its primal's "
-                f"structure and shapes ({[np.shape(a) for a in pl]} vs "
-                f"{[np.shape(b) for b in tl]})")
-
-
-def hvp(f, primals, tangents):
+def hvp(f, primals, tangents, *, backend="python"):
     """Hessian-vector product of a scalar-output `f`: `H @ tangents`, one entry per
     argument of `primals` (None for int/bool arguments), like a pullback's result.
 
@@ -353,20 +244,20 @@ def hvp(f, primals, tangents):
     forward-mode derivative code it generated for `f` (so every step of that code
     needs a rule: Python float code and most NumPy code; a helper without one is
     named in the error)."""
-    offset = len(_bound_self(f))
+    offset = len(arguments.bound_self(f))
     given = len(primals)
-    _check_tangents("hvp", f, primals, tangents)
+    arguments.check_tangents("hvp", f, primals, tangents)
     f = _for_call(f, primals, {})
-    values = tuple(_bind(f, primals, {}))
+    values = tuple(arguments.bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
-    positions = tuple(i for i, v in enumerate(values) if i >= offset and _differentiable(v))
-    forward_code = _compiled(f, "forward", positions, _signature(values))
+    positions = tuple(i for i, v in enumerate(values) if i >= offset and arguments.differentiable(v))
+    forward_code = _compiled(f, "forward", positions, arguments.kinds_of(values))
     ts = [runtime.zeros_like(values[i]) if tangents[i] is None else tangents[i]
           for i in positions]
     try:
-        (out, dout), pullback = vjp(forward_code, *values, *ts)
-        _check_scalar_output(f, out)
-        cotangents = pullback((runtime.zeros_like(out), _as_tangent(1.0, dout)))
+        (out, dout), pullback = vjp(forward_code, *values, *ts, backend=backend)
+        arguments.check_scalar_output(f, out)
+        cotangents = pullback((runtime.zeros_like(out), arguments.as_tangent(1.0, dout)))
     except MissingRuleError as exc:
         raise MissingRuleError(
             f"second derivatives of '{unwrap_function(f).__name__}' differentiate its "
@@ -381,88 +272,79 @@ def hvp(f, primals, tangents):
     return tuple(result)
 
 
-def hessian(f=None, wrt=0):
+def hessian(f=None, wrt=0, *, backend="python"):
     """Return a function computing the Hessian of scalar-output `f`, one Hessian-vector
     product per element of the `wrt` arguments.  For one array argument x its shape is
     `x.shape + x.shape`; with `wrt=(0, 1)` it is the nested tuple of blocks `H[i][j]`;
     for pytree arguments each block nests the argument's structure twice (as in JAX).
     Usable as `hessian(f)`, `@hessian` and `@hessian(wrt=1)`."""
     if f is None:
-        return functools.partial(hessian, wrt=wrt)
+        return functools.partial(hessian, wrt=wrt, backend=backend)
+    check_backend(backend)
 
     def hessian_f(*args, **kwargs):
         g = _for_call(f, args, kwargs)
-        positions, single = _positions(g, wrt)
-        offset = len(_bound_self(g))
-        values = _bind(g, args, kwargs)
-        _check_wrt(g, values, positions)
+        positions, single = arguments.positions(g, wrt)
+        offset = len(arguments.bound_self(g))
+        values = arguments.bind(g, args, kwargs)
+        arguments.check_wrt(g, values, positions)
         given = values[offset:]
 
         def product(j, tangent):
             tangents = [None] * len(given)
             tangents[j - offset] = tangent
-            return (None,) * offset + hvp(g, given, tangents)
+            return (None,) * offset + hvp(g, given, tangents, backend=backend)
         blocks = matrices.hessian_blocks(values, positions, product)
         if single:
             return blocks[positions[0], positions[0]]
         return tuple(tuple(blocks[i, j] for j in positions) for i in positions)
     return _made_by_s2sad(hessian_f, "hessian", f, *_visible_positions(f, wrt),
-                          remake=("hessian", (f, wrt), {}))
+                          remake=("hessian", (f, wrt), {"backend": backend}))
 
 
-def jacobian(f=None, wrt=0, *, mode="reverse"):
+def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
     """Return a function computing the Jacobian of `f`: for one array argument x, of
     shape `out.shape + x.shape`; with a tuple `wrt`, a tuple of them; for a pytree
     argument, its structure with `out.shape + leaf.shape` at each leaf.  Reverse
     mode takes one sweep per output element, forward mode one per input element.
     Usable as `jacobian(f)`, `@jacobian` and `@jacobian(wrt=1)`."""
     if f is None:
-        return functools.partial(jacobian, wrt=wrt, mode=mode)
+        return functools.partial(jacobian, wrt=wrt, mode=mode, backend=backend)
+    check_backend(backend)
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def jacobian_f(*args, **kwargs):
         g = _for_call(f, args, kwargs)
-        positions, single = _positions(g, wrt)
-        offset = len(_bound_self(g))
-        values = _bind(g, args, kwargs)
-        _check_wrt(g, values, positions)
+        positions, single = arguments.positions(g, wrt)
+        offset = len(arguments.bound_self(g))
+        values = arguments.bind(g, args, kwargs)
+        arguments.check_wrt(g, values, positions)
         given = values[offset:]
         if mode == "forward":
             def column(i, tangent):
                 tangents = [None] * len(given)
                 tangents[i - offset] = tangent
-                return jvp(g, given, tangents)
+                return jvp(g, given, tangents, backend=backend)
             parts = [matrices.jacobian_forward(values[i], functools.partial(column, i))
                      for i in positions]
         else:
-            out, pullback = vjp(g, *given)
+            out, pullback = vjp(g, *given, backend=backend)
             parts = [matrices.jacobian_reverse(values[i], out,
                                                lambda ct, i=i: pullback(ct)[i - offset])
                      for i in positions]
         return parts[0] if single else tuple(parts)
     return _made_by_s2sad(jacobian_f, "jacobian", f, *_visible_positions(f, wrt),
-                          remake=("jacobian", (f, wrt), {"mode": mode}))
+                          remake=("jacobian", (f, wrt), {"mode": mode, "backend": backend}))
 
 
-def _annotation_kinds(fn) -> tuple:
-    sig = signature(unwrap_function(fn))
-    result = []
-    for p in sig.parameters.values():
-        ann = p.annotation
-        if p.default is not inspect.Parameter.empty and ann is inspect.Parameter.empty:
-            result.append(kinds.of_value(p.default))
-        else:
-            result.append(_ANNOTATION_KINDS.get(ann, kinds.UNKNOWN))
-    return tuple(result)
-
-
-def source(f, mode="reverse", wrt=0, *, example_args=None) -> str:
+def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python") -> str:
     """The generated derivative source of `f`, specialised on the kinds of
-    `example_args` (or on the parameter annotations float/int/bool)."""
-    positions, _ = _positions(f, wrt)
+    `example_args` (or on the parameter annotations float/int/bool); with
+    `backend="numba"`, in the forms the Numba backend compiles."""
+    positions, _ = arguments.positions(f, wrt)
     return COMPILER.derivative(unwrap_function(f), mode, positions,
-                               _example_kinds(f, example_args)).text
+                               arguments.example_kinds(f, example_args), backend=backend).text
 
 
 class IRView:
@@ -479,15 +361,7 @@ class IRView:
 
 def ir(f, *, example_args=None) -> IRView:
     """The lowered IR (structured SSA Wengert list) of `f`."""
-    return IRView(COMPILER.lowered(unwrap_function(f), _example_kinds(f, example_args)))
-
-
-def _example_kinds(f, example_args) -> tuple:
-    """Kinds of every parameter for `example_args` (a bound method's object and
-    defaults included), or of the parameter annotations."""
-    if example_args is None:
-        return _annotation_kinds(f)
-    return _signature(_bind(f, tuple(example_args), {}))
+    return IRView(COMPILER.lowered(unwrap_function(f), arguments.example_kinds(f, example_args)))
 
 
 def _jvp_function(f):

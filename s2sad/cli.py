@@ -1,19 +1,15 @@
-"""The `s2sad` command line: print derivative source or the IR, write a derivative
-to a module, or list the rules.
+"""The `s2sad` command line (docs/cli.md): print derivative source or the IR, write a
+derivative to a standalone module, or list the rules.
 
-    s2sad show path/to/file.py:func [--mode MODE] [--wrt x,y] [--example EXPR]
-    s2sad show package.module:Class.method
-    s2sad ir path/to/file.py:func [--example EXPR]
-    s2sad emit path/to/file.py:func -o OUT.py [--mode MODE] [--wrt x,y] [--example EXPR]
+    s2sad show TARGET [--mode MODE] [--wrt x,y] [--example EXPR] [--no-color]
+    s2sad ir TARGET [--example EXPR]
+    s2sad emit TARGET -o OUT.py [--mode MODE] [--wrt x,y] [--example EXPR]
     s2sad rules
 
-MODE is `reverse` (default), `forward`, `hessian` (the reverse-mode derivative of the
-gradient: `s2sad.source(s2sad.grad(f))`) or `hvp` (the forward-mode derivative of the
-gradient, whose output tangent is the Hessian times the input tangent).
-
-`main(argv)` returns the exit status: 0 on success, 2 when the target cannot be
-loaded, an option is wrong, or s2sad refuses the function (the message goes to
-stderr, naming the file and line, without a traceback).
+TARGET is path/to/file.py:FUNC or package.module:FUNC (FUNC may be Class.method);
+MODE is reverse, forward, hessian or hvp.  `main(argv)` returns the exit status: 0,
+or 2 when the target cannot be loaded, an option is wrong or s2sad refuses the
+function (the message, naming the file and line, goes to stderr without a traceback).
 """
 from __future__ import annotations
 
@@ -28,6 +24,7 @@ import inspect
 import math
 import os
 import re
+import reprlib
 import shlex
 import sys
 import types
@@ -46,22 +43,15 @@ class TargetError(Exception):
 
 @dataclass
 class Target:
-    """What TARGET names: the callable, the module it was found in, and whether it
-    is a function defined in a class body (called with the object as `self`)."""
+    """What TARGET names: the callable, its module, the name that module is imported by
+    (a file's name without .py), and whether it is a function of a class body."""
 
     fn: object
     module: types.ModuleType
+    stem: str
     where: str                  # the file or module part of TARGET
     name: str                   # the (dotted) name part
     method: bool = False
-
-    @property
-    def stem(self) -> str:
-        """The name the target's module is imported by (a file's name without .py)."""
-        file = getattr(self.module, "__file__", None)
-        if self.module.__name__.startswith(_FILE_MODULE_PREFIX) and file:
-            return os.path.splitext(os.path.basename(file))[0]
-        return self.module.__name__
 
 
 _FILE_MODULE_PREFIX = "_s2sad_target_"
@@ -74,9 +64,10 @@ def resolve_target(target: str) -> Target:
         raise TargetError(f"bad target {target!r}: expected path/to/file.py:FUNC "
                           "or package.module:FUNC")
     if where.endswith(".py") or os.sep in where or "/" in where:
-        module = _import_file(where)
+        module, stem = _import_file(where), os.path.splitext(os.path.basename(where))[0]
     else:
         module = _import_module(where)
+        stem = module.__name__
     owner, obj = None, module
     for part in name.split("."):
         try:
@@ -88,17 +79,14 @@ def resolve_target(target: str) -> Target:
         raise TargetError(f"{where}:{name} is not a function (it is {type(obj).__name__})")
     method = inspect.isclass(owner) and isinstance(
         inspect.getattr_static(owner, name.rsplit(".", 1)[-1], None), types.FunctionType)
-    return Target(obj, module, where, name, method)
+    return Target(obj, module, stem, where, name, method)
 
 
 def load_target(target: str):
-    """The callable named by 'path/to/file.py:NAME' or 'package.module:NAME'.
-
-    NAME may be dotted (`Class.method`).  A file is imported as a module registered
-    in sys.modules under a unique name that is not "__main__" (so its source can be
-    read back, and its `if __name__ == "__main__":` block does not run), with its
-    directory put first on sys.path.  Raises TargetError saying what is wrong.
-    """
+    """The callable named by 'path/to/file.py:NAME' or 'package.module:NAME' (NAME may
+    be dotted).  A file is imported under a unique module name, never "__main__" (so
+    its `if __name__ == "__main__":` block does not run), with its directory first on
+    sys.path.  Raises TargetError saying what is wrong."""
     return resolve_target(target).fn
 
 
@@ -215,238 +203,191 @@ def _recording_programs():
     (function, arg_kinds, GeneratedProgram), to find the objects its text names."""
     from .compiler import DEFAULT
 
-    made: list = []
-    original = DEFAULT.derivative
-    had_own = "derivative" in vars(DEFAULT)
+    made, original, own = [], DEFAULT.derivative, vars(DEFAULT).get("derivative")
 
     def recording(fn, mode, wrt, arg_kinds, *args, **kwargs):
-        program = original(fn, mode, wrt, arg_kinds, *args, **kwargs)
-        made.append((fn, arg_kinds, program))
-        return program
+        made.append((fn, arg_kinds, original(fn, mode, wrt, arg_kinds, *args, **kwargs)))
+        return made[-1][2]
     DEFAULT.derivative = recording
     try:
         yield made
     finally:
-        if had_own:
-            DEFAULT.derivative = original
-        else:
-            del DEFAULT.derivative
+        vars(DEFAULT).pop("derivative")
+        if own is not None:
+            DEFAULT.derivative = own
 
 
 # ---------------------------------------------------------------- emit
-
-_LITERALS = (float, int, bool, str, bytes, complex, type(None))
-
 
 def _literal(value) -> bool:
     """A value whose repr is Python source for an equal value."""
     if isinstance(value, tuple):
         return all(_literal(v) for v in value)
-    if type(value) not in _LITERALS:
-        return False
-    return not isinstance(value, (float, complex)) or (
-        all(math.isfinite(part) for part in (value.real, value.imag)))
+    if isinstance(value, (float, complex)) and type(value) in (float, complex):
+        return math.isfinite(value.real) and math.isfinite(value.imag)
+    return type(value) in (int, bool, str, bytes, type(None))
 
 
 def _free_names(text: str) -> list:
     """Names the program reads but never binds, in order of first use."""
-    tree = ast.parse(text)
     bound, read = set(), {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Load):
-                read.setdefault(node.id, node.lineno)
-            else:
-                bound.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            read.setdefault(node.id, (node.lineno, node.col_offset))
+        elif isinstance(node, (ast.Name, ast.arg, ast.FunctionDef)):
+            bound.add(getattr(node, "id", None) or getattr(node, "arg", None) or node.name)
     return [name for name in sorted(read, key=read.get) if name not in bound]
 
 
-class _Module:
-    """The import section of an emitted module, and what could not be imported."""
+def _closure_cells(*functions) -> dict:
+    """id(cell) -> "'var' of the closure of 'fn' (file:line)" for the functions' cells."""
+    found = {}
+    for fn in functions:
+        code = getattr(fn, "__code__", None)
+        for var, cell in zip(getattr(code, "co_freevars", ()), getattr(fn, "__closure__", ())
+                             or ()):
+            found[id(cell)] = (f"{var!r}, a variable of the closure of '{fn.__name__}' "
+                               f"({code.co_filename}:{code.co_firstlineno})")
+    return found
+
+
+class _Imports:
+    """The imports and copied constants of an emitted module, and what cannot be
+    imported by name (refused)."""
 
     def __init__(self, target: Target):
-        self.target = target
-        self.imports: list = []
-        self.assignments: list = []
-        self.refused: list = []
-        self.renames: dict = {}
-        self.needs_target_module = False
+        self.target, self.lines, self.copies, self.refused = target, set(), [], []
+        self.renames: dict = {}       # generated name of the target's module -> its name
 
-    def _module_name(self, module: types.ModuleType) -> str | None:
+    def _name(self, module) -> str | None:
+        """The name `module` is imported by, or None (`__main__`, another file's)."""
         if module is self.target.module:
             return self.target.stem
-        if module.__name__ == "__main__" or module.__name__.startswith(_FILE_MODULE_PREFIX):
-            return None
-        return module.__name__
+        name = getattr(module, "__name__", "__main__")
+        return None if name == "__main__" or name.startswith(_FILE_MODULE_PREFIX) else name
 
-    def add_import(self, name: str, module: types.ModuleType) -> bool:
-        """`import module as name`; a generated name of the target's module is renamed
-        to the module's own name when nothing else uses it."""
-        real = self._module_name(module)
+    def _add(self, module, line: str) -> None:
+        group = 2 if module is self.target.module else \
+            1 if module.__name__.split(".")[0] == "s2sad" else 0
+        self.lines.add((group, line.startswith("from"), line))
+
+    def module(self, name: str, module) -> None:
+        real = self._name(module)
         if real is None:
-            return False
+            self.refused.append(f"{name!r} (module {module.__name__!r})")
+            return
         if module is self.target.module and name != real and real.isidentifier():
-            self.renames[name] = real
-            name = real
-        line = f"import {real}" if name == real else f"import {real} as {name}"
-        if module is self.target.module:
-            self.needs_target_module = True
-        if line not in self.imports:
-            self.imports.append(line)
-        return True
+            self.renames[name], name = real, real
+        self._add(module, f"import {real}" if name == real else f"import {real} as {name}")
 
-    def add_from(self, name: str, module_name: str, qualname: str) -> None:
-        head, _, rest = qualname.partition(".")
-        if not rest:
-            self.imports.append(f"from {module_name} import {head}" if head == name else
-                                f"from {module_name} import {head} as {name}")
-        else:
-            self.imports.append(f"from {module_name} import {head}")
-            self.assignments.append(f"{name} = {qualname}")
-
-    def add_object(self, name: str, obj, closures: dict) -> None:
-        """An object the loader would bind as `name`: a module, or something imported
-        from the module defining it; else (a closure variable, an array) refused."""
+    def object(self, name: str, obj, closures: dict) -> None:
+        """An object the loader binds as `name`: a module, or a function or class
+        imported from the module defining it; a closure cell or anything else is refused."""
         if isinstance(obj, types.ModuleType):
-            if not self.add_import(name, obj):
-                self.refused.append(f"{name!r}: module {obj.__name__!r} cannot be imported "
-                                    "by name")
-            return
+            return self.module(name, obj)
         if isinstance(obj, types.CellType):
-            owner = closures.get(id(obj))
-            what = (f"{owner[1]!r}, a variable of the closure of {owner[0]}" if owner else
-                    f"{name!r}, a closure variable")
-            self.refused.append(f"{what} (read as {name}.cell_contents)")
-            return
-        module_name = getattr(obj, "__module__", None)
-        qualname = getattr(obj, "__qualname__", None)
-        if isinstance(module_name, str) and isinstance(qualname, str) and "<" not in qualname:
-            module = sys.modules.get(module_name)
-            found = module
-            for part in qualname.split("."):
-                found = getattr(found, part, None)
-            if module is not None and found is obj:
-                real = self._module_name(module)
-                if real is not None:
-                    self.needs_target_module |= module is self.target.module
-                    self.add_from(name, real, qualname)
-                    return
-        self.refused.append(f"{name!r} ({_short(obj)}), which is not importable by name")
+            return self.refused.append(closures.get(id(obj), f"{name!r}, a closure variable"))
+        module = sys.modules.get(getattr(obj, "__module__", None) or "")
+        qualname, found = getattr(obj, "__qualname__", ""), module
+        for part in str(qualname).split("."):
+            found = getattr(found, part, None)
+        real = self._name(module)
+        if found is not obj or real is None or "<" in qualname:
+            return self.refused.append(f"{name!r} ({_short(obj)}), not importable by name")
+        head, _, rest = qualname.partition(".")
+        self._add(module, f"from {real} import {head}" + (f" as {name}" if not rest and
+                                                            head != name else ""))
+        if rest:
+            self.copies.append(f"{name} = {qualname}")
 
-    def add_global(self, name: str, globals_: dict) -> None:
-        """A data global the derivative reads by name when it runs."""
+    def data(self, name: str, globals_: dict) -> None:
+        """A data global the code reads by name when it runs: imported, or copied when
+        it is a literal."""
         if name not in globals_:
             if not hasattr(builtins, name):
                 self.refused.append(f"{name!r}, which is not defined")
             return
-        value = globals_[name]
-        owner = sys.modules.get(globals_.get("__name__", ""))
-        real = self._module_name(owner) if owner is not None and vars(owner) is globals_ \
-            else None
+        value, owner = globals_[name], sys.modules.get(globals_.get("__name__", ""))
+        real = self._name(owner) if owner is not None and vars(owner) is globals_ else None
         if isinstance(value, types.ModuleType):
-            if not self.add_import(name, value):
-                self.refused.append(f"{name!r}: module {value.__name__!r} cannot be imported")
+            self.module(name, value)
         elif _literal(value):
-            where = f"{real}.{name}" if real else name
-            self.assignments.append(f"{name} = {value!r}    # the value of {where} when "
-                                    "this module was written")
+            self.copies.append(f"{name} = {value!r}    # the value of "
+                               f"{real + '.' if real else ''}{name} when this was written")
         elif real is not None:
-            self.needs_target_module |= owner is self.target.module
-            self.imports.append(f"from {real} import {name}")
+            self._add(owner, f"from {real} import {name}")
         else:
-            self.refused.append(f"{name!r} ({_short(value)}), a global that cannot be "
-                                "imported by name")
+            self.refused.append(f"{name!r} ({_short(value)}), not importable by name")
+
+    def section(self) -> list:
+        lines, previous = [], None
+        for group, _, line in sorted(self.lines):
+            if previous is not None and group != previous:
+                lines.append("")
+            if group == 2 and previous != 2:
+                lines.append(f"# {self.target.stem} is the target's module: it must be "
+                             "importable (its directory on sys.path)")
+            lines.append(line)
+            previous = group
+        return lines + ([""] + self.copies if self.copies else [])
 
 
 def _short(obj) -> str:
-    text = repr(obj).replace("\n", " ")
-    return text if len(text) <= 60 else text[:57] + "..."
+    return reprlib.repr(obj).replace("\n", " ")
 
 
-def _closure_cells(fn) -> dict:
-    """id(cell) -> (function description, variable name) for fn's closure."""
-    found = {}
-    code = getattr(fn, "__code__", None)
-    for var, cell in zip(getattr(code, "co_freevars", ()), getattr(fn, "__closure__", None)
-                         or ()):
-        where = f"'{fn.__name__}' ({code.co_filename}:{code.co_firstlineno})"
-        found[id(cell)] = (where, var)
-    return found
-
-
-_CALLS = {
-    "reverse": "{call} returns the value of {name} and the cotangent of each argument "
-               "differentiated (the gradient, with a last argument of 1.0)",
-    "forward": "{call} returns the value of {name} and its tangent along the tangents given "
-               "for the arguments differentiated",
-    "hessian": "{call} returns the gradient of {name} and the Hessian times the last "
-               "argument (reverse mode over the gradient)",
-    "hvp": "{call} returns the gradient of {name} and the Hessian times the tangents given "
-           "(forward mode over the gradient)",
+_RETURNS = {
+    "reverse": "the value of {name} and the cotangent of each argument differentiated "
+               "(the gradient when the last argument is 1.0)",
+    "forward": "the value of {name} and its tangent along the tangents given",
+    "hessian": "the gradient of {name} and the Hessian times the last argument "
+               "(reverse mode over the gradient)",
+    "hvp": "the gradient of {name} and the Hessian times the tangents given (forward "
+           "mode over the gradient)",
 }
 
 
 def emit_module(target: Target, mode: str, wrt, example, command: str) -> str:
     """The text of a standalone module holding the derivative of `target` (and the
     derivatives of the functions it calls) with the imports it needs."""
+    import textwrap
+
     from .compiler import DEFAULT
 
     with _recording_programs() as made:
         text = derivative_source(target, mode, wrt, example)
     found = [(fn, kinds, program) for fn, kinds, program in made if program.text == text]
     if not found:
-        raise TargetError("cannot find the generated program to write (s2sad.source "
-                          "changed?)")
+        raise TargetError("cannot find the program s2sad.source generated")
     fn, arg_kinds, program = found[-1]
     plain = DEFAULT.source_function(fn, arg_kinds)
-    module = _Module(target)
-    closures = _closure_cells(plain)
-    closures.update(_closure_cells(inspect.unwrap(target.fn)))
+    imports = _Imports(target)
+    closures = _closure_cells(plain, inspect.unwrap(target.fn))
     for name, obj in program.objects.items():
-        module.add_object(name, obj, closures)
+        imports.object(name, obj, closures)
     for name in _free_names(text):
         if name not in program.objects:
-            module.add_global(name, plain.__globals__)
-    if module.refused:
-        raise TargetError(
-            "cannot write a standalone module: the derivative refers to "
-            + "; ".join(module.refused)
-            + ". Make it a module-level global (or pass it as an argument) and emit again")
-    for old, new in module.renames.items():
-        if re.search(rf"\b{re.escape(new)}\b", text) is None:
-            text = re.sub(rf"\b{re.escape(old)}\b", new, text)
-        else:           # the module's own name is taken: keep the generated one
-            module.imports = [line.replace(f"import {new}", f"import {new} as {old}")
-                              if line == f"import {new}" else line for line in module.imports]
+            imports.data(name, plain.__globals__)
+    if imports.refused:
+        raise TargetError("cannot write a standalone module: the derivative refers to "
+                          + "; ".join(imports.refused) + ". Make it a module-level global "
+                          "(or pass it as an argument) and emit again")
+    for old, new in imports.renames.items():
+        if re.search(rf"\b{new}\b", text) is None:
+            text = re.sub(rf"\b{old}\b", new, text)
+        else:            # the module's name is used for something else: keep `old`
+            imports.lines = {(g, f, f"import {new} as {old}" if line == f"import {new}"
+                              else line) for g, f, line in imports.lines}
     entry = program.entry.name
-    params = next(node for node in ast.parse(text).body
-                  if isinstance(node, ast.FunctionDef) and node.name == entry).args
-    call = f"{entry}({', '.join(a.arg for a in params.args)})"
+    params = next(node.args.args for node in ast.parse(text).body
+                  if isinstance(node, ast.FunctionDef) and node.name == entry)
     name = getattr(inspect.unwrap(target.fn), "__name__", target.name)
+    returns = f"{entry}({', '.join(a.arg for a in params)}) returns " + \
+        _RETURNS[mode].format(name=name) + "."
     lines = [f'"""Derivative of {target.name} ({target.where}) written by `s2sad emit`:',
-             "", f"    {command}", "",
-             _wrap(_CALLS[mode].format(call=call, name=name) + "."), '"""']
-    if module.needs_target_module:
-        lines += [f"# imports {target.stem}, the target's module: it must be importable "
-                  "(its directory on sys.path)"]
-    imports = sorted(set(module.imports), key=lambda line: (line.startswith("from"), line))
-    lines += imports
-    if module.assignments:
-        lines += [""] + module.assignments
-    lines += ["", f"__all__ = [{entry!r}]", "", "", ""]
+             "", f"    {command}", "", textwrap.fill(returns, 88), '"""',
+             *imports.section(), "", f"__all__ = [{entry!r}]", "", "", ""]
     return "\n".join(lines) + text.rstrip("\n") + "\n"
-
-
-def _wrap(text: str, width: int = 88) -> str:
-    import textwrap
-
-    return "\n".join(textwrap.wrap(text, width))
 
 
 # ---------------------------------------------------------------- commands
@@ -467,8 +408,8 @@ def rules_table() -> str:
 
 def _show(args) -> str:
     target = resolve_target(args.target)
-    wrt = target_wrt(target, args.wrt)
-    return derivative_source(target, args.mode, wrt, parse_example(args.example, target))
+    return derivative_source(target, args.mode, target_wrt(target, args.wrt),
+                             parse_example(args.example, target))
 
 
 def _ir(args) -> str:
@@ -480,14 +421,8 @@ def _ir(args) -> str:
 
 def _emit(args) -> str:
     target = resolve_target(args.target)
-    wrt = target_wrt(target, args.wrt)
-    example = parse_example(args.example, target)
-    argv = ["s2sad", "emit", args.target, "-o", args.output]
-    for option in ("mode", "wrt", "example"):
-        value = getattr(args, option)
-        if value is not None and not (option == "mode" and value == "reverse"):
-            argv += [f"--{option}", value]
-    text = emit_module(target, args.mode, wrt, example, shlex.join(argv))
+    text = emit_module(target, args.mode, target_wrt(target, args.wrt),
+                       parse_example(args.example, target), shlex.join(["s2sad", *args.argv]))
     try:
         with open(args.output, "w") as out:
             out.write(text)
@@ -495,10 +430,6 @@ def _emit(args) -> str:
         raise TargetError(f"cannot write {args.output}: {exc.strerror}") from None
     entry = re.search(r"^__all__ = \['(\w+)'\]", text, re.M).group(1)
     return f"wrote {args.output}: {entry}"
-
-
-def _rules(args) -> str:
-    return rules_table()
 
 
 def highlight(text: str) -> str:
@@ -516,11 +447,9 @@ def wants_colour(stream, no_color: bool = False) -> bool:
     """Colour only on a terminal, unless --no-color or the NO_COLOR variable is set."""
     if no_color or os.environ.get("NO_COLOR"):
         return False
-    isatty = getattr(stream, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:            # a closed stream
-        return False
+    with contextlib.suppress(AttributeError, ValueError):     # no isatty, a closed stream
+        return bool(stream.isatty())
+    return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -528,14 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="s2sad", description="Source-to-source automatic differentiation for Python.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     target_help = "path/to/file.py:FUNC or package.module:FUNC (FUNC may be Class.method)"
-    mode_help = ("reverse (default), forward, hessian (reverse mode over the gradient) or "
-                 "hvp (forward mode over the gradient)")
-    wrt_help = ("comma-separated parameter names or positions (default: 0, the first "
-                "parameter; for a method, positions count after self)")
-    example_help = ("a Python expression giving the tuple of example arguments, with np, "
-                    "math and the target module's globals in scope "
-                    "(e.g. \"np.ones((2, 3)), np.ones(3)\"); the derivative is specialised "
-                    "on their kinds")
+    mode_help = ("reverse (default), forward, hessian (reverse mode over the gradient) or hvp "
+                 "(forward mode over the gradient)")
+    wrt_help = "comma-separated parameter names or positions (default 0; a method: after self)"
+    example_help = ("a Python expression giving the example arguments, with np, math and the "
+                    "target's module in scope: \"np.ones((2, 3)), np.ones(3)\"")
 
     def derivative_options(command):
         command.add_argument("target", metavar="TARGET", help=target_help)
@@ -556,17 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     emit = commands.add_parser(
         "emit", help="write the derivative as a standalone module",
-        description="Write the derivative source (and the derivatives of the functions it "
-                    "calls) to a module with the imports it needs.  It imports s2sad only "
-                    "when the code calls a runtime helper (rt.), and refuses objects that "
-                    "cannot be imported by name, such as closure variables.")
+        description="Write the derivative source, with the derivatives it calls and the "
+                    "imports it needs, to a module (s2sad only for rt. helpers).")
     derivative_options(emit)
     emit.add_argument("-o", "--output", metavar="OUT.py", required=True,
                       help="the module to write")
     emit.set_defaults(run=_emit)
 
     rules = commands.add_parser("rules", help="list the functions s2sad can differentiate")
-    rules.set_defaults(run=_rules)
+    rules.set_defaults(run=lambda args: rules_table())
     return parser
 
 
@@ -577,6 +501,7 @@ def main(argv=None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         text = args.run(args)
     except (TargetError, S2SADError) as exc:

@@ -22,6 +22,7 @@ from .codegen_expr import PRECEDENCE, Expressions, Objects
 from .codegen_plan import Plan
 from .ir_nodes import Block, Eqn, Function, Global, If, Loop, Var, defines, not_a_statement, uses, walk
 from .naming import TAPE_HINT, Namer
+from .backends import numba_forms
 
 TAPE_NAMES = ("tape", "push", "pop")
 ELIF_DEPTH = 16     # from this indentation on, `else: if` is written `elif` (see _make_elif)
@@ -61,6 +62,7 @@ class CodeGen(Expressions):
         self.origins: list = []     # the user's Loc of each line (see loader.origin)
         self.origin = None
         self.check_finite = False
+        self.numba = False    # write the forms Numba compiles (backends/numba_forms.py)
         self.group = None
 
     # ---- statements --------------------------------------------------------------
@@ -95,11 +97,13 @@ class CodeGen(Expressions):
     def eqn(self, eqn: Eqn, depth: int) -> None:
         if eqn.prim is prims.TAPE_POP:
             self.comment(depth, eqn)
-            self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = pop()")
+            self.emit(depth, f"{', '.join(self.name(v) for v in eqn.outs)} = "
+                             f"{'tape.pop' if self.numba else 'pop'}()")
             return
         if eqn.prim is prims.TAPE_PUSH:
             values = [self.atom(a) for a in eqn.args]
-            self.emit(depth, f"push({values[0] if len(values) == 1 else '(' + ', '.join(values) + ')'})")
+            self.emit(depth, f"{'tape.append' if self.numba else 'push'}("
+                             f"{values[0] if len(values) == 1 else '(' + ', '.join(values) + ')'})")
             return
         if eqn.prim is prims.ASSERT:
             self.comment(depth, eqn)
@@ -114,7 +118,7 @@ class CodeGen(Expressions):
                 return
             names = ", ".join(self.name(v) for v in eqn.outs)
             self.emit(depth, f"{names}{',' if len(eqn.outs) == 1 else ''} = {self.atom(eqn.args[0])}")
-            if any(v.hint == TAPE_HINT for v in eqn.outs):
+            if any(v.hint == TAPE_HINT for v in eqn.outs) and not self.numba:
                 self.emit(depth, "pop = tape.pop")
             return
         if len(eqn.outs) == 1 and eqn.outs[0] in self.foldable:
@@ -133,6 +137,8 @@ class CodeGen(Expressions):
                                      f"{where!r}, {eqn.role!r})")
 
     def yields(self, targets, results, depth: int) -> None:
+        if self.numba:
+            results = numba_forms.typed_placeholders(targets, results)
         pairs = [(self.name(t), r) for t, r in zip(targets, results, strict=True)]
         names = {n for n, _ in pairs}
         pending = [(n, r) for n, r in pairs if not (isinstance(r, Var) and r not in self.folded
@@ -202,15 +208,19 @@ class CodeGen(Expressions):
             self.emit(depth, f"{count} = 0")
         if loop.kind == "range":
             bounds = [self.atom(b) for b in loop.bounds]
+            texts = list(bounds)
             if bounds[2] == "1":
                 bounds.pop()
                 if bounds[0] == "0":
                     bounds.pop(0)
             rng = f"range({', '.join(bounds)})"
+            limit = self.atom(loop.limit) if loop.limit is not None else None
             if loop.limit is not None:
-                rng = f"{rng}[:{self.atom(loop.limit)}]"
+                rng = f"{rng}[:{limit}]"
             if loop.reverse:
                 rng = f"reversed({rng})"
+            if self.numba:
+                rng = numba_forms.range_text(loop.bounds, texts, loop.limit, limit, loop.reverse)
             index = self.name(loop.index) if loop.index is not None else "_"
             self.emit(depth, f"for {index} in {rng}:")
         else:
@@ -250,30 +260,36 @@ class CodeGen(Expressions):
         self.emit(1, f'"""{self.title}"""')
         ops = {s.prim for s in walk(fn.body) if isinstance(s, Eqn)}
         receives_tape = prims.UNPACK in ops
-        if prims.TAPE_PUSH in ops and prims.TAPE_POP in ops and not receives_tape:
+        if prims.TAPE_PUSH in ops and self.numba:
+            self.emit(1, "tape = []")
+        elif prims.TAPE_PUSH in ops and prims.TAPE_POP in ops and not receives_tape:
             self.emit(1, "tape = []")
             self.emit(1, "push, pop = tape.append, tape.pop")
         elif prims.TAPE_PUSH in ops:
             self.emit(1, "tape = []")
             self.emit(1, "push = tape.append")
         for var in fn.preinit:
-            self.emit(1, f"{self.name(var)} = None")
+            zero = numba_forms.zero_of(var.kind) if self.numba else None
+            self.emit(1, f"{self.name(var)} = {'None' if zero is None else repr(zero)}")
         self.block(fn.body, 1)
         results = [self.atom(r) for r in fn.body.results]
         self.emit(1, f"return {', '.join(results)}")
         return "\n".join(self.lines) + "\n"
 
 
-def generate_program(functions, check_finite=False, origins=None) -> tuple[str, dict]:
+def generate_program(functions, check_finite=False, origins=None,
+                     numba=False) -> tuple[str, dict]:
     """(source text, {factory parameter name: object}) of several (Function, title)
     pairs that call each other; the last is the entry point.  With `check_finite`,
     every derivative value is checked right after it is computed.  A list passed as
-    `origins` receives the user's Loc (or None) of every line of the text."""
+    `origins` receives the user's Loc (or None) of every line of the text.  With
+    `numba`, the text takes the forms Numba compiles (backends/numba_forms.py)."""
     table = Objects(fn.name for fn, _ in functions)
     texts = []
     for n, (fn, title) in enumerate(functions):
         gen = CodeGen(fn, title, table)
         gen.check_finite = check_finite
+        gen.numba = numba
         texts.append(gen.function())
         if origins is not None:
             origins.extend(([None, None] if n else []) + gen.origins)

@@ -304,12 +304,14 @@ class Compiler:
     # ---- derivatives ------------------------------------------------------------------
 
     def derivative(self, fn, mode: str, wrt: tuple, arg_kinds: tuple,
-                   check_finite: bool = False, global_kinds=None) -> GeneratedProgram:
+                   check_finite: bool = False, global_kinds=None,
+                   backend: str = "python") -> GeneratedProgram:
         """The derivative program of `fn` (mode "forward" or "reverse", w.r.t. the
         parameter positions `wrt`, for arguments of `arg_kinds`): the entry's derivative
         and those of the user functions it calls, each through the same stages.  The
         data globals it reads are specialised on `global_kinds` (default: their kinds
-        now, see `specialised_globals`)."""
+        now, see `specialised_globals`).  With a Numba `backend`, the text takes the
+        forms Numba compiles (backends/numba_forms.py)."""
         fn = self.source_function(fn, arg_kinds)
         if global_kinds is None:
             global_kinds = specialised_globals(fn)
@@ -345,7 +347,7 @@ class Compiler:
                 make_updates_in_place(function)
         origins: list = []
         text, objects = codegen.generate_program(functions, check_finite=check_finite,
-                                                 origins=origins)
+                                                 origins=origins, numba=backend != "python")
         return GeneratedProgram(text, objects, deriv, f"<s2sad {mode} of {entry.name} at {where}>",
                                 list(entry.pins) + requests.pins, origins)
 
@@ -373,20 +375,29 @@ class Compiler:
             return compose.plain_function(spec, arg_kinds, self)
         return unwrap_function(fn)
 
-    def compiled(self, fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False):
+    def compiled(self, fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
+                 backend: str = "python"):
         """The loaded derivative of `fn` (see `derivative`), cached per specialisation
-        and generated again when a name it rests on was rebound."""
+        and backend and generated again when a name it rests on was rebound.  A Numba
+        `backend` compiles the program with numba.njit (backends/numba_backend.py),
+        falling back to the Python derivative where Numba cannot compile it."""
         fn = self.source_function(fn, arg_kinds)
         global_kinds = specialised_globals(fn)
-        key = (mode, wrt, arg_kinds, check_finite, global_kinds)
+        key = (mode, wrt, arg_kinds, check_finite, global_kinds, backend)
         with self._lock:
             self._forget_if_rules_changed()
             per_fn = self._compiled.setdefault(fn, {})
             loaded = per_fn.get(key)
             if loaded is None or not all_hold(loaded.pins):
-                program = self.derivative(fn, mode, wrt, arg_kinds, check_finite, global_kinds)
-                loaded = loader.load(program.text, program.entry.name, program.filename,
-                                     program.objects, fn.__globals__, program.origins)
+                program = self.derivative(fn, mode, wrt, arg_kinds, check_finite, global_kinds,
+                                          backend)
+                if backend == "python":
+                    loaded = loader.load(program.text, program.entry.name, program.filename,
+                                         program.objects, fn.__globals__, program.origins)
+                else:
+                    from .backends import numba_backend
+                    loaded = numba_backend.load(program, self.compiled(
+                        fn, mode, wrt, arg_kinds, check_finite), fn, arg_kinds, backend)
                 loaded.output_kind = kinds.kind_of(program.entry.body.results[0])
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)

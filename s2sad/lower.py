@@ -24,7 +24,8 @@ from . import prims, runtime, scopes
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Block, Const, Eqn, Function, Global, If, Loop, Var
 from .lower_dicts import DictLoops
-from .lower_expr import BINOPS, ExpressionLowerer, LocalFunction, _bind_error, nothing_is_fresh
+from .lower_calls import _bind_error
+from .lower_expr import BINOPS, ExpressionLowerer, LocalFunction, nothing_is_fresh
 from .prims import UNDEFINED
 
 

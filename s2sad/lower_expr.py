@@ -8,6 +8,9 @@ constants (functions, modules, classes: pinned, see pins.py) or as `Global`s rea
 when the derivative runs (data).  Statements and control flow are lowered by the
 subclass `lower._Lowerer`, which provides `branch`, `lower_stmt` and `inline` (used
 here for conditional expressions, `and`/`or`, comprehensions and local functions).
+Calls are lowered by its base `lower_calls.CallLowering`, and a few syntax forms
+(`raise`, `assert`, generator expressions, f-strings, deep chains) by
+`lower_forms.SyntaxForms`.
 """
 from __future__ import annotations
 
@@ -18,17 +21,16 @@ import types
 import gast
 import numpy as np
 
-from . import mutation, prims, runtime, scopes
-from .aliasing import AliasTracking, hashable
+from . import prims, runtime, scopes
+from .aliasing import AliasTracking
+from .lower_calls import CallLowering, _named
 from .lower_forms import SyntaxForms
-from .callables import (is_derivative, is_user_class, is_user_function, is_user_namespace,
-                        signature)
-from .compose import function_of, made_by_s2sad, needs_adapter
+from .callables import is_user_namespace
+from .compose import made_by_s2sad
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
 from .pins import Pin, attribute_pin
 from .prims import UNDEFINED
-from .parsing import to_source
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
           gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
@@ -43,14 +45,6 @@ CMPOPS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
 HINTS = {operator.add: "sum", operator.sub: "diff", operator.mul: "prod",
          operator.truediv: "quot", operator.pow: "power", operator.matmul: "mm",
          operator.neg: "neg"}
-
-
-# Generated code (differentiated again by hessian/hvp) may call in-place variants of the
-# functional updates; in IR they are the functional ones (the in-place pass decides anew).
-_FUNCTIONAL = {runtime.setitem_inplace: runtime.setitem,
-               runtime.appended_inplace: runtime.appended,
-               runtime.add_at_inplace: runtime.add_at,
-               runtime.without_last_inplace: runtime.without_last}
 
 
 def is_static(value) -> bool:
@@ -80,7 +74,7 @@ def nothing_is_fresh(fn):
     return NOT_FRESH
 
 
-class ExpressionLowerer(SyntaxForms, AliasTracking):
+class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
     """Lowers expressions of one function (see the module docstring); the state below
     is shared with the statement half, `lower._Lowerer`.  `fresh_results(callee)`
     answers whether a user function returns a new object (AliasTracking)."""
@@ -307,35 +301,6 @@ class ExpressionLowerer(SyntaxForms, AliasTracking):
     def expr_List(self, node, hint):
         return self.emit(prims.BUILD_LIST, self.items(node.elts), hint=hint)
 
-    def items(self, nodes) -> list:
-        """The atoms of a display's or a call's items, `*t` expanded into t's items."""
-        atoms = []
-        for node in nodes:
-            if not isinstance(node, gast.Starred):
-                atoms.append(self.expr(node))
-                continue
-            value = self.expr(node.value)
-            length = self._static_length(value)
-            if length is None:
-                raise UnsupportedSyntaxError(
-                    [(self.parsed.loc(node), "`*` unpacking of a value whose length is not "
-                                             "known when the function is compiled")],
-                    fix="unpack a tuple or list built in the function or passed as *args, or "
-                        "pass the items one by one (`x[0], x[1]`)")
-            parts = self._tuple_parts(value, lists=True)
-            atoms += list(parts) if parts is not None else \
-                [self.emit(operator.getitem, [value, Const(i)], hint="item") for i in range(length)]
-        return atoms
-
-    def _static_length(self, value):
-        parts = self._tuple_parts(value, lists=True)
-        if parts is not None:
-            return len(parts)
-        kind = self.param_kinds.get(value)
-        if kind is not None and kind.tag in ("tuple", "list"):
-            return len(kind.items)
-        return None
-
     def expr_Dict(self, node, hint):
         keys = tuple(k.value for k in node.keys)
         values = [self.expr(v) for v in node.values]
@@ -393,149 +358,6 @@ class ExpressionLowerer(SyntaxForms, AliasTracking):
         if parts is not None and -len(parts) <= key.value < len(parts):
             return parts[key.value]
         return self.emit(operator.getitem, [value, key], hint=hint, node=node)
-
-    def expr_Call(self, node, hint):
-        local = self.local_callee(node.func)
-        self.check_generator_arguments(node, local)
-        args = self.items(node.args)
-        kwargs = self.keywords(node)
-        if local is not None:
-            return _named(self.inline(local, args, kwargs, node), hint)
-        ok, fn = self.static_value(node.func)
-        out_arg = kwargs.get("out")
-        has_out = out_arg is not None and not (isinstance(out_arg, Const) and out_arg.value is None)
-        if ok and getattr(fn, "__s2sad_operator__", None) == "value":
-            fn, args = self.value_operator(fn, args, node)
-        if ok:
-            fn = _FUNCTIONAL.get(fn, fn) if hashable(fn) else fn
-            name = getattr(fn, "__name__", "t")
-            self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
-                                 f"'{to_source(node.func).strip()}(...)' writes into an "
-                                 "argument in place")
-            if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
-                return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
-                                 hint=hint if hint != "t" else "record", node=node)
-            if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
-                return self.call_value(Const(fn), args, kwargs, hint, node)
-            if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
-                args, kwargs = self.bind_call(fn, args, kwargs, node), {}
-            out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
-            if is_user_function(fn):
-                self.note_fresh_result(fn, out)
-            return out
-        if isinstance(node.func, gast.Attribute):
-            obj = self.expr(node.func.value)
-            attr = node.func.attr
-            # `np.add.at(y, idx, v)` and friends update `y` in place
-            ufunc_at = attr == "at" and isinstance(obj, Const) and isinstance(obj.value, np.ufunc)
-            self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
-                                 mutation.writes_into_argument(None, has_out),
-                                 f"'{to_source(node.func).strip()}(...)' writes into an "
-                                 "argument in place")
-            out = self.emit(prims.method(attr), [obj] + args, kwargs,
-                            hint=hint if hint != "t" else attr, node=node)
-            if attr in mutation.MUTATING_METHODS:
-                self.check_not_mutating_method(obj, attr, node)
-            return out
-        # A function passed in or picked at run time (`rhs(t, y)` with `rhs` a
-        # parameter): resolved once kinds know which function it is (resolve_methods).
-        return self.call_value(self.expr(node.func), args, kwargs, hint, node)
-
-    def value_operator(self, operator_fn, args, node):
-        """`s2sad.jvp(f, primals, tangents)` and `s2sad.hvp(...)` inside the function:
-        (a function s2sad made of the known `f`, the remaining arguments)."""
-        name = f"s2sad.{operator_fn.__name__}"
-        if not args or not isinstance(args[0], Const) or isinstance(args[0], Global) or \
-                not callable(args[0].value):
-            raise UnsupportedSyntaxError(
-                [(self.parsed.loc(node), f"{name} is called here with a function that is not "
-                                         "known when the derivative is generated")],
-                fix="pass a function defined at module level (or a global name for it)")
-        made, refusal = function_of(operator_fn, args[0].value)
-        if refusal:
-            raise UnsupportedSyntaxError([(self.parsed.loc(node), f"{name} {refusal[0]}")],
-                                         fix=refusal[1])
-        return made, args[1:]
-
-    def call_value(self, callee, args, kwargs, hint, node) -> Var:
-        """`callee(*args, **kwargs)` as the `__call__` method of the value `callee`."""
-        return self.emit(prims.method("__call__"), [callee] + args, kwargs,
-                         hint=hint if hint != "t" else getattr(callee, "hint", "called"),
-                         node=node)
-
-
-
-    def _tuple_parts(self, value, lists=False):
-        """The items of a tuple (or, with `lists`, a list) built in this function, or None."""
-        if isinstance(value, tuple):
-            return value
-        built = (prims.BUILD_TUPLE, prims.BUILD_LIST) if lists else (prims.BUILD_TUPLE,)
-        for stmt in reversed(self.stmts):
-            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
-                return tuple(stmt.args) if stmt.prim in built else None
-        return None
-
-    def keywords(self, node) -> dict:
-        """The keyword arguments of a call, `**d` expanded into d's items (d a dict
-        whose keys are known when the function is compiled: a `**kwargs` parameter)."""
-        kwargs = {}
-        for keyword in node.keywords:
-            value = self.expr(keyword.value)
-            if keyword.arg is not None:
-                kwargs[keyword.arg] = value
-                continue
-            built = self._dict_parts(value)
-            if built is not None:
-                kwargs.update(built)
-                continue
-            kind = self.param_kinds.get(value)
-            if kind is None or kind.tag != "dict":
-                raise UnsupportedSyntaxError(
-                    [(self.parsed.loc(keyword.value), "`**` unpacking of a value whose keys are "
-                                                      "not known when the function is compiled")],
-                    fix="pass the keyword arguments by name, or pass on a **kwargs parameter")
-            for key, _ in kind.items:
-                kwargs[key] = self.emit(operator.getitem, [value, Const(key)], hint=str(key))
-        return kwargs
-
-    def _dict_parts(self, value):
-        """{key: atom} of a dict display built in this function, or None."""
-        for stmt in reversed(self.stmts):
-            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
-                if stmt.prim is not runtime.build_dict:
-                    return None
-                return dict(zip(stmt.args[0].value, stmt.args[1:], strict=True))
-        return None
-
-    def bind_call(self, fn, args, kwargs, node) -> list:
-        """All parameters of a user function's call, in order (defaults as constants)."""
-        try:
-            bound = signature(fn).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise _bind_error(self.parsed, node, fn, exc) from None
-        bound.apply_defaults()
-        for p in signature(fn).parameters.values():
-            if p.kind is p.VAR_KEYWORD:      # **kwargs arrive as one dict
-                extra = bound.arguments.get(p.name, {})
-                bound.arguments[p.name] = self.emit(runtime.build_dict, [Const(tuple(extra))]
-                                                    + list(extra.values()), hint=p.name, node=node)
-            if p.kind is p.VAR_POSITIONAL:   # *args arrive as one tuple
-                bound.arguments[p.name] = self.emit(prims.BUILD_TUPLE,
-                                                    list(bound.arguments[p.name]),
-                                                    hint=p.name, node=node)
-        return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
-
-
-def _named(atom, hint):
-    if isinstance(atom, Var) and atom.hint in ("value", "retval") and hint != "t":
-        atom.hint = hint
-    return atom
-
-
-def _bind_error(parsed, node, fn, exc):
-    return UnsupportedSyntaxError([(parsed.loc(node), f"call to '{fn.__name__}' does not match "
-                                    f"its parameters: {exc}")])
-
 
 def _is_simple(node) -> bool:
     """Expressions safe to evaluate eagerly: names, constants and comparisons of them."""

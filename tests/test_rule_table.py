@@ -47,7 +47,8 @@ def test_nondiff_functions_have_no_rule():
 
 
 def _namespace_count():
-    names = [r.name for r in RULES.values()] + list(NONDIFF.values())
+    names = [r.name for r in RULES.values() if render.built_in(r.fn)] + \
+        [name for key, name in NONDIFF.items() if render.built_in(key)]
     return sum(1 for n in names if n.startswith(("numpy.", "math.")))
 
 
@@ -154,8 +155,11 @@ def test_docs_are_up_to_date():
 
 
 def test_docs_mention_every_function():
+    """Every rule s2sad ships (users' own rules, registered by other tests, are not
+    documented)."""
     text = render.DOC_PATH.read_text(encoding="utf-8")
-    names = [r.name for r in RULES.values()] + list(NONDIFF.values())
+    names = [r.name for r in RULES.values() if render.built_in(r.fn)] + \
+        [name for key, name in NONDIFF.items() if render.built_in(key)]
     missing = [n for n in names if f"`{n}`" not in text]
     assert not missing, missing
 

@@ -15,7 +15,8 @@ import dataclasses
 
 import numpy as np
 
-from .core import RULES, defpartials, method
+from . import core
+from .core import defpartials, method
 
 _P = defpartials
 
@@ -27,8 +28,7 @@ def defpartials_strong(fn, signature: str, strong: tuple, **partials):
     rule = defpartials(fn, signature, **partials)
     jvp = dict(rule.jvp, **{p: f"rt.strong_mul(d{p}, {partials[p]})" for p in strong})
     vjp = dict(rule.vjp, **{p: f"rt.strong_mul(g, {partials[p]})" for p in strong})
-    RULES[rule.fn] = dataclasses.replace(rule, jvp=jvp, vjp=vjp)
-    return RULES[rule.fn]
+    return core._register(dataclasses.replace(rule, jvp=jvp, vjp=vjp), override=True)
 
 
 # x ** y: d/dy is nan for x < 0 (undefined), and must not reach a zero tangent of y.

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..callables import LIBRARY_MODULES
 from . import NONDIFF, RULES
 from .kinks import KINKS, NOTES
 
@@ -67,10 +68,19 @@ def _rule_row(rule) -> str:
     return f"| {_code(rule.name)} | {params} | {derivative} |"
 
 
+def built_in(key) -> bool:
+    """A rule s2sad ships (not one a user registered with s2sad.defvjp & co.)."""
+    if isinstance(key, str):           # a method: "method:name"
+        return True
+    module = getattr(key, "__module__", None) or ""
+    return not module or module.split(".")[0] in LIBRARY_MODULES
+
+
 def render() -> str:
     """The Markdown text of docs/rules.md."""
-    rules = sorted(RULES.values(), key=lambda r: r.name)
-    nondiff = sorted((name, group_of(name, key=key)) for key, name in NONDIFF.items())
+    rules = sorted((r for r in RULES.values() if built_in(r.fn)), key=lambda r: r.name)
+    nondiff = sorted((name, group_of(name, key=key)) for key, name in NONDIFF.items()
+                     if built_in(key))
     out = [
         "# Derivative rules",
         "",

@@ -12,7 +12,7 @@ Most helpers take a (co)tangent first and are linear in it: their rules name it 
 `linear` declares them by the adjoint term.  Parameters that only give shapes or
 piecewise-constant weights (ties, masks, argsort orders) have derivative zero.
 """
-import math  # noqa: F401  (terms may use math)
+import ast
 
 from .. import runtime
 from .core import defpartials, defrule, nondiff
@@ -30,7 +30,7 @@ def linear(fn, signature: str, adjoint: str, zero=()):
     """A helper linear in its first parameter: its tangent is the helper applied to that
     parameter's tangent, its cotangent is `adjoint`; the parameters in `zero` have
     derivative zero."""
-    params = [p.split("=")[0].strip() for p in signature.split(",")]
+    params = [a.arg for a in ast.parse(f"def _({signature}): pass").body[0].args.args]
     first, rest = params[0], "".join(f", {p}" for p in params[1:])
     jz, vz = zero_terms(*zero)
     return defrule(fn, signature, jvp={first: f"rt.{fn.__name__}(d{first}{rest})", **jz},

@@ -157,16 +157,18 @@ def sinc_dx(x, n=1):
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.dtype(np.float64)
     xf = x.astype(np.float64)
     small = np.abs(xf) < 1.0
-    series = np.zeros(xf.shape)
-    for k in range((n + 1) // 2, (n + 1) // 2 + 30):     # the terms with 2k >= n
-        coef = (-1) ** k * math.pi ** (2 * k) / math.factorial(2 * k + 1) \
-            * math.factorial(2 * k) / math.factorial(2 * k - n)
-        series = series + coef * np.where(small, xf, 0.0) ** (2 * k - n)
     safe = np.where(small, 1.0, xf)
-    value = np.sinc(safe)
+    out = np.sinc(safe)
     for m in range(1, n + 1):
-        value = (math.pi ** (m - 1) * np.sin(math.pi * safe + m * math.pi / 2) - m * value) / safe
-    return np.where(small, series, value).astype(dtype)[()]
+        out = (math.pi ** (m - 1) * np.sin(math.pi * safe + m * math.pi / 2) - m * out) / safe
+    out = np.array(out, dtype=np.float64)
+    if np.any(small):
+        xs, series = xf[small], 0.0
+        for k in range((n + 1) // 2, (n + 1) // 2 + 20):      # the terms with 2k >= n
+            series = series + (-1) ** k * math.pi ** (2 * k) / (2 * k + 1) / math.factorial(
+                2 * k - n) * xs ** (2 * k - n)
+        out[small] = series
+    return out.astype(dtype)[()]
 
 
 def log_dx(x, base):

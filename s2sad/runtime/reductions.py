@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import (broadcast_like, expand_reduced, float_dtype, like, normalize_axes,
-                     safe_ratio)
+from .common import broadcast_like, expand_reduced, float_dtype, like, normalize_axes
 
 
 def _count(a, axis) -> int:

@@ -1,0 +1,413 @@
+"""Numba versions of the `rt.` helpers: the namespace `rt` of derivative code that the
+Numba backend compiles (numba_backend.py binds it in place of `s2sad.runtime`).
+
+Each helper here computes what the helper of the same name in `s2sad.runtime` does,
+for the argument types it accepts: Python-like scalars (float, int, bool) and NumPy
+arrays, chosen when Numba types the call (`numba.extending.overload`).  Any other
+combination (a tuple cotangent, an index array, a broadcast the helper cannot do
+exactly) is a typing error, so the derivative falls back to the Python backend
+rather than compute something else.  Helpers of `s2sad.runtime` missing here make
+the backend fall back before compiling (`SUPPORTED`).
+
+The stubs themselves, called from Python, run the Python helper.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.core.errors import TypingError
+from numba.extending import overload
+
+from .. import runtime as _py
+
+SCALARS = (types.Float, types.Integer, types.Boolean)
+
+
+def _scalar(t) -> bool:
+    return isinstance(t, SCALARS)
+
+
+def _array(t, ndim=None) -> bool:
+    return isinstance(t, types.Array) and (ndim is None or t.ndim == ndim)
+
+
+def _float_array(t) -> bool:
+    return _array(t) and isinstance(t.dtype, types.Float)
+
+
+def _same_floats(*ts) -> bool:
+    """Float arrays (or scalars) of one dtype: products of them keep that dtype."""
+    dtypes = {t.dtype if _array(t) else t for t in ts}
+    return all(_float_array(t) or isinstance(t, types.Float) for t in ts) and len(dtypes) == 1
+
+
+def _refuse(name, *args):
+    raise TypingError(f"rt.{name} has no Numba version for arguments of types "
+                      f"{', '.join(str(a) for a in args)}")
+
+
+def _stub(name):
+    python = getattr(_py, name)
+
+    def stub(*args):
+        return python(*args)
+    stub.__name__ = stub.__qualname__ = name
+    stub.__doc__ = f"rt.{name} for Numba (see s2sad.runtime.{name})."
+    return stub
+
+
+# ---- elementwise -----------------------------------------------------------------------
+
+@njit(error_model="numpy", cache=False)
+def fdiv(a, b):
+    """IEEE division (a / 0 is +-inf, 0 / 0 is nan), as s2sad.runtime.fdiv."""
+    return a / b
+
+
+sign = _stub("sign")
+max_weight = _stub("max_weight")
+strong_mul = _stub("strong_mul")
+safe_ratio = _stub("safe_ratio")
+pow_dx = _stub("pow_dx")
+pow_dy = _stub("pow_dy")
+log_dx = _stub("log_dx")
+log_dbase = _stub("log_dbase")
+copysign_dx = _stub("copysign_dx")
+plus = _stub("plus")
+accumulate = _stub("accumulate")
+
+
+@overload(sign)
+def _sign(x):
+    if _scalar(x):
+        return lambda x: float(x > 0) - float(x < 0)
+    if _float_array(x):
+        return lambda x: np.sign(x)
+    _refuse("sign", x)
+
+
+@overload(max_weight)
+def _max_weight(x, y):
+    if _scalar(x) and _scalar(y):
+        return lambda x, y: 1.0 if x > y else 0.5 if x == y else 0.0
+    _refuse("max_weight", x, y)
+
+
+@overload(strong_mul)
+def _strong_mul(a, b):
+    if _scalar(a) and _scalar(b):
+        return lambda a, b: float(a * b) if a and b else 0.0
+    _refuse("strong_mul", a, b)
+
+
+@overload(safe_ratio)
+def _safe_ratio(x, y):
+    if _scalar(x) and _scalar(y):
+        return lambda x, y: x / y if y else 0.0
+    _refuse("safe_ratio", x, y)
+
+
+@overload(pow_dx)
+def _pow_dx(x, y):
+    if _scalar(x) and _scalar(y):
+        def impl(x, y):
+            if y == 0:
+                return 0.0
+            if x == 0 and y < 1:
+                return np.inf          # Python: 0.0 ** negative raises, caught as inf
+            return y * x ** (y - 1)
+        return impl
+    _refuse("pow_dx", x, y)
+
+
+@overload(pow_dy)
+def _pow_dy(x, ans):
+    if _scalar(x) and _scalar(ans):
+        def impl(x, ans):
+            if x > 0:
+                return ans * np.log(x)
+            return 0.0 if x == 0 and ans == 0 else np.nan
+        return impl
+    _refuse("pow_dy", x, ans)
+
+
+@overload(log_dx)
+def _log_dx(x, base):
+    if _scalar(x) and isinstance(base, (types.NoneType, types.Omitted)):
+        return lambda x, base: 1.0 / x
+    if _scalar(x) and _scalar(base):
+        return lambda x, base: 1.0 / (x * np.log(base))
+    _refuse("log_dx", x, base)
+
+
+@overload(log_dbase)
+def _log_dbase(ans, base):
+    if _scalar(ans) and _scalar(base):
+        return lambda ans, base: fdiv(-ans, base * np.log(base))
+    _refuse("log_dbase", ans, base)
+
+
+@overload(copysign_dx)
+def _copysign_dx(x, y):
+    if _scalar(x) and _scalar(y):
+        return lambda x, y: (float(x > 0) - float(x < 0)) * np.copysign(1.0, y)
+    _refuse("copysign_dx", x, y)
+
+
+@overload(plus)
+def _plus(a, b):
+    if (_scalar(a) or _array(a)) and (_scalar(b) or _array(b)):
+        return lambda a, b: a + b
+    _refuse("plus", a, b)
+
+
+@overload(accumulate)
+def _accumulate(a, b):
+    if (_scalar(a) or _array(a)) and (_scalar(b) or _array(b)):
+        return lambda a, b: a + b
+    _refuse("accumulate", a, b)
+
+
+# ---- shapes and dtypes -----------------------------------------------------------------
+
+zeros_like = _stub("zeros_like")
+cast_like = _stub("cast_like")
+unbroadcast = _stub("unbroadcast")
+match_shape = _stub("match_shape")
+
+
+@overload(zeros_like)
+def _zeros_like(x):
+    if _scalar(x) or isinstance(x, types.NoneType):
+        return lambda x: 0.0
+    if _array(x) and x.ndim > 0:
+        dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
+        return lambda x: np.zeros(x.shape, dtype)
+    _refuse("zeros_like", x)
+
+
+@overload(unbroadcast)
+def _unbroadcast(g, x):
+    if _scalar(x):
+        if _scalar(g):
+            return lambda g, x: g
+        if _array(g):
+            return lambda g, x: g.sum()
+    if _array(x) and _array(g) and 0 < x.ndim <= 2 and x.ndim <= g.ndim <= 2:
+        if g.ndim > x.ndim:                     # g (m, n) for x (n,) or (1,)
+            return lambda g, x: unbroadcast(_sum_rows(g), x)
+        if x.ndim == 1:
+            def impl(g, x):
+                if g.shape == x.shape:
+                    return np.ascontiguousarray(g)
+                out = np.empty(1, g.dtype)
+                out[0] = g.sum()
+                return out
+            return impl
+
+        def impl2(g, x):
+            out = np.ascontiguousarray(g)
+            if x.shape[0] == 1 and out.shape[0] != 1:
+                out = _sum_rows(out).reshape((1, out.shape[1]))
+            if x.shape[1] == 1 and out.shape[1] != 1:
+                out = _sum_columns(out).reshape((out.shape[0], 1))
+            return out
+        return impl2
+    _refuse("unbroadcast", g, x)
+
+
+# Loops rather than g.sum(axis=...), np.outer and a.T @ v, which Numba takes seconds
+# to compile.
+
+@njit(cache=False)
+def _sum_rows(g):
+    out = np.zeros(g.shape[1], g.dtype)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[j] += g[i, j]
+    return out
+
+
+@njit(cache=False)
+def _sum_columns(g):
+    out = np.zeros(g.shape[0], g.dtype)
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            out[i] += g[i, j]
+    return out
+
+
+@njit(cache=False)
+def _outer(u, v):
+    out = np.empty((u.shape[0], v.shape[0]), u.dtype)
+    for i in range(u.shape[0]):
+        for j in range(v.shape[0]):
+            out[i, j] = u[i] * v[j]
+    return out
+
+
+@njit(cache=False)
+def _transposed_times(a, v):
+    """a.T @ v for a 2-d a and a 1-d v."""
+    out = np.zeros(a.shape[1], a.dtype)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            out[j] += a[i, j] * v[i]
+    return out
+
+
+@overload(cast_like)
+def _cast_like(g, x):
+    if isinstance(x, types.Float):
+        if _scalar(g):
+            return lambda g, x: float(g)
+        if _array(g):
+            return lambda g, x: float(unbroadcast(g, x))
+    if _array(x) and x.ndim > 0:
+        dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
+        if _scalar(g):
+            return lambda g, x: np.full(x.shape, g, dtype)
+        if _array(g) and g.ndim == x.ndim:
+            def impl(g, x):
+                if g.shape != x.shape:
+                    raise ValueError("cast_like: the cotangent has another shape")
+                return g.astype(dtype)
+            return impl
+    _refuse("cast_like", g, x)
+
+
+@overload(match_shape)
+def _match_shape(t, ans):
+    if _scalar(ans) and _scalar(t):
+        return lambda t, ans: t
+    if _array(ans) and ans.ndim > 0:
+        dtype = ans.dtype if isinstance(ans.dtype, types.Float) else None
+        if _scalar(t) and dtype is not None:
+            return lambda t, ans: np.full(ans.shape, t, dtype)
+        if _array(t) and t.ndim == ans.ndim:
+            def impl(t, ans):
+                if t.shape != ans.shape:
+                    raise ValueError("match_shape: the tangent has another shape")
+                return t
+            return impl
+    _refuse("match_shape", t, ans)
+
+
+# ---- reductions and products -----------------------------------------------------------
+
+sum_vjp = _stub("sum_vjp")
+mean_vjp = _stub("mean_vjp")
+matmul_vjp_a = _stub("matmul_vjp_a")
+matmul_vjp_b = _stub("matmul_vjp_b")
+
+
+def _whole(axis, keepdims) -> bool:
+    """A reduction over every axis, without keepdims (axis=None, keepdims=False)."""
+    return isinstance(axis, (types.NoneType, types.Omitted)) and (
+        isinstance(keepdims, types.Omitted) or
+        isinstance(keepdims, types.BooleanLiteral) and not keepdims.literal_value)
+
+
+@overload(sum_vjp, prefer_literal=True)
+def _sum_vjp(g, a, axis=None, keepdims=False):
+    if _scalar(g) and _float_array(a) and _whole(axis, keepdims):
+        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g, a.dtype)
+    _refuse("sum_vjp", g, a, axis, keepdims)
+
+
+@overload(mean_vjp, prefer_literal=True)
+def _mean_vjp(g, a, axis=None, keepdims=False):
+    if _scalar(g) and _float_array(a) and _whole(axis, keepdims):
+        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g / a.size, a.dtype)
+    _refuse("mean_vjp", g, a, axis, keepdims)
+
+
+@overload(matmul_vjp_a)
+def _matmul_vjp_a(g, a, b):
+    if _same_floats(g, a, b) and a.ndim <= 2 and b.ndim <= 2:
+        if a.ndim == 2 and b.ndim == 2:
+            return lambda g, a, b: np.ascontiguousarray(g @ b.T)
+        if a.ndim == 2:
+            return lambda g, a, b: _outer(g, b)
+        if b.ndim == 2:
+            return lambda g, a, b: b @ g
+        return lambda g, a, b: g * b
+    _refuse("matmul_vjp_a", g, a, b)
+
+
+@overload(matmul_vjp_b)
+def _matmul_vjp_b(g, a, b):
+    if _same_floats(g, a, b) and a.ndim <= 2 and b.ndim <= 2:
+        if a.ndim == 2 and b.ndim == 2:
+            return lambda g, a, b: np.ascontiguousarray(a.T @ g)
+        if a.ndim == 2:
+            return lambda g, a, b: _transposed_times(a, g)
+        if b.ndim == 2:
+            return lambda g, a, b: _outer(a, g)
+        return lambda g, a, b: g * a
+    _refuse("matmul_vjp_b", g, a, b)
+
+
+# ---- item updates ----------------------------------------------------------------------
+
+setitem = _stub("setitem")
+setitem_inplace = _stub("setitem_inplace")
+add_at = _stub("add_at")
+add_at_inplace = _stub("add_at_inplace")
+
+
+def _basic_index(index) -> bool:
+    """An index that selects each element once (ints and slices), so that `+=`
+    accumulates exactly as np.add.at would."""
+    if isinstance(index, types.BaseTuple):
+        return all(_basic_index(i) for i in index.types)
+    return isinstance(index, (types.Integer, types.SliceType))
+
+
+@overload(setitem)
+def _setitem(a, index, value):
+    if _array(a) and _basic_index(index):
+        def impl(a, index, value):
+            out = a.copy()
+            out[index] = value
+            return out
+        return impl
+    _refuse("setitem", a, index, value)
+
+
+@overload(setitem_inplace)
+def _setitem_inplace(a, index, value):
+    if _array(a) and a.mutable and _basic_index(index):
+        def impl(a, index, value):
+            a[index] = value
+            return a
+        return impl
+    _refuse("setitem_inplace", a, index, value)
+
+
+@overload(add_at)
+def _add_at(acc, index, g):
+    if _array(acc) and _basic_index(index):
+        def impl(acc, index, g):
+            out = acc.copy()
+            out[index] += g
+            return out
+        return impl
+    _refuse("add_at", acc, index, g)
+
+
+@overload(add_at_inplace)
+def _add_at_inplace(acc, index, g):
+    if _array(acc) and acc.mutable and _basic_index(index):
+        def impl(acc, index, g):
+            acc[index] += g
+            return acc
+        return impl
+    _refuse("add_at_inplace", acc, index, g)
+
+
+SUPPORTED = frozenset(
+    name for name, value in list(globals().items())
+    if not name.startswith("_") and callable(value) and hasattr(_py, name)
+    and name not in ("njit", "overload", "TypingError"))
+"""The names of `rt.` helpers with a Numba version."""
