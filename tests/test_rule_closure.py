@@ -34,6 +34,7 @@ import s2sad
 import s2sad.runtime as rt
 from s2sad import prims
 from s2sad.rules import NONDIFF, RULES, Rule, display_name
+from s2sad.rules.render import built_in
 from s2sad.rules.core import RESERVED
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
@@ -110,9 +111,16 @@ def _label(fn) -> str:
     return fn.name if isinstance(fn, prims.Prim) else display_name(fn)
 
 
-def missing_rules(rules: dict = RULES, nondiff: dict = NONDIFF, runtime=rt) -> dict:
+def shipped(rules: dict) -> dict:
+    """The rules s2sad ships: users' own rules (other tests register some, e.g. one
+    calling np.i0 on purpose) are not its to close."""
+    return {key: rule for key, rule in rules.items() if built_in(key)}
+
+
+def missing_rules(rules: dict = None, nondiff: dict = NONDIFF, runtime=rt) -> dict:
     """{function without a rule: the rules whose terms reach it}, walking from every rule
     of `rules` through the rules of the functions their terms call (transitively)."""
+    rules = shipped(RULES) if rules is None else rules
     missing, seen = {}, set()
     work = list(rules.values())
     while work:
@@ -216,7 +224,7 @@ def test_a_rule_calling_a_helper_without_a_rule_is_reported(monkeypatch):
         return x
 
     monkeypatch.setattr(rt, "scratch_helper", scratch_helper, raising=False)
-    rules = dict(RULES)
+    rules = shipped(RULES)
     rules[scratch_primal] = _scratch_rule(scratch_primal, "dx * rt.scratch_helper(x)",
                                           "g * rt.scratch_helper(x)", "scratch_primal")
     missing = missing_rules(rules)
