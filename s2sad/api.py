@@ -329,11 +329,11 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
             parts = [matrices.jacobian_forward(values[i], functools.partial(column, i))
                      for i in positions]
         else:
-            out, pullback = vjp(g, *given, backend=backend)
+            out, pullback = vjp(g, *given)
             parts = [matrices.jacobian_reverse(values[i], out,
                                                lambda ct, i=i: pullback(ct)[i - offset])
                      for i in positions]
-        return parts[0] if single else tuple(parts)
+        return matrices.assemble(parts[0][0], [p[1] for p in parts], single)
     return _made_by_s2sad(jacobian_f, "jacobian", f, *_visible_positions(f, wrt),
                           remake=("jacobian", (f, wrt), {"mode": mode, "backend": backend}))
 
@@ -342,6 +342,8 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python") -> 
     """The generated derivative source of `f`, specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool); with
     `backend="numba"`, in the forms the Numba backend compiles."""
+    if example_args is not None:     # *args, **kwargs, a rule's function: as when called
+        f = _for_call(f, tuple(example_args), {})
     positions, _ = arguments.positions(f, wrt)
     return COMPILER.derivative(unwrap_function(f), mode, positions,
                                arguments.example_kinds(f, example_args), backend=backend).text

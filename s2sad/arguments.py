@@ -71,6 +71,8 @@ def differentiable(value) -> bool:
         return any(differentiable(v) for v in value)
     if isinstance(value, dict):
         return any(differentiable(v) for v in value.values())
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "fc":
+        return False                 # strings, objects, ints: nothing to differentiate
     kind = kinds.of_value(value)
     return kind == kinds.FLOAT or (kind.tag == "array" and np.dtype(kind.dtype).kind == "f")
 

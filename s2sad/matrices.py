@@ -65,30 +65,51 @@ def _block(entries, shape_in, shape_out, like):
     return array
 
 
+def _is_tree(value) -> bool:
+    return isinstance(value, (tuple, list, dict))
+
+
 def jacobian_forward(x, column):
-    """The Jacobian of `out(x)` from `column(tangent) -> (out, J @ tangent)`."""
+    """(out, [the Jacobian of each leaf of `out(x)`]) from `column(tangent) -> (out,
+    J @ tangent)` (see `assemble`)."""
     xs, columns, out = leaves(x), {}, None
     for n, tangent in basis(x):
         out, dout = column(tangent)
-        columns.setdefault(n, []).append(dout)
-    return rebuild(x, [_block(columns.get(n, []), np.shape(leaf), np.shape(out), leaf)
-                       if columns.get(n) else np.zeros(np.shape(leaf))
-                       for n, leaf in enumerate(xs)])
+        columns.setdefault(n, []).append(leaves(dout))
+    outs = leaves(out)
+    per_output = [rebuild(x, [_block([c[a] for c in columns[n]], np.shape(leaf),
+                                     np.shape(outs[a]), leaf)
+                              if columns.get(n) else np.zeros(np.shape(outs[a]) + np.shape(leaf))
+                              for n, leaf in enumerate(xs)])
+                  for a in range(len(outs))]
+    return out, per_output
 
 
 def jacobian_reverse(x, out, row):
-    """The Jacobian of `out(x)` from `row(cotangent) -> cotangent of x` (one VJP per
-    output element)."""
-    xs, rows = leaves(x), []
-    for index in np.ndindex(np.shape(out)):
-        seed = np.zeros(np.shape(out), _float_dtype(out))
-        seed[index] = 1
-        rows.append(leaves(row(seed if np.ndim(out) else float(seed))))
-    blocks = []
-    for n, leaf in enumerate(xs):
-        array = np.stack([np.asarray(r[n]) for r in rows]) if rows else np.zeros((0,))
-        blocks.append(_block_rows(array, np.shape(out), np.shape(leaf), leaf, out))
-    return rebuild(x, blocks)
+    """(out, [the Jacobian of each leaf of `out(x)`]) from `row(cotangent) ->
+    cotangent of x` (one VJP per output element; see `assemble`)."""
+    xs, outs, rows = leaves(x), leaves(out), {}
+    for a, seed in basis(out):
+        rows.setdefault(a, []).append(leaves(row(seed)))
+    per_output = []
+    for a, o in enumerate(outs):
+        blocks = []
+        for n, leaf in enumerate(xs):
+            got = [np.asarray(r[n]) for r in rows.get(a, [])]
+            array = np.stack(got) if got else np.zeros((0,))
+            blocks.append(_block_rows(array, np.shape(o), np.shape(leaf), leaf, o))
+        per_output.append(rebuild(x, blocks))
+    return out, per_output
+
+
+def assemble(out, per_argument: list, single: bool):
+    """The Jacobian from `(out, per_output)` of each argument (`jacobian_forward`,
+    `jacobian_reverse`): as in JAX, the output's structure on the outside (when it is a
+    tuple/list/dict), then the tuple of arguments when there are several."""
+    n_outputs = len(per_argument[0])
+    per_output = [per_argument[0][a] if single else tuple(p[a] for p in per_argument)
+                  for a in range(n_outputs)]
+    return rebuild(out, per_output) if _is_tree(out) else per_output[0]
 
 
 def _block_rows(array, shape_out, shape_in, leaf, out):

@@ -274,3 +274,26 @@ def test_generated_lines_map_back_to_the_users_line():
     assert loc.filename == __file__
     assert quartic.__code__.co_firstlineno < loc.line <= quartic.__code__.co_firstlineno + 1
     assert loader.origin("<not generated>", 3) is None
+
+
+def pair_output(x, y):
+    return x * y, {"s": np.sin(x) * y}
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_tuple_output_nests_like_jax(mode):
+    x, y = np.array([0.3, 1.2]), 2.0
+    first, second = s2sad.jacobian(pair_output, wrt=(0, 1), mode=mode)(x, y)
+    np.testing.assert_allclose(first[0], np.diag([y, y]))
+    np.testing.assert_allclose(first[1], x)
+    np.testing.assert_allclose(second["s"][0], np.diag(np.cos(x) * y))
+    np.testing.assert_allclose(second["s"][1], np.sin(x))
+    only_x = s2sad.jacobian(pair_output, mode=mode)(x, y)
+    np.testing.assert_allclose(only_x[0], np.diag([y, y]))
+
+
+def test_jacobian_of_a_gradient_with_respect_to_two_arguments():
+    def g(x, y):
+        return x ** 2 * y + y ** 3
+    blocks = s2sad.jacobian(s2sad.grad(g, wrt=(0, 1)), wrt=(0, 1))(3.0, 0.5)
+    assert np.allclose(blocks, ((2 * 0.5, 2 * 3.0), (2 * 3.0, 6 * 0.5)))
