@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from . import arguments, compose, matrices, rules, runtime
+from . import arguments, compose, loader, matrices, rules, runtime
 from .callables import signature
 from .compiler import DEFAULT as COMPILER
 from .backends import check_backend
@@ -205,7 +205,10 @@ def jvp(f, primals, tangents, *, check_finite=False, backend="python"):
     for i in positions:
         t = tangents[i]
         ts.append(runtime.zeros_like(primals[i]) if t is None else t)
-    out, dout = derivative(*primals, *ts)
+    try:
+        out, dout = derivative(*primals, *ts)
+    except Exception as exc:       # name the user's line the failing code came from
+        raise loader.with_user_line(exc)
     return out, arguments.as_tangent(dout, out)
 
 

@@ -17,6 +17,8 @@ import weakref
 
 import numpy as np
 
+from . import loader
+
 _PLAIN = (float, int, bool)
 
 
@@ -84,7 +86,10 @@ class Derived:
         self.__signature__ = call_signature or inspect.signature(call)
 
     def __call__(self, *args, **kwargs):
-        return self._call(*args, **kwargs)
+        try:
+            return self._call(*args, **kwargs)
+        except Exception as exc:      # name the user's line the failing code came from
+            raise loader.with_user_line(exc)
 
     def __get__(self, obj, objtype=None):
         """As a method (`@grad` on a `def` in a class): the operator applied to the

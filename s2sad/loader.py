@@ -47,3 +47,26 @@ def origin(filename: str, line: int):
     or None (not generated code, or a line of no user statement)."""
     lines = _ORIGINS.get(filename)
     return lines[line] if lines is not None and 0 <= line < len(lines) else None
+
+
+def user_line_note(exc: BaseException):
+    """'in the derivative of <the user's file:line: source>' for the innermost frame
+    of `exc`'s traceback that runs generated code, or None."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        loc = origin(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        if loc is not None:
+            found = loc
+        tb = tb.tb_next
+    if found is None:
+        return None
+    return (f"(raised by the derivative s2sad generated for {found.filename}:{found.line}: "
+            f"{found.source_line.strip()})")
+
+
+def with_user_line(exc: BaseException) -> BaseException:
+    """`exc` with a note naming the user's line its derivative code came from."""
+    note = user_line_note(exc)
+    if note and hasattr(exc, "add_note") and note not in getattr(exc, "__notes__", ()):
+        exc.add_note(note)
+    return exc

@@ -130,3 +130,21 @@ def test_source_is_deterministic_and_commented():
     first = s2sad.source(f, example_args=(0.3, 2.0))
     assert first == s2sad.source(f, example_args=(0.3, 2.0))
     assert "# adjoint of line" in first and "# line" in first
+
+
+def _reads_a_short_table(x, table):
+    y = np.sin(x)
+    return y * table[3]  # <- fails when the derivative runs
+
+
+@pytest.mark.parametrize("call", [
+    lambda: s2sad.grad(_reads_a_short_table)(1.0, [1.0, 2.0]),
+    lambda: s2sad.grad(_reads_a_short_table, mode="forward")(1.0, [1.0, 2.0]),
+    lambda: s2sad.jvp(_reads_a_short_table, (1.0, [1.0, 2.0]), (1.0, None)),
+])
+def test_an_error_raised_in_a_derivative_names_the_users_line(call):
+    with pytest.raises(IndexError) as info:
+        call()
+    line = _reads_a_short_table.__code__.co_firstlineno + 2
+    notes = " ".join(getattr(info.value, "__notes__", []))
+    assert f"test_api.py:{line}: return y * table[3]" in notes
