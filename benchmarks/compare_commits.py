@@ -1,6 +1,6 @@
 """Compare two revisions of s2sad on the benchmark workloads: gradient and first-call times.
 
-    python benchmarks/compare_commits.py OLD_REV NEW_REV [--rounds 5] [--sizes 1000]
+    python benchmarks/compare_commits.py OLD_REV NEW_REV [--rounds 5] [--sizes 100 1000 10000]
 
 Each revision is checked out in a temporary git worktree (``git worktree add
 --detach``; removed at the end, ``--keep`` keeps them).  A revision may also be the
@@ -41,11 +41,14 @@ shared with other work it leaves out the waits for a core), or the wall clock wi
 The table reports, per revision, the best figure over all rounds and the ratio new /
 old of those; ``round ratios`` gives the median and the range of the per-round
 ratios (a wide range means the machine was busy; then the median of the per-round
-ratios, each taken from two measurements seconds apart, is the steadier figure).  ``import s2sad`` is the import time of s2sad in a fresh
-process (numpy already imported; gast and astor included)
-and ``cold 1st call`` the first row's first call in a fresh process (lazy imports
-and first-use work included).  The gradients of the two revisions are compared too
-(``same``: relative difference below 1e-12).
+ratios, each taken from two measurements seconds apart, is the steadier figure).
+``import s2sad`` is the import time of s2sad in a fresh process (numpy already
+imported; gast and astor included) and ``cold 1st call`` the first row's first call
+in a fresh process (lazy imports and first-use work included).  The gradients of the
+two revisions are compared too (``same``: relative difference below 1e-12).  The
+worker also drops the finder of an editable install (``pip install -e``) from
+``sys.meta_path``: it would fill in the modules an old revision lacks from the
+install's checkout.
 """
 from __future__ import annotations
 

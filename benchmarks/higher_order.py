@@ -28,7 +28,7 @@ the operations of a workload interleaved), and the best over the rounds is kept;
 operation slower than half a second is timed in the first round only.  Times are the
 process's CPU time by default (see clocks.py), the wall clock with ``--clock wall``.
 
-    python benchmarks/higher_order.py [--rounds 3] [--repeat 5]
+    python benchmarks/higher_order.py [--rounds 5] [--repeat 5] [--clock cpu|wall]
 """
 from __future__ import annotations
 
@@ -272,7 +272,7 @@ def check_note(op: Op) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="rounds over all operations; times are the best over all "
                              "(default: %(default)s)")
     parser.add_argument("--repeat", type=int, default=5,

@@ -297,3 +297,21 @@ def test_jacobian_of_a_gradient_with_respect_to_two_arguments():
         return x ** 2 * y + y ** 3
     blocks = s2sad.jacobian(s2sad.grad(g, wrt=(0, 1)), wrt=(0, 1))(3.0, 0.5)
     assert np.allclose(blocks, ((2 * 0.5, 2 * 3.0), (2 * 3.0, 6 * 0.5)))
+
+
+MIX = np.array([[1.0, 2.0], [0.5, -1.0], [0.3, 0.2]])
+
+
+def bias_broadcast(p):
+    """A scalar (an item of the parameters) broadcast against a vector: the sum of the
+    two tangents must be summed back to the scalar in the reverse-over-forward code."""
+    return np.sum((MIX @ p[0:2] + p[2]) ** 2)
+
+
+def test_hessian_through_a_broadcast_tangent_sum():
+    p, v = np.array([0.3, -0.2, 0.5]), np.array([1.0, 0.5, -0.3])
+    gradient = s2sad.grad(bias_broadcast)
+    numeric = np.stack([(gradient(p + 1e-6 * e) - gradient(p - 1e-6 * e)) / 2e-6
+                        for e in np.eye(3)], axis=-1)
+    np.testing.assert_allclose(s2sad.hessian(bias_broadcast)(p), numeric, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(s2sad.hvp(bias_broadcast, (p,), (v,))[0], numeric @ v, rtol=1e-6)

@@ -84,6 +84,27 @@ def branches(x, y):
     return u * y + x
 
 
+def pendulum_steps(theta, omega, k):
+    for j in range(3):
+        omega = omega - 0.01 * k * math.sin(theta)
+        theta = theta + 0.01 * omega
+    return theta, omega
+
+
+def calls_a_helper(k, theta0, n):
+    """A callee with a loop and a tuple result, called from a loop: its derivatives
+    (forward and backward halves, a JVP) are compiled too."""
+    theta, omega = theta0, 0.0
+    for i in range(n):
+        theta, omega = pendulum_steps(theta, omega, k)
+    return theta * theta + omega
+
+
+def takes_a_tuple(p, n):
+    a, b = p
+    return a * math.sin(b) * n
+
+
 def elementwise(x, w):
     total = 0.0
     for i in range(3):
@@ -150,6 +171,16 @@ def test_jvp_and_vjp_equal_python(f, args):
     out_py, pullback_py = s2sad.vjp(f, *args)
     close(out, out_py)
     close(pullback(-1.5), pullback_py(-1.5))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_callees_and_tuples(mode):
+    close(s2sad.grad(calls_a_helper, (0, 1), mode=mode, backend="numba!")(9.8, 1.2, 40),
+          s2sad.grad(calls_a_helper, (0, 1), mode=mode)(9.8, 1.2, 40))
+    assert "pendulum_steps_" in s2sad.source(calls_a_helper, mode, (0, 1),
+                                             example_args=(1.0, 1.0, 3), backend="numba")
+    close(s2sad.grad(takes_a_tuple, mode=mode, backend="numba!")((1.5, 0.3), 3),
+          s2sad.grad(takes_a_tuple, mode=mode)((1.5, 0.3), 3))
 
 
 def test_value_and_grad_and_arrays():

@@ -83,12 +83,10 @@ def load(program, python, fn, arg_kinds, backend: str):
     reasons = unsupported(program, fn, arg_kinds)
     if reasons:
         return fall_back(python, reasons, name, strict)
-    rt_name = next((k for k, v in program.objects.items() if v is runtime), None)
     objects = {k: (numba_runtime if v is runtime else v) for k, v in program.objects.items()}
     objects["_s2sad_njit"] = numba.njit(**NJIT)
     names = re.findall(r"^def (\w+)\(", program.text, re.M)
     wrap = "".join(f"{n} = _s2sad_njit({n})\n" for n in names)
-    assert rt_name is None or rt_name in objects
     filename = program.filename[:-1] + " (numba)>"
     jitted = loader.load(program.text + wrap, program.entry.name, filename, objects,
                          fn.__globals__, list(program.origins) + [None] * len(names))

@@ -163,9 +163,27 @@ def _plus(a, b):
 
 @overload(accumulate)
 def _accumulate(a, b):
+    if isinstance(a, types.BaseTuple) and isinstance(b, types.BaseTuple) and len(a) == len(b):
+        return _tuple_impl("a, b", len(a), lambda i: f"accumulate(a[{i}], b[{i}])")
     if (_scalar(a) or _array(a)) and (_scalar(b) or _array(b)):
         return lambda a, b: a + b
     _refuse("accumulate", a, b)
+
+
+def _tuple_impl(params: str, n: int, item) -> object:
+    """`def impl(<params>): return (item(0), ..., item(n - 1),)`, compiled in this
+    module's namespace: a tuple built item by item (Numba cannot build one in a loop)."""
+    items = "".join(f"{item(i)}, " for i in range(n))
+    namespace: dict = {}
+    exec(f"def impl({params}):\n    return ({items})\n", globals(), namespace)
+    return namespace["impl"]
+
+
+def _literal_index(index, n: int):
+    """The position a literal int index selects in a tuple of length n, or None."""
+    if isinstance(index, types.IntegerLiteral) and -n <= index.literal_value < n:
+        return index.literal_value % n
+    return None
 
 
 # ---- shapes and dtypes -----------------------------------------------------------------
@@ -178,6 +196,8 @@ match_shape = _stub("match_shape")
 
 @overload(zeros_like)
 def _zeros_like(x):
+    if isinstance(x, types.BaseTuple):
+        return _tuple_impl("x", len(x), lambda i: f"zeros_like(x[{i}])")
     if _scalar(x) or isinstance(x, types.NoneType):
         return lambda x: 0.0
     if _array(x) and x.ndim > 0:
@@ -258,6 +278,11 @@ def _transposed_times(a, v):
 
 @overload(cast_like)
 def _cast_like(g, x):
+    if isinstance(x, types.BaseTuple) and isinstance(g, types.BaseTuple) and \
+            len(x) == len(g):
+        return _tuple_impl("g, x", len(x), lambda i: f"cast_like(g[{i}], x[{i}])")
+    if isinstance(x, (types.Integer, types.Boolean)) and _scalar(g):
+        return lambda g, x: float(g)
     if isinstance(x, types.Float):
         if _scalar(g):
             return lambda g, x: float(g)
@@ -385,8 +410,34 @@ def _setitem_inplace(a, index, value):
     _refuse("setitem_inplace", a, index, value)
 
 
-@overload(add_at)
+getitem_vjp = _stub("getitem_vjp")
+
+
+@overload(getitem_vjp, prefer_literal=True)
+def _getitem_vjp(g, a, index):
+    """The cotangent of a[k] for a tuple `a` and a literal k: g (as a float or an array
+    of a[k]'s dtype) at k, zeros elsewhere."""
+    k = _literal_index(index, len(a)) if isinstance(a, types.BaseTuple) else None
+    if k is not None:
+        return _tuple_impl("g, a, index", len(a), lambda i: f"cast_like(g, a[{i}])" if i == k
+                           else f"zeros_like(a[{i}])")
+    _refuse("getitem_vjp", g, a, index)
+
+
+def _tuple_add_at(acc, index, g):
+    k = _literal_index(index, len(acc)) if isinstance(acc, types.BaseTuple) else None
+    if k is not None:
+        return _tuple_impl("acc, index, g", len(acc), lambda i: f"accumulate(acc[{i}], g)"
+                           if i == k else f"acc[{i}]")
+    return None
+
+
+@overload(add_at, prefer_literal=True)
 def _add_at(acc, index, g):
+    if isinstance(acc, types.BaseTuple):
+        impl = _tuple_add_at(acc, index, g)
+        if impl is not None:
+            return impl
     if _array(acc) and _basic_index(index):
         def impl(acc, index, g):
             out = acc.copy()
@@ -396,8 +447,12 @@ def _add_at(acc, index, g):
     _refuse("add_at", acc, index, g)
 
 
-@overload(add_at_inplace)
+@overload(add_at_inplace, prefer_literal=True)
 def _add_at_inplace(acc, index, g):
+    if isinstance(acc, types.BaseTuple):
+        impl = _tuple_add_at(acc, index, g)
+        if impl is not None:
+            return impl
     if _array(acc) and acc.mutable and _basic_index(index):
         def impl(acc, index, g):
             acc[index] += g

@@ -44,7 +44,8 @@ linear(runtime.cast_like, "t, x", "rt.cast_like(g, t)", zero=("x",))
 linear(runtime.reduce_to, "t, x", "rt.match_shape(g, t)", zero=("x",))
 defrule(runtime.accumulate, "a, b",
         jvp={"a": "da", "b": "db"},
-        vjp={"a": "g", "b": "g"})
+        vjp={"a": "rt.term_cotangent(g, a)", "b": "rt.term_cotangent(g, b)"})
+linear(runtime.term_cotangent, "t, x", "rt.match_shape(g, t)", zero=("x",))
 linear(runtime.copy_of, "a", "rt.cast_like(g, a)")
 
 # Containers and indexing.

@@ -39,11 +39,20 @@ def zeros_like(x):
         return _same_kind(x, [zeros_like(item) for item in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if _other_array(x):         # a Dask array: zeros of its own type, still lazy
+        return np.zeros_like(x, dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64)
     x = np.asarray(x)
     dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64
     if x.ndim == 0:
         return np.zeros((), dtype)[()]
     return np.zeros(x.shape, dtype)
+
+
+def _other_array(x) -> bool:
+    """An array of another library that NumPy dispatches to (`__array_function__`):
+    a Dask array, not a NumPy array or scalar."""
+    return not isinstance(x, (np.ndarray, np.generic)) and hasattr(x, "__array_function__") \
+        and isinstance(getattr(x, "dtype", None), np.dtype) and hasattr(x, "shape")
 
 
 def _same_kind(x, items: list):
@@ -59,6 +68,14 @@ def accumulate(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: accumulate(a[k], b[k]) if k in b else a[k] for k in a}
     return a + b
+
+
+def term_cotangent(t, x, /):
+    """The cotangent of one term `x` of `accumulate`: `t` summed back to x's shape
+    (a term broadcast against the other; containers item by item need no change)."""
+    if isinstance(x, (tuple, list, dict)):
+        return t
+    return unbroadcast(t, x)
 
 
 def copy_of(a):
@@ -293,6 +310,9 @@ def cast_like(g, x, /):
         return _same_kind(x, [cast_like(a, b) for a, b in zip(items, x)])
     if isinstance(x, float) and not isinstance(x, np.generic):
         return float(unbroadcast(g, x) if np.ndim(g) else g)   # x was broadcast: summed
+    if _other_array(x) and _other_array(g):   # a Dask result's tangent: keep it lazy
+        g = g if np.shape(g) == np.shape(x) else np.broadcast_to(g, np.shape(x))
+        return g.astype(x.dtype if np.issubdtype(x.dtype, np.inexact) else np.float64)
     if not isinstance(x, (int, complex, np.ndarray, np.generic)):
         return None           # a function, string or object in a container: no gradient
     shape = np.shape(x)

@@ -1,0 +1,81 @@
+"""scipy.special (and math.gamma, math.lgamma, which need SciPy's polygamma), as rules.
+
+SciPy is optional: without it nothing here registers, and a call of a SciPy function
+is reported like any function without a rule.  The functions are looked up as
+attributes of `scipy.special`, so a misspelt name fails when this table is imported.
+
+Terms call `rt.polygamma(n, x)` (SciPy's polygamma in x's float dtype; n = 0 is
+digamma), whose rule is itself, so derivatives of every order close over it.
+SciPy's ufuncs have no module, so each rule is given its display name.
+"""
+import math
+
+from .. import runtime as rt
+from .core import defpartials, defrule
+
+try:
+    import scipy.special as sc
+except ImportError:      # SciPy is optional
+    sc = None
+
+_SQRT_PI_2 = 0.886226925452758      # sqrt(pi) / 2: erfinv'(x) = sqrt(pi)/2 exp(erfinv(x)**2)
+_TWO_SQRT_PI = 1.1283791670955126   # 2 / sqrt(pi): erf'(x) = 2/sqrt(pi) exp(-x**2)
+_PSI = "rt.polygamma(0, {})"
+
+
+def _P(name, signature, **partials):
+    return defpartials(getattr(sc, name), signature, name=f"scipy.special.{name}", **partials)
+
+
+def _register():
+    # the helper: d/dx polygamma(n, x) = polygamma(n + 1, x); n is an order, not a variable
+    defpartials(rt.polygamma, "n, x", x="rt.polygamma(n + 1, x)")
+    defrule(rt.lse_weights, "a, b, return_sign=False",    # a gives only the shape
+            jvp={"b": "rt.lse_weights(a, db, return_sign)", "a": "rt.zeros_like(ans)"},
+            vjp={"b": "rt.reduce_to(g, b)", "a": "rt.zeros_like(a)"})
+
+    _P("expit", "x", x="ans * (1.0 - ans)")
+    _P("logit", "x", x="1.0 / (x * (1.0 - x))")
+    _P("erf", "x", x=f"{_TWO_SQRT_PI} * np.exp(-x * x)")
+    _P("erfc", "x", x=f"-{_TWO_SQRT_PI} * np.exp(-x * x)")
+    _P("erfinv", "x", x=f"{_SQRT_PI_2} * np.exp(ans * ans)")
+    _P("gammaln", "x", x=_PSI.format("x"))
+    _P("digamma", "x", x="rt.polygamma(1, x)")
+    _P("gamma", "x", x=f"ans * {_PSI.format('x')}")
+    _DIFF = f"({_PSI.format('a')} - {_PSI.format('a + b')})", \
+        f"({_PSI.format('b')} - {_PSI.format('a + b')})"
+    _P("beta", "a, b", a=f"ans * {_DIFF[0]}", b=f"ans * {_DIFF[1]}")
+    _P("betaln", "a, b", a=_DIFF[0], b=_DIFF[1])
+    # xlogy(0, y) = 0 for every y, so its y-partial there is 0 (not 0/0)
+    _P("xlogy", "x, y", x="np.log(y)", y="rt.safe_ratio(x, y)")
+    _P("xlog1py", "x, y", x="np.log1p(y)", y="rt.safe_ratio(x, 1.0 + y)")
+    defpartials(sc.polygamma, "n, x", name="scipy.special.polygamma",
+                x="rt.polygamma(n + 1, x)")
+
+    # logsumexp(a, b=b) = log sum(b exp(a)): with E = exp(a - ans) (ans spread back over
+    # the reduced axes) and W = b (ones for None), d/da = W E and d/db = E.  Each term
+    # calls rt.lse_weights before anything else, which refuses return_sign=True.
+    e = "np.exp(a - rt.sum_vjp(ans, a, axis, keepdims))"
+    w = "rt.lse_weights(a, b, return_sign)"
+    spread = "rt.sum_vjp(g, a, axis, keepdims)"
+    defrule(sc.logsumexp, "a, axis=None, b=None, keepdims=False, return_sign=False",
+            name="scipy.special.logsumexp",
+            jvp={"a": f"np.sum(da * ({w} * {e}), axis=axis, keepdims=keepdims)",
+                 "b": f"np.sum(rt.lse_weights(a, db, return_sign) * {e}, axis=axis, "
+                      "keepdims=keepdims)"},
+            vjp={"a": f"rt.reduce_to({w} * {e} * {spread}, a)",
+                 "b": f"rt.reduce_to(rt.lse_weights(a, {spread}, return_sign) * {e}, b)"})
+    defrule(sc.softmax, "x, axis=None", name="scipy.special.softmax",
+            jvp={"x": "ans * (dx - np.sum(ans * dx, axis=axis, keepdims=True))"},
+            vjp={"x": "rt.reduce_to(ans * (g - np.sum(ans * g, axis=axis, keepdims=True)), x)"})
+    defrule(sc.log_softmax, "x, axis=None", name="scipy.special.log_softmax",
+            jvp={"x": "dx - np.sum(np.exp(ans) * dx, axis=axis, keepdims=True)"},
+            vjp={"x": "rt.reduce_to(g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True), x)"})
+
+    # math.erf and math.erfc have rules in scalar_math.py
+    defpartials(math.gamma, "x", x=f"ans * {_PSI.format('x')}")
+    defpartials(math.lgamma, "x", x=_PSI.format("x"))
+
+
+if sc is not None:
+    _register()
