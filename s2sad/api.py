@@ -257,10 +257,16 @@ def hvp(f, primals, tangents, *, backend="python"):
     forward_code = _compiled(f, "forward", positions, arguments.kinds_of(values))
     ts = [runtime.zeros_like(values[i]) if tangents[i] is None else tangents[i]
           for i in positions]
+    inputs = tuple(values) + tuple(ts)      # the forward code's parameters
+    active = tuple(i for i, v in enumerate(inputs) if arguments.differentiable(v))
     try:
-        (out, dout), pullback = vjp(forward_code, *values, *ts, backend=backend)
+        reverse = _compiled(forward_code, "reverse", active, arguments.kinds_of(inputs),
+                            backend=backend)
+        # one reverse sweep of the forward code, seeded on the tangent output only (the
+        # output must be a scalar, so 0.0 and 1.0 are seeds of the right shape)
+        (out, dout), *grads = reverse(*inputs, (0.0, 1.0))
         arguments.check_scalar_output(f, out)
-        cotangents = pullback((runtime.zeros_like(out), arguments.as_tangent(1.0, dout)))
+        cotangents = dict(zip(active, grads, strict=True))
     except MissingRuleError as exc:
         raise MissingRuleError(
             f"second derivatives of '{unwrap_function(f).__name__}' differentiate its "
@@ -271,7 +277,7 @@ def hvp(f, primals, tangents, *, backend="python"):
     result = [None] * given
     for i in positions:
         if i - offset < given:
-            result[i - offset] = cotangents[i]
+            result[i - offset] = runtime.cast_like(cotangents[i], values[i])
     return tuple(result)
 
 
