@@ -222,6 +222,13 @@ def vjp(f, *primals, check_finite=False, backend="python"):
     given = len(primals)
     primals = tuple(arguments.bind(f, primals, {}))
     positions = tuple(i for i, v in enumerate(primals) if i >= offset and arguments.differentiable(v))
+    if not positions:
+        foreign = any(arguments.foreign_array(leaf) for v in primals
+                      for leaf in matrices.leaves(v))
+        raise NonDifferentiableError(
+            f"s2sad.vjp of '{getattr(f, '__name__', 'f')}': no argument is a float or a float "
+            "array, so there is nothing to pull back"
+            + (f"; {arguments.FOREIGN_HINT}" if foreign else ""))
     derivative = _compiled(f, "reverse", positions, arguments.kinds_of(primals), check_finite,
                            backend)
     out = unwrap_function(f)(*primals)

@@ -77,6 +77,17 @@ def differentiable(value) -> bool:
     return kind == kinds.FLOAT or (kind.tag == "array" and np.dtype(kind.dtype).kind == "f")
 
 
+FOREIGN_HINT = ("call x.compute() or np.asarray(x) first (arrays of other libraries, such as "
+                "Dask's, may be passed as arguments held constant: see docs/arrays.md)")
+
+
+def foreign_array(value) -> bool:
+    """An array of another library that NumPy dispatches to (a Dask array): s2sad
+    runs code on it, but does not differentiate with respect to it."""
+    return hasattr(value, "__array_function__") and \
+        not isinstance(value, (np.ndarray, np.generic))
+
+
 def check_wrt(fn, values, positions) -> None:
     names = param_names(fn)
     for i in positions:
@@ -85,8 +96,10 @@ def check_wrt(fn, values, positions) -> None:
             what = type(value).__name__ if not isinstance(value, np.ndarray) else \
                 f"an array of dtype {value.dtype}"
             hint = ("pass a float (e.g. 2.0 instead of 2)" if isinstance(value, (int, np.integer))
+                    else FOREIGN_HINT if any(map(foreign_array, matrices.leaves(value)))
                     else "split complex numbers into real and imaginary parts"
-                    if np.iscomplexobj(value) else "pass a float or a float array")
+                    if isinstance(value, (complex, np.ndarray, np.generic)) and
+                    np.iscomplexobj(value) else "pass a float or a float array")
             raise NonDifferentiableError(
                 f"cannot differentiate '{unwrap_function(fn).__name__}' with respect to "
                 f"argument '{names[i]}': it is {what}, not a float or float array; {hint}")
@@ -128,6 +141,12 @@ def check_tangents(name: str, f, primals, tangents) -> None:
             f"s2sad.{name} of '{fname}' got {len(primals)} primals but {len(tangents)} "
             "tangents: give one tangent per primal (None for an argument held constant)")
     for n, (p, t) in enumerate(zip(primals, tangents)):
+        if any(map(foreign_array, matrices.leaves(p))) and (
+                name != "jvp" or t is not None and not all(v is None for v in matrices.leaves(t))):
+            raise NonDifferentiableError(
+                f"s2sad.{name} of '{fname}': primal {n} holds an array of another library "
+                f"({', '.join(sorted({type(a).__name__ for a in matrices.leaves(p) if foreign_array(a)}))}), "
+                f"which s2sad cannot differentiate with respect to; {FOREIGN_HINT}")
         if t is None:
             continue
         pl, tl = matrices.leaves(p), matrices.leaves(t)

@@ -141,3 +141,15 @@ def test_computed_dask_array_is_differentiated():
     x = lazy(X)
     got = s2sad.grad(matmul)(x.compute(), lazy(W))
     np.testing.assert_allclose(got, s2sad.grad(matmul)(X, W), rtol=1e-12)
+
+
+def test_differentiating_with_respect_to_a_dask_array_is_refused_everywhere():
+    """Never a silent zero tangent: jvp with a tangent for a Dask primal, and vjp with
+    nothing else to differentiate, are refused with the way out."""
+    def f(x, W):
+        return np.sum(np.sin(x @ W))
+    x, W = da.ones(3), np.ones((3, 2))
+    with pytest.raises(s2sad.NonDifferentiableError, match="compute"):
+        s2sad.jvp(f, (x, W), (np.ones(3), None))
+    with pytest.raises(s2sad.NonDifferentiableError, match="compute"):
+        s2sad.vjp(f, x, W.astype(int))
