@@ -972,3 +972,42 @@ add(_rt.atleast, L(A(None)), C(2))
 add(_rt.atleast, L(A(()), A((2, 3))), C(3))
 add(_rt.atleast_vjp, A((1, 1)), L(A(None)), C(2))
 add(_rt.atleast_vjp, L(A((1, 1, 1)), A((2, 3, 1))), L(A(()), A((2, 3))), C(3))
+
+
+# ---- scipy.special (optional: registered only when SciPy is installed) -------------------
+
+try:
+    import scipy.special as _sc
+except ImportError:  # pragma: no cover - SciPy is an optional dependency
+    _sc = None
+
+if _sc is not None:
+    _PROB = F(lambda rng: rng.uniform(0.1, 0.9, size=(2, 3)), "prob2x3")
+    for _fn, _dom in ((_sc.expit, "any"), (_sc.erf, "any"), (_sc.erfc, "any"),
+                      (_sc.erfinv, "unit"), (_sc.gammaln, "pos"), (_sc.digamma, "pos"),
+                      (_sc.gamma, "pos")):
+        unary(_fn, _dom, shapes=(None, (), (3,), (2, 3)), label="[scipy]")
+    add(_sc.logit, _PROB, label="[scipy]")
+    add(_sc.logit, F(lambda rng: float(rng.uniform(0.1, 0.9)), "prob"), label="[scipy]")
+    for _fn, _dom in ((_sc.beta, ("pos", "pos")), (_sc.betaln, ("pos", "pos")),
+                      (_sc.xlogy, ("any", "pos")), (_sc.xlog1py, ("any", "pos"))):
+        binary(_fn, _dom, shapes=((None, None), ((), (3,)), ((2, 3), (1, 3)), ((2, 1), (3,))),
+               label="[scipy]")
+    add(_sc.xlogy, C(np.array([0.0, 1.0, 0.0])), A((3,), "pos"), label="[scipy]-zero")
+    add(_sc.polygamma, C(1), A((3,), "pos"), float32=False, label="[scipy]")
+    add(_sc.polygamma, C(np.array([0, 1, 2]), "[0,1,2]"), A((2, 3), "pos"), float32=False,
+        label="[scipy]")
+    add(_sc.polygamma, C(0), A(None, "pos"), float32=False, label="[scipy]")
+    reduction(_sc.logsumexp, label="[scipy]")
+    add(_sc.logsumexp, A((2, 3)), C(1), A((3,), "pos"), label="[scipy]-b")
+    add(_sc.logsumexp, A((2, 3)), C(None), A((2, 3), "pos"), label="[scipy]-b")
+    add(_sc.logsumexp, A((2, 3, 4)), C((0, 2)), A((3, 1), "pos"), C(True), label="[scipy]-b")
+    for _fn in (_sc.softmax, _sc.log_softmax):
+        add(_fn, A((4,)), label="[scipy]")
+        add(_fn, A((2, 3)), label="[scipy]")
+        add(_fn, A((2, 3)), axis=1, label="[scipy]")
+        add(_fn, A((2, 3, 2)), axis=(0, 2), label="[scipy]")
+    add(_rt.polygamma, C(1), A((3,), "pos"))
+    add(_rt.polygamma, C(0), A(None, "pos"))
+    add(_rt.lse_weights, A((2, 3)), A((3,), "pos"), C(False))
+    add(_rt.lse_weights, A((2, 3)), A((2, 1), "pos"))

@@ -45,6 +45,11 @@ import operator
 import numpy as np
 
 from s2sad import runtime as rt
+
+try:
+    import scipy.special
+except ImportError:
+    pass
 '''
 
 BINARY = {operator.add: "+", operator.sub: "-", operator.mul: "*", operator.truediv: "/",
@@ -141,6 +146,9 @@ def index_text(index) -> str:
 
 def callee(key) -> str:
     """How the generated module names the function of a registry key."""
+    rule = RULES.get(key)
+    if rule is not None and rule.name.startswith("scipy.special."):
+        return "scipy." + rule.name[len("scipy."):]
     if isinstance(key, np.ufunc):
         return f"np.{key.__name__}"
     name = getattr(key, "__name__", None)

@@ -571,7 +571,7 @@ def test_colour_only_on_a_terminal(monkeypatch):
 
 
 def test_show_colours_a_terminal_and_not_a_pipe(capsys, monkeypatch):
-    pytest.importorskip("pygments")
+    import pygments  # noqa: F401  (pytest depends on it, so the test extra has it)
     monkeypatch.delenv("NO_COLOR", raising=False)
     piped = run(capsys, "show", f"{PENDULUM}:energy")[1]
     assert "\x1b[" not in piped

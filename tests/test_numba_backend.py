@@ -29,7 +29,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "benchmarks"))
 import branchy_while  # noqa: E402
 import rk4_pendulum  # noqa: E402
 
-numba = pytest.importorskip("numba")
+import numba  # noqa: E402  (the test extra installs it)
 HERE = pathlib.Path(__file__).resolve()
 
 

@@ -25,6 +25,7 @@ GROUPS = (
     ("numpy.linalg", "`numpy.linalg`"),
     ("numpy.random", "`numpy.random` (pathwise derivatives)"),
     ("ndarray", "`ndarray` methods and attributes"),
+    ("scipy.special", "`scipy.special` (with SciPy installed)"),
     ("other", "IR primitives"),
 )
 NONDIFF_TITLES = {"numpy-elementwise": "NumPy", "numpy": "NumPy",
@@ -35,7 +36,7 @@ def group_of(name: str, elementwise: bool = False, key=None) -> str:
     """The documentation group of a registered function (by display name and key)."""
     if key is not None and not isinstance(key, str) and not callable(key):
         return "other"           # the IR's own primitives
-    for prefix in ("ndarray", "numpy.linalg", "numpy.random", "math", "operator"):
+    for prefix in ("ndarray", "numpy.linalg", "numpy.random", "math", "operator", "scipy.special"):
         if name.startswith(prefix + "."):
             return prefix
     if name.startswith("numpy."):

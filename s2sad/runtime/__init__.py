@@ -49,3 +49,7 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
                     ravel_vjp, repeat_vjp, reshape_vjp, roll_vjp, shape_arg, sort_jvp,
                     sort_vjp, split_pieces, split_vjp, stack_vjp, stacked, stacked_vjp,
                     take_along_axis_vjp, take_vjp, tile_vjp, trace_vjp, transpose_vjp)
+from .scipy_special import HAVE_SCIPY
+
+if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
+    from .scipy_special import lse_weights, polygamma  # noqa: F401
