@@ -72,3 +72,14 @@ def test_stop_gradient_and_nondiff():
 
     for mode in ("reverse", "forward"):
         assert s2sad.grad(f, mode=mode)(3.0) == 3.0
+
+
+@pytest.mark.parametrize("register", [
+    lambda: s2sad.defvjp(None, "x", x="g"),
+    lambda: s2sad.defjvp("digamma", "x", x="dx"),
+    lambda: s2sad.defpartials(3.0, "x", x="1.0"),
+    lambda: s2sad.nondiff(None),
+])
+def test_registering_a_rule_for_something_that_is_not_a_function_fails_at_once(register):
+    with pytest.raises(TypeError, match="not a function"):
+        register()

@@ -139,12 +139,24 @@ def _parse_term(text: str, allowed: set, where: str):
 
 def _register(rule: Rule, override: bool) -> Rule:
     key = rule.fn
+    _check_key(key)
     if not override and (key in RULES or key in NONDIFF):
         raise ValueError(f"a rule for {rule.name} is already registered")
     NONDIFF.pop(key, None)
     RULES[key] = rule
     _VERSION[0] += 1
     return rule
+
+
+def _check_key(key) -> None:
+    """A rule belongs to a function (or a method name, "method:name"): registering one
+    for anything else -- None from a failed look-up, a number, a string -- fails now,
+    not when a derivative silently never uses it."""
+    if isinstance(key, str) and key.startswith("method:") or callable(key) or \
+            isinstance(key, prims.Prim):
+        return
+    raise TypeError(f"cannot register a derivative rule for {key!r}: it is not a function "
+                    "(a rule is registered for the function object, e.g. scipy.special.digamma)")
 
 
 def defrule(fn, signature: str, *, jvp=None, vjp=None, name=None, override=False) -> Rule:
@@ -199,6 +211,7 @@ def _scale(factor: str, partial: str) -> str:
 def nondiff(*fns, override=True):
     """Declare functions non-differentiable: zero derivative, no derivative code."""
     for fn in fns:
+        _check_key(fn)
         RULES.pop(fn, None) if override else None
         NONDIFF[fn] = display_name(fn)
     _VERSION[0] += 1
