@@ -72,6 +72,16 @@ def _visible_positions(f, wrt) -> tuple:
     return tuple(i - offset for i in positions), single
 
 
+def _bound_call(f, wrt, args, kwargs):
+    """(the function differentiated for this call, wrt positions, single, the number of
+    leading bound arguments, all bound values): the common start of an operator's call."""
+    g = _for_call(f, args, kwargs)
+    positions, single = arguments.positions(g, wrt)
+    values = arguments.bind(g, args, kwargs)
+    arguments.check_wrt(g, values, positions)
+    return g, positions, single, len(arguments.bound_self(g)), values
+
+
 def clear_caches() -> None:
     """Forget every derivative generated so far (they are generated again when next
     called): for benchmarks of generation time, or to free memory."""
@@ -114,10 +124,7 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
             out, *grads = derivative(*leading, *args, 1.0)
             if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
                 return out, grads[0] if single else tuple(grads)
-        g = _for_call(f, args, kwargs)
-        values = arguments.bind(g, args, kwargs)
-        positions, single = arguments.positions(g, wrt)
-        arguments.check_wrt(g, values, positions)
+        g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
         if mode == "reverse":
             derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
                                    backend)
@@ -254,10 +261,10 @@ def hvp(f, primals, tangents, *, backend="python"):
     forward-mode derivative code it generated for `f` (so every step of that code
     needs a rule: Python float code and most NumPy code; a helper without one is
     named in the error)."""
-    offset = len(arguments.bound_self(f))
     given = len(primals)
     arguments.check_tangents("hvp", f, primals, tangents)
     f = _for_call(f, primals, {})
+    offset = len(arguments.bound_self(f))
     values = tuple(arguments.bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
     positions = tuple(i for i, v in enumerate(values) if i >= offset and arguments.differentiable(v))
@@ -299,11 +306,7 @@ def hessian(f=None, wrt=0, *, backend="python"):
     check_backend(backend)
 
     def hessian_f(*args, **kwargs):
-        g = _for_call(f, args, kwargs)
-        positions, single = arguments.positions(g, wrt)
-        offset = len(arguments.bound_self(g))
-        values = arguments.bind(g, args, kwargs)
-        arguments.check_wrt(g, values, positions)
+        g, positions, single, offset, values = _bound_call(f, wrt, args, kwargs)
         given = values[offset:]
 
         def product(j, tangent):
@@ -331,11 +334,7 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
 
     def jacobian_f(*args, **kwargs):
-        g = _for_call(f, args, kwargs)
-        positions, single = arguments.positions(g, wrt)
-        offset = len(arguments.bound_self(g))
-        values = arguments.bind(g, args, kwargs)
-        arguments.check_wrt(g, values, positions)
+        g, positions, single, offset, values = _bound_call(f, wrt, args, kwargs)
         given = values[offset:]
         if mode == "forward":
             def column(i, tangent):
@@ -345,7 +344,7 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
             parts = [matrices.jacobian_forward(values[i], functools.partial(column, i))
                      for i in positions]
         else:
-            out, pullback = vjp(g, *given)
+            out, pullback = vjp(g, *given, backend=backend)
             parts = [matrices.jacobian_reverse(values[i], out,
                                                lambda ct, i=i: pullback(ct)[i - offset])
                      for i in positions]

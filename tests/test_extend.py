@@ -83,3 +83,28 @@ def test_stop_gradient_and_nondiff():
 def test_registering_a_rule_for_something_that_is_not_a_function_fails_at_once(register):
     with pytest.raises(TypeError, match="not a function"):
         register()
+
+
+def soft(x):
+    return np.tanh(x)
+
+
+def calls_soft(x):
+    return soft(x) * 2.0
+
+
+def test_a_rule_registered_later_replaces_what_was_generated():
+    """Cached derivatives (and the per-call fast path, and derivatives of derivatives)
+    follow a rule registered after them; a later registration wins."""
+    gradient, outer = s2sad.grad(soft), s2sad.grad(calls_soft)
+    second = s2sad.grad(s2sad.grad(soft))
+    assert gradient(0.3) == pytest.approx(1 - np.tanh(0.3) ** 2)
+    assert gradient(0.3) == pytest.approx(1 - np.tanh(0.3) ** 2)   # the fast path
+    assert second(0.3) == pytest.approx(-2 * np.tanh(0.3) * (1 - np.tanh(0.3) ** 2))
+    s2sad.defpartials(soft, "x", x="3.0 * x")     # deliberately not tanh's derivative
+    assert gradient(0.3) == pytest.approx(0.9)
+    assert outer(0.3) == pytest.approx(1.8)
+    assert second(0.3) == pytest.approx(3.0)
+    s2sad.defpartials(soft, "x", x="5.0 * x")
+    assert gradient(0.3) == pytest.approx(1.5)
+    assert s2sad.grad(soft, mode="forward")(0.3) == pytest.approx(1.5)
