@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+import weakref
 
 from .rules import lookup
 
@@ -58,8 +59,21 @@ def call_arguments(fn, args) -> list[tuple[str, object]]:
 
 def signature(fn) -> inspect.Signature:
     """The parameters of the code that runs: a decorator's wrapper keeps its own
-    `(*args, **kwargs)`, not the signature `functools.wraps` advertises."""
-    return inspect.signature(fn, follow_wrapped=False)
+    `(*args, **kwargs)`, not the signature `functools.wraps` advertises.  A plain
+    function's is remembered while its code, defaults and annotations stay the same
+    objects (a call binds its arguments several times)."""
+    if type(fn) is not types.FunctionType or "__signature__" in fn.__dict__:
+        return inspect.signature(fn, follow_wrapped=False)
+    made_of = (fn.__code__, fn.__defaults__, fn.__kwdefaults__, fn.__annotations__)
+    known = _SIGNATURES.get(fn)
+    if known is not None and all(a is b for a, b in zip(known[0], made_of)):
+        return known[1]
+    found = inspect.signature(fn, follow_wrapped=False)
+    _SIGNATURES[fn] = (made_of, found)
+    return found
+
+
+_SIGNATURES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def bound_arguments(fn) -> tuple:

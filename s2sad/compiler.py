@@ -23,7 +23,7 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from . import codegen, compose, kinds, loader, prims, rules, scopes
+from . import code_cache, codegen, compose, kinds, loader, prims, rules, scopes
 from .aliasing import check_inplace
 from .callables import is_user_class
 from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, \
@@ -69,6 +69,9 @@ class _Request:
     arg_kinds: tuple
     names: tuple
 
+
+_RECIPES_KEPT = 512    # codes whose derivatives serve closures made again (code_cache.py)
+_RECIPES_PER_CODE = 8  # variants kept per code (other functions in its cells)
 
 class _Requests:
     """What the transforms are given to call other derivatives: `jvp_call` and
@@ -155,6 +158,7 @@ class Compiler:
             self._fresh: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._compiled: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._parsed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+            self._recipes: dict = {}    # (code, key) -> [code_cache.Recipe], newest first
             self._rules_version = rules.version()
 
     def _forget_if_rules_changed(self) -> None:
@@ -389,6 +393,10 @@ class Compiler:
             per_fn = self._compiled.setdefault(fn, {})
             loaded = per_fn.get(key)
             if loaded is None or not all_hold(loaded.pins):
+                loaded = self._from_same_code(fn, key)
+            if loaded is not None:
+                per_fn[key] = loaded
+            else:
                 program = self.derivative(fn, mode, wrt, arg_kinds, check_finite, global_kinds,
                                           backend)
                 if backend == "python":
@@ -402,7 +410,27 @@ class Compiler:
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
+                self._remember_code(fn, key, loaded)
             return loaded
+
+    def _from_same_code(self, fn, key):
+        """The derivative made for another function of `fn`'s code (a closure made
+        again) bound to `fn`'s cells, or None (code_cache.py)."""
+        for recipe in self._recipes.get((getattr(fn, "__code__", None), key), ()):
+            loaded = recipe.bind(fn)
+            if loaded is not None:
+                return loaded
+        return None
+
+    def _remember_code(self, fn, key, loaded) -> None:
+        recipe = code_cache.recipe_of(fn, loaded)
+        if recipe is None:
+            return
+        recipes = self._recipes.setdefault((fn.__code__, key), [])
+        recipes.insert(0, recipe)
+        del recipes[_RECIPES_PER_CODE:]
+        if len(self._recipes) > _RECIPES_KEPT:      # forget the oldest
+            del self._recipes[next(iter(self._recipes))]
 
     @staticmethod
     def still_valid(fn, loaded) -> bool:

@@ -27,8 +27,14 @@ def load(source: str, name: str, filename: str, objects: dict, globals_: dict, o
     code = compile(text, filename, "exec")
     namespace: dict = {}
     exec(code, globals_, namespace)
-    fn = namespace[FACTORY](**objects)
-    fn.source = source
+    return bound(namespace[FACTORY], objects, source)
+
+
+def bound(factory, objects: dict, source: str):
+    """The entry point `factory` (the compiled code of `load`) makes with `objects`
+    bound: the same code serves closures of the same user code with their own cells."""
+    fn = factory(**objects)
+    fn.source, fn.factory, fn.objects = source, factory, objects
     return fn
 
 

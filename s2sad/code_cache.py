@@ -1,0 +1,67 @@
+"""Derivatives shared by functions of the same code.
+
+`s2sad.grad(lambda w: loss(w, batch))` inside a training loop makes a new function
+object on every step, of code already differentiated.  The derivative of a function
+depends on its code, its globals, its specialisation (the compiler's key) and the
+closure cells it reads: data cells are read when the derivative runs
+(`cell_x.cell_contents`, never specialised on), static cells (functions, classes,
+modules) are resolved when it is generated and pinned (pins.py).  So a derivative made
+for one closure serves another of the same code and globals, with the other's cells
+bound into the same compiled code, provided every pinned cell of the other holds the
+same object.  A `Recipe` keeps what that takes without holding the first closure's
+cells (or the data in them) alive.
+"""
+from __future__ import annotations
+
+from . import loader
+from .pins import Pin, all_hold
+
+
+class Recipe:
+    """How to bind a loaded derivative (`loader.bound`) for another function of the
+    same code: which bound objects and which pins are cells of the function, by
+    free-variable name."""
+
+    __slots__ = ("globals", "factory", "objects", "cell_objects", "pins", "cell_pins",
+                 "source", "output_kind", "made_for")
+
+    def __init__(self, fn, loaded):
+        cells = _cells(fn)
+        by_identity = {id(cell): name for name, cell in cells.items()}
+        self.globals = fn.__globals__
+        self.factory, self.source = loaded.factory, loaded.source
+        self.objects = {k: v for k, v in loaded.objects.items() if id(v) not in by_identity}
+        self.cell_objects = {k: by_identity[id(v)] for k, v in loaded.objects.items()
+                             if id(v) in by_identity}
+        self.pins = [p for p in loaded.pins if id(p.holder) not in by_identity]
+        self.cell_pins = [(by_identity[id(p.holder)], p.key, p.value, p.how)
+                          for p in loaded.pins if id(p.holder) in by_identity]
+        self.output_kind, self.made_for = loaded.output_kind, loaded.made_for
+
+    def bind(self, fn):
+        """The derivative for `fn` (same code), or None when it does not apply: other
+        globals, a pinned cell holding another object, or a broken pin."""
+        if fn.__globals__ is not self.globals:
+            return None
+        cells = _cells(fn)
+        pins = self.pins + [Pin(cells[name], key, value, how)
+                            for name, key, value, how in self.cell_pins]
+        if not all_hold(pins):
+            return None
+        objects = dict(self.objects)
+        objects.update({k: cells[name] for k, name in self.cell_objects.items()})
+        loaded = loader.bound(self.factory, objects, self.source)
+        loaded.pins, loaded.output_kind, loaded.made_for = pins, self.output_kind, self.made_for
+        return loaded
+
+
+def recipe_of(fn, loaded):
+    """A Recipe for `loaded`, the Python derivative of `fn`; None for a derivative that
+    was not made by `loader.load` (another backend)."""
+    if getattr(loaded, "factory", None) is None or not hasattr(fn, "__code__"):
+        return None
+    return Recipe(fn, loaded)
+
+
+def _cells(fn) -> dict:
+    return dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
