@@ -241,6 +241,8 @@ def vjp(f, *primals, check_finite=False, backend="python"):
     out = unwrap_function(f)(*primals)
 
     def pullback(cotangent):
+        if isinstance(out, (np.ndarray, np.generic)):   # (the derivative is specialised
+            cotangent = runtime.cast_like(cotangent, out)  # on cotangents of out's dtype)
         _, *grads = derivative(*primals, cotangent)
         result = [None] * given
         for i, g in zip(positions, grads):

@@ -96,9 +96,10 @@ class _Lowerer(DictLoops, ExpressionLowerer):
 
     def lower_body(self, stmts, live_out: set) -> bool:
         """Lower `stmts`; True when every path through them jumped."""
+        read_later = scopes.reads_after(stmts)
         for i, stmt in enumerate(stmts):
             rest = stmts[i + 1:]
-            live = scopes.names_read(rest) | live_out
+            live = read_later[i] | live_out
             self.loc = self.parsed.loc(stmt)
             if isinstance(stmt, gast.If) and scopes.has_jump(stmt, self.loop_depth > 0):
                 return self.lower_if_with_jump(stmt, rest, live_out)

@@ -84,7 +84,7 @@ def parse_function(fn) -> ParsedFunction:
     try:
         # the code object's lines: `inspect.getsourcelines(fn)` would follow
         # `__wrapped__` to the function a decorator wraps, not the wrapper that runs
-        lines, first_line = inspect.getsourcelines(fn.__code__)
+        lines, first_line = _source_lines(fn)
     except (OSError, TypeError) as exc:
         where = ("it was defined in an interactive session or with exec/eval"
                  if filename.startswith("<") else f"{filename} cannot be read ({exc})")
@@ -109,6 +109,19 @@ def parse_function(fn) -> ParsedFunction:
     body = module.body[0].body if wrapped else module.body
     node = _find_function(body, fn, filename, first_line)
     return ParsedFunction(fn, node, filename, line_offset)
+
+
+def _source_lines(fn) -> tuple:
+    """(the lines of the def or lambda whose code `fn` runs, its first line number), as
+    `inspect.getsourcelines(fn.__code__)` gives them, read through `linecache` with
+    the function's own module globals (so without searching every loaded module for
+    the one that defines it, which costs milliseconds when many are loaded)."""
+    code = fn.__code__
+    lines = linecache.getlines(code.co_filename, fn.__globals__)
+    start = code.co_firstlineno - 1
+    if not lines or not 0 <= start < len(lines):
+        raise OSError("could not get source code")
+    return inspect.getblock(lines[start:]), start + 1
 
 
 def _find_function(body, fn, filename, first_line) -> gast.FunctionDef:

@@ -12,6 +12,16 @@ def names_read(nodes) -> set[str]:
     return _names(nodes, gast.Load, updates=False)
 
 
+def reads_after(stmts) -> list:
+    """For each statement of `stmts`, the names the statements after it read (one
+    backward pass, so a long body costs linear time, not quadratic)."""
+    after, later = [], frozenset()
+    for stmt in reversed(stmts):
+        after.append(later)
+        later = later | names_read([stmt])
+    return after[::-1]
+
+
 def names_assigned(nodes) -> set[str]:
     """Names stored anywhere in `nodes` (in-place updates assign their target)."""
     return _names(nodes, gast.Store, updates=True)

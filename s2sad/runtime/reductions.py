@@ -19,11 +19,15 @@ def _count(a, axis) -> int:
 
 def sum_vjp(g, a, axis=None, keepdims=False, /):
     """Cotangent of `a` for `np.sum(a, axis, keepdims=keepdims)`."""
+    if axis is None and type(a) is np.ndarray and np.ndim(g) == 0:   # the whole array
+        return np.full(a.shape, g, float_dtype(a))
     return broadcast_like(expand_reduced(g, np.ndim(a), axis, keepdims), a)
 
 
 def mean_vjp(g, a, axis=None, keepdims=False, /):
     """Cotangent of `a` for `np.mean(a, axis, keepdims=keepdims)`."""
+    if axis is None and type(a) is np.ndarray:
+        return sum_vjp(np.true_divide(g, a.size), a, axis, keepdims)
     return sum_vjp(np.true_divide(g, _count(a, axis)), a, axis, keepdims)
 
 

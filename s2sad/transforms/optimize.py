@@ -2,7 +2,8 @@
 
 * Helpers that kinds prove unnecessary are dropped: `rt.unbroadcast`,
   `rt.match_shape` and `rt.cast_like` between Python scalars, `rt.zeros_like` of a
-  Python scalar (0.0); `rt.setitem_value_vjp` with an int or slice index is `g[index]`.
+  Python scalar (0.0); `rt.setitem_value_vjp` with an int or slice index is `g[index]`;
+  array helpers where shapes are proved equal (shapes.py).
 * Dead code is removed: equations whose outputs are unused (unless they have an
   effect), unused outs of Ifs, and loop-carried values nobody reads.
 """
@@ -16,6 +17,7 @@ import numpy as np
 from .. import kinds, prims, runtime
 from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, not_a_statement, reads, sub_blocks,
                   walk)
+from . import shapes
 from .rewrite import defined_vars, substitute, used_vars
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
@@ -26,8 +28,10 @@ def optimize(fn: Function, param_kinds) -> Function:
     kinds.infer(fn, param_kinds)
     if _split_item_cotangents(fn.body):
         kinds.infer(fn, param_kinds)
+    same_shapes = shapes.SameShapes(fn)
+    shapes.specialise_products(fn, same_shapes)
     mapping: dict = {}
-    _rewrite(fn.body, mapping, {})
+    _rewrite(fn.body, mapping, {}, same_shapes)
     _resolve(mapping)
     substitute(fn.body, mapping)
     _eliminate_dead_code(fn)
@@ -93,7 +97,7 @@ def _key(atom):
     return ("object", id(atom.value))
 
 
-def _rewrite(block: Block, mapping: dict, available: dict) -> None:
+def _rewrite(block: Block, mapping: dict, available: dict, same_shapes) -> None:
     """One pass in program order: substitute earlier results, drop helpers that kinds
     prove unnecessary, fold constant arithmetic and reuse equal pure computations
     (from this block or an enclosing one)."""
@@ -105,7 +109,8 @@ def _rewrite(block: Block, mapping: dict, available: dict) -> None:
             if len(stmt.outs) != 1 or stmt.params.get("effect") or not _pure(stmt.prim):
                 continue
             out = stmt.outs[0]
-            if stmt.prim in _IDENTITY_HELPERS and all(_float_like(a) for a in stmt.args):
+            if stmt.prim in _IDENTITY_HELPERS and all(_float_like(a) for a in stmt.args) or \
+                    shapes.identity_helper(stmt, same_shapes):
                 mapping[out] = stmt.args[0]
             elif stmt.prim is runtime.zeros_like and _float_like(stmt.args[0]):
                 mapping[out] = Const(0.0)
@@ -123,15 +128,15 @@ def _rewrite(block: Block, mapping: dict, available: dict) -> None:
                     available[key] = out
         elif isinstance(stmt, If):
             stmt.cond = _lookup(stmt.cond, mapping)
-            _rewrite(stmt.then, mapping, available)
-            _rewrite(stmt.orelse, mapping, available)
+            _rewrite(stmt.then, mapping, available, same_shapes)
+            _rewrite(stmt.orelse, mapping, available, same_shapes)
             _simplify_flag_if(stmt, mapping)
         elif isinstance(stmt, Loop):
             stmt.inits = [_lookup(a, mapping) for a in stmt.inits]
             stmt.bounds = [_lookup(a, mapping) for a in stmt.bounds]
             if stmt.cond is not None:
-                _rewrite(stmt.cond, mapping, available)
-            _rewrite(stmt.body, mapping, available)
+                _rewrite(stmt.cond, mapping, available, same_shapes)
+            _rewrite(stmt.body, mapping, available, same_shapes)
         else:
             raise not_a_statement(stmt)
     block.results = [_lookup(a, mapping) for a in block.results]

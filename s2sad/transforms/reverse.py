@@ -171,11 +171,11 @@ class _Reverse:
             self.in_block(stmts, run)
             branches.append((block, stmts, badj))
         local = defined_vars(stmt.then) | defined_vars(stmt.orelse)
-        changed = []
+        changed: dict = {}       # (ordered, without repeats)
         for _, _, badj in branches:
             for var, value in badj.items():
-                if var not in local and value is not base.get(var) and var not in changed:
-                    changed.append(var)
+                if var not in local and value is not base.get(var):
+                    changed[var] = None
         if not changed and not any(stmts for _, stmts, _ in branches):
             return
         outs = [Var(adjoint_hint(v.hint)) for v in changed]

@@ -1,0 +1,208 @@
+"""What kinds prove about shapes, and the array helpers that proof makes unnecessary.
+
+Kinds know ndim and dtype, not shapes, so generated array code calls generic helpers
+(`rt.unbroadcast(g, x)`, `rt.cast_like(g, x)`, `rt.matmul_vjp_b(g, a, b)`) that look
+at shapes when they run.  Many shapes are equal by construction, though: an
+elementwise operation of an array and a scalar has the array's shape, a cotangent
+summed back to `x` has x's shape, and so on.  `SameShapes` collects those facts
+(union-find over the atoms of one function, in SSA form, so one pass in program order
+sees every definition before its uses), and `specialise` uses them:
+
+* `rt.unbroadcast(g, x)` is `g` when g has x's shape (nothing was broadcast);
+* `rt.cast_like(g, x)` is `g` when it has x's shape and the same kind (array of the
+  same ndim and float dtype);
+* `rt.sum_vjp(g, a) * y`, y shaped like a, is `g * y`;
+* `rt.matmul_vjp_a/b(g, a, b)` of 1-D and 2-D operands of one float dtype, whose `g`
+  has the shape of `a @ b`, is the plain product (`g @ b.T`, `a.T @ g`, `np.outer`).
+
+Only facts that hold for every call with arguments of the derivative's kinds are
+used; where nothing is proved, the generic helper stays.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import kinds, prims, runtime
+from ..ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk
+
+SCALAR = "shape ()"     # the class of every 0-d value
+
+_BINARY = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
+           operator.floordiv, operator.mod, runtime.plus, runtime.accumulate,
+           runtime.pow_dx}
+_UNARY = {operator.neg, operator.pos, abs}
+# helpers whose result has the shape of their second argument
+_SHAPED_LIKE_SECOND = {runtime.unbroadcast, runtime.cast_like, runtime.sum_vjp,
+                       runtime.mean_vjp, runtime.extremum_vjp, runtime.getitem_vjp}
+_NUMERIC = ("array", "float", "int", "bool")
+
+
+def _numeric(atom) -> bool:
+    return kinds.kind_of(atom).tag in _NUMERIC
+
+
+def _is_scalar(atom) -> bool:
+    kind = kinds.kind_of(atom)
+    return kind.tag in ("float", "int", "bool") or (kind.tag == "array" and kind.ndim == 0)
+
+
+def _ndim(atom):
+    kind = kinds.kind_of(atom)
+    return 0 if kind.tag in ("float", "int", "bool") else kind.ndim
+
+
+def _elementwise(prim, n: int) -> bool:
+    if isinstance(prim, np.ufunc):
+        return prim.nin == n and prim.nout == 1
+    return prim in (_BINARY if n == 2 else _UNARY)
+
+
+class SameShapes:
+    """Classes of atoms of one function proved to have the same shape."""
+
+    def __init__(self, fn: Function):
+        self._parent: dict = {}
+        self.products: list = []     # (out, a, b) of each `a @ b`
+        self.defs: dict = {}         # Var -> the Eqn defining it
+        for stmt in walk(fn.body):
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not stmt.kwargs:
+                self.defs[stmt.outs[0]] = stmt
+                self._learn(stmt)
+
+    def _key(self, atom):
+        if _is_scalar(atom):
+            return SCALAR
+        return atom if isinstance(atom, Var) else ("const", id(atom))
+
+    def _find(self, key):
+        while self._parent.get(key, key) is not key:
+            parent = self._parent[key]
+            self._parent[key] = self._parent.get(parent, parent)
+            key = parent
+        return key
+
+    def _union(self, a, b) -> None:
+        if _ndim(a) != _ndim(b) or _ndim(a) is None:     # kinds disagree: learn nothing
+            return
+        ra, rb = self._find(self._key(a)), self._find(self._key(b))
+        if ra is not rb:
+            if rb == SCALAR:
+                ra, rb = rb, ra
+            self._parent[rb] = ra
+
+    def same(self, a, b) -> bool:
+        return self._find(self._key(a)) == self._find(self._key(b))
+
+    def _learn(self, eqn: Eqn) -> None:
+        out, args, prim = eqn.outs[0], eqn.args, eqn.prim
+        if not _numeric(out) or not all(_numeric(a) or _literal(a) for a in args[:2]):
+            return
+        if len(args) == 1 and _elementwise(prim, 1):
+            self._union(out, args[0])
+        elif len(args) == 2 and _elementwise(prim, 2):
+            a, b = args
+            if _is_scalar(b) or self.same(a, b):
+                self._union(out, a)
+            elif _is_scalar(a):
+                self._union(out, b)
+        elif prim in _SHAPED_LIKE_SECOND and len(args) >= 2 and _numeric(args[1]):
+            self._union(out, args[1])
+        elif prim in (runtime.matmul_vjp_a, runtime.matmul_vjp_b) and len(args) == 3:
+            self._union(out, args[1] if prim is runtime.matmul_vjp_a else args[2])
+        elif prim is operator.matmul and len(args) == 2:
+            self.products.append((out, args[0], args[1]))
+
+
+def _literal(atom) -> bool:
+    return isinstance(atom, Const) and type(atom.value) in (int, float, bool)
+
+
+def identity_helper(eqn: Eqn, shapes: SameShapes) -> bool:
+    """Is `eqn` (`rt.unbroadcast(g, x)` or `rt.cast_like(g, x)`) just `g`?"""
+    if eqn.kwargs or len(eqn.args) != 2 or not shapes.same(*eqn.args):
+        return False
+    g, x = eqn.args
+    if eqn.prim is runtime.unbroadcast:
+        return _numeric(g) and _numeric(x)
+    if eqn.prim is runtime.cast_like:
+        kind = kinds.kind_of(x)
+        return kinds.kind_of(g) == kind and kind.tag == "array" and kind.ndim > 0 and \
+            np.issubdtype(np.dtype(kind.dtype), np.inexact)     # (ndim 0: 0-d array or scalar)
+    return False
+
+
+def specialise_products(fn: Function, shapes: SameShapes) -> None:
+    """Replace matmul cotangents proved plain (see the module docstring) in place."""
+    _block(fn.body, shapes)
+
+
+def _block(block: Block, shapes: SameShapes) -> None:
+    stmts = []
+    for stmt in block.stmts:
+        for sub in sub_blocks(stmt):
+            _block(sub, shapes)
+        plain = _plain_product(stmt, shapes) if isinstance(stmt, Eqn) else None
+        if isinstance(stmt, Eqn):
+            _spread_sum(stmt, shapes)
+        stmts.extend(plain or [stmt])
+    block.stmts = stmts
+
+
+def _spread_sum(eqn: Eqn, shapes: SameShapes) -> None:
+    """`rt.sum_vjp(g, a, None, False) * y` with y of a's shape and float dtype is
+    `g * y` (the scalar g broadcasts the same way), when g cannot change y's dtype."""
+    if eqn.prim is not operator.mul or len(eqn.args) != 2 or eqn.kwargs:
+        return
+    for i in (0, 1):
+        spread, y = eqn.args[i], eqn.args[1 - i]
+        made = shapes.defs.get(spread) if isinstance(spread, Var) else None
+        if made is None or made.prim is not runtime.sum_vjp or len(made.args) != 4 or \
+                not all(_literal(a) or isinstance(a, Const) and a.value is None
+                        for a in made.args[2:]) or made.args[2].value is not None or \
+                made.args[3].value is not False:
+            continue
+        g, a = made.args[:2]
+        ky, kg, ka = kinds.kind_of(y), kinds.kind_of(g), kinds.kind_of(a)
+        if ky.tag != "array" or ka.tag != "array" or not shapes.same(a, y) or \
+                ka.dtype != ky.dtype or not np.issubdtype(np.dtype(ky.dtype), np.floating):
+            continue
+        if ky.dtype == "float64" or (kg.tag == "array" and kg.ndim == 0 and kg.dtype == ky.dtype):
+            eqn.args = [g, y] if i == 0 else [y, g]
+            return
+
+
+def _plain_product(eqn: Eqn, shapes: SameShapes):
+    if eqn.prim not in (runtime.matmul_vjp_a, runtime.matmul_vjp_b) or eqn.kwargs or \
+            len(eqn.args) != 3:
+        return None
+    g, a, b = eqn.args
+    ka, kb, kg = (kinds.kind_of(v) for v in (a, b, g))
+    if not all(k.tag == "array" for k in (ka, kb, kg)) or len({ka.dtype, kb.dtype, kg.dtype}) != 1 \
+            or not np.issubdtype(np.dtype(ka.dtype), np.floating):
+        return None
+    if not any(shapes.same(g, out) and a2 is a and b2 is b for out, a2, b2 in shapes.products):
+        return None
+    out, loc = eqn.outs[0], eqn.loc
+    dims = (ka.ndim, kb.ndim)
+
+    def transposed(m):
+        t = Var("t", m.kind if isinstance(m, Var) else kinds.kind_of(m))
+        return t, Eqn([t], prims.method("T"), [m], {}, {"attribute": True}, loc, eqn.role)
+
+    if eqn.prim is runtime.matmul_vjp_a:
+        if dims == (2, 2):
+            t, first = transposed(b)
+            return [first, Eqn([out], operator.matmul, [g, t], {}, {}, loc, eqn.role)]
+        if dims == (2, 1):
+            return [Eqn([out], np.outer, [g, b], {}, {}, loc, eqn.role)]
+        if dims == (1, 2):
+            return [Eqn([out], operator.matmul, [b, g], {}, {}, loc, eqn.role)]
+        return None
+    if dims in ((2, 2), (2, 1)):
+        t, first = transposed(a)
+        return [first, Eqn([out], operator.matmul, [t, g], {}, {}, loc, eqn.role)]
+    if dims == (1, 2):
+        return [Eqn([out], np.outer, [a, g], {}, {}, loc, eqn.role)]
+    return None
