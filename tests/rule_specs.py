@@ -1011,3 +1011,10 @@ if _sc is not None:
     add(_rt.polygamma, C(0), A(None, "pos"))
     add(_rt.lse_weights, A((2, 3)), A((3,), "pos"), C(False))
     add(_rt.lse_weights, A((2, 3)), A((2, 1), "pos"))
+
+# ---- decompositions, scipy.linalg, math.gamma: tests/rule_specs_linalg_more.py ---------
+try:
+    from rule_specs_linalg_more import register as _linalg_more
+except ImportError:  # collected as part of a `tests` package
+    from tests.rule_specs_linalg_more import register as _linalg_more
+_linalg_more(add, A, C, F, L)

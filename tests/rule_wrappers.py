@@ -47,6 +47,7 @@ import numpy as np
 from s2sad import runtime as rt
 
 try:
+    import scipy.linalg
     import scipy.special
 except ImportError:
     pass
@@ -147,8 +148,8 @@ def index_text(index) -> str:
 def callee(key) -> str:
     """How the generated module names the function of a registry key."""
     rule = RULES.get(key)
-    if rule is not None and rule.name.startswith("scipy.special."):
-        return "scipy." + rule.name[len("scipy."):]
+    if rule is not None and rule.name.startswith(("scipy.special.", "scipy.linalg.")):
+        return rule.name
     if isinstance(key, np.ufunc):
         return f"np.{key.__name__}"
     name = getattr(key, "__name__", None)

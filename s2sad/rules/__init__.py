@@ -1,8 +1,8 @@
 """Derivative rules, grouped by topic.  Importing this package registers them all."""
-from . import (constructors, containers, elementwise, linalg, nondiff,  # noqa: F401
+from . import (constructors, containers, decompositions, elementwise, linalg, nondiff,  # noqa: F401
                operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
                runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
-from . import scipy_special  # noqa: F401,E402  (registers only if SciPy is installed)
+from . import scipy_linalg, scipy_special  # noqa: F401,E402  (register only with SciPy)
 from .core import (NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method,
                    nondiff, version)
 

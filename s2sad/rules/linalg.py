@@ -89,10 +89,19 @@ def _two_solves(m: str, x: str) -> str:
     return f"np.linalg.solve({m}, {_T(f'np.linalg.solve({m}, {x})')})"
 
 
-defrule(np.linalg.cholesky, "a",
-        jvp={"a": _mm("ans", _phi(_two_solves("ans", "rt.sym_from_triangle(da, 'L')")))},
-        vjp={"a": "rt.reduce_to(rt.triangle_of(" + _T(_two_solves(
-            _T("ans"), _phi(_mm(_T("ans"), "g")))) + ", 'L'), a)"})
+def cholesky_jvp(l: str, d: str, uplo: str) -> str:
+    """The tangent of the lower factor l of the matrix read from d's `uplo` triangle."""
+    return _mm(l, _phi(_two_solves(l, f"rt.sym_from_triangle({d}, {uplo})")))
+
+
+def cholesky_vjp(l: str, g: str, uplo: str) -> str:
+    """The cotangent, on the `uplo` triangle, from the cotangent g of the lower factor l."""
+    return f"rt.triangle_of({_T(_two_solves(_T(l), _phi(_mm(_T(l), g))))}, {uplo})"
+
+
+_LOWER = "'L'"
+defrule(np.linalg.cholesky, "a", jvp={"a": cholesky_jvp("ans", "da", _LOWER)},
+        vjp={"a": f"rt.reduce_to({cholesky_vjp('ans', 'g', _LOWER)}, a)"})
 
 # eigh: a = V diag(w) V^T (from one triangle); with X = V^T S V, dw = diag(X) and
 # dV = V (F * X), F[i, j] = 1 / (w_j - w_i) off the diagonal (rt.eig_gaps)

@@ -1,13 +1,16 @@
 """scipy.special, as rules.
 
 SciPy is optional: without it nothing here registers, and a call of a SciPy function
-is reported like any function without a rule.  The functions are looked up as
+is reported like any function without a rule.  math.gamma and math.lgamma are here
+too: their derivatives need digamma, which s2sad takes from SciPy.  The functions are looked up as
 attributes of `scipy.special`, so a misspelt name fails when this table is imported.
 
 Terms call `rt.polygamma(n, x)` (SciPy's polygamma in x's float dtype; n = 0 is
 digamma), whose rule is itself, so derivatives of every order close over it.
 SciPy's ufuncs have no module, so each rule is given its display name.
 """
+import math
+
 from .. import runtime as rt
 from .core import defpartials, defrule
 
@@ -69,9 +72,11 @@ def _register():
     defrule(sc.log_softmax, "x, axis=None", name="scipy.special.log_softmax",
             jvp={"x": "dx - np.sum(np.exp(ans) * dx, axis=axis, keepdims=True)"},
             vjp={"x": "rt.reduce_to(g - np.exp(ans) * np.sum(g, axis=axis, keepdims=True), x)"})
-    # math.erf and math.erfc have rules in scalar_math.py.  math.gamma and math.lgamma
-    # (ans * rt.polygamma(0, x) and rt.polygamma(0, x)) are left without rules: the
-    # tutorial's and the API doc's MissingRuleError examples use math.gamma.
+    # math.erf and math.erfc have rules in scalar_math.py; math.gamma and math.lgamma
+    # (log|gamma|) need digamma, so they have rules only with SciPy (without it a call
+    # is reported as a function without a rule, MissingRuleError).
+    defpartials(math.gamma, "x", x=f"ans * {_PSI.format('x')}")
+    defpartials(math.lgamma, "x", x=_PSI.format("x"))
 
 
 if sc is not None:

@@ -8,7 +8,7 @@ concern:
 
 - `common`: dtypes, shapes, indices and cotangent casting shared by the others;
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
-- `constructors`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
+- `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
   np.insert, np.delete, np.r_ and np.c_, in rules/shape.py).
 
@@ -25,6 +25,13 @@ from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended,
 from .constructors import (arange_start_jvp, arange_start_vjp, arange_step_jvp,
                            arange_step_vjp, array_jvp, array_vjp, linspace_jvp,
                            linspace_vjp, reduce_to)
+from .decompositions import (block_upper, block_upper_vjp_a, cho_factor_of,
+                             cho_factor_of_vjp, copy_lower, copy_lower_vjp, eig_real,
+                             lstsq_check, other_triangle, qr_reduced,
+                             residuals_like, residuals_like_vjp, solve_matrix,
+                             solve_matrix_vjp, svd_embed, svd_reduced, svd_select,
+                             trans_flag, transposed_if, triangle_mask, triangular_matrix, unit_columns_vjp,
+                             upper_right, upper_right_vjp, uplo)
 from .elementwise import (builtin_extremum_jvp, builtin_extremum_vjp, clip_da, clip_dhi,
                           clip_dlo, copysign_dx, diff_items, fdiv, finite_mask, fmax_weight,
                           hypot_jvp, hypot_vjp, iter_sum_jvp, iter_sum_vjp, log_dbase, log_dx,
@@ -52,4 +59,5 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
 from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
+    from .decompositions import expm, sqrtm  # noqa: F401
     from .scipy_special import lse_weights, polygamma  # noqa: F401
