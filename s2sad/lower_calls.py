@@ -60,7 +60,7 @@ class CallLowering:
         parts = self._tuple_parts(value, lists=True)
         if parts is not None:
             return len(parts)
-        kind = self.param_kinds.get(value)
+        kind = self.static_kind(value)      # a parameter's, an item's, a helper's result's
         if kind is not None and kind.tag in ("tuple", "list"):
             return len(kind.items)
         return None
