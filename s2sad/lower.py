@@ -26,6 +26,7 @@ from .ir_nodes import Block, Const, Eqn, Function, Global, If, Loop, Var
 from .lower_dicts import DictLoops
 from .lower_calls import _bind_error
 from .lower_expr import BINOPS, ExpressionLowerer, LocalFunction, nothing_is_fresh
+from .lower_functional import FunctionalForms
 from .lower_types import TypeTests
 from .prims import UNDEFINED
 
@@ -64,7 +65,7 @@ def result_freshness(parsed, fresh_results=nothing_is_fresh) -> tuple:
     return lowerer.result_freshness(fn.body.results[0]), fn.pins
 
 
-class _Lowerer(DictLoops, TypeTests, ExpressionLowerer):
+class _Lowerer(DictLoops, TypeTests, FunctionalForms, ExpressionLowerer):
     """Lowers one function: its statements and control flow (see the module
     docstring); expressions and the shared state come from ExpressionLowerer."""
 
@@ -437,6 +438,7 @@ class _Lowerer(DictLoops, TypeTests, ExpressionLowerer):
             length = parts[0][0] if len(parts) == 1 else \
                 self.emit(builtins.min, [p[0] for p in parts], hint="n")
             return length, lambda k: tuple(item(k) for _, item in parts)
+        self.consumed.add(id(node))             # `for v in map(f, xs)`: lower_functional.py
         seq = self.expr(node, "seq")
         self.note_iterated(node, seq)
         if isinstance(node, gast.Name) and node.id in self.mutated_in_loop:

@@ -267,3 +267,70 @@ def test_slices_and_zips_of_a_layer_list():
     params = [(RS.randn(3, 4), RS.randn(4)), (RS.randn(4, 4), RS.randn(4)),
               (RS.randn(4, 4), RS.randn(4)), (RS.randn(4, 1), RS.randn(1))]
     check_grads(skip_connections, (params, INPUTS))
+
+
+# ---- 4. map, functools.partial, functools.reduce ----------------------------------------
+
+def scaled_sine(a, x, power=1.0):
+    return a * np.sin(x) ** power
+
+
+def chained(acc, z):
+    return acc + np.sum(z * z)
+
+
+def mapped_losses(a, xs, ys):
+    preds = list(map(functools.partial(scaled_sine, a), xs))
+    errors = list(map(lambda p, y: (p - y) ** 2, preds, ys))
+    return functools.reduce(lambda acc, e: acc + np.sum(e), errors, 0.0)
+
+
+def partials_by_name(a, x):
+    squared = functools.partial(scaled_sine, power=2.0)
+    twice = functools.partial(squared, 2.0)
+    total = 0.0
+    for v in map(twice, [x, a * x]):
+        total = total + np.sum(v)
+    return total + sum(map(np.sum, map(functools.partial(scaled_sine, a), (x, x * x))))
+
+
+def matrix_chain(mats):
+    return np.sum(functools.reduce(np.dot, mats))
+
+
+def apply_to_all(f, xs):
+    return list(map(f, xs))
+
+
+def reduced_without_init(x):
+    terms = apply_to_all(np.tanh, [x, 2.0 * x, x * x])
+    return np.sum(functools.reduce(chained, terms[1:], np.sum(terms[0])))
+
+
+@pytest.mark.parametrize("f, args", [
+    (mapped_losses, (0.8, [RS.randn(3), RS.randn(2)], [RS.randn(3), RS.randn(2)])),
+    (partials_by_name, (0.6, X3)),
+    (matrix_chain, ([RS.randn(2, 3), RS.randn(3, 3), RS.randn(3, 2)],)),
+    (reduced_without_init, (X3,))])
+def test_map_partial_and_reduce(f, args):
+    check_grads(f, args)
+
+
+def test_map_partial_and_reduce_at_second_order():
+    check_hessian(partials_by_name, (0.6, X3), 1)
+    check_hessian(reduced_without_init, (X3,), 0)
+
+
+def test_a_partial_used_as_a_value_is_refused_where_it_is_used():
+    def returns_partial(a, x):
+        g = functools.partial(scaled_sine, a)
+        return apply_to_all(g, [x])[0]
+    with pytest.raises(S2SADError, match="(?s)test_autograd_programs.py.*partial"):
+        s2sad.grad(returns_partial)(0.5, 0.3)
+
+
+def test_a_map_object_that_is_not_iterated_keeps_the_refusal_of_map():
+    def map_object(x):
+        return np.sum(np.array(list(np.array(map(np.sin, [x, x])).item())))
+    with pytest.raises(S2SADError, match="(?s)test_autograd_programs.py.*map"):
+        s2sad.grad(map_object)(0.3)
