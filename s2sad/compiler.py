@@ -217,7 +217,7 @@ class Compiler:
         parsed = self.parsed(fn)
         dict_keys: dict = {}
         while True:       # again while kinds find the keys of dicts loops iterate
-            ir = lower(parsed, arg_kinds, self.fresh_results, dict_keys)
+            ir = lower(parsed, arg_kinds, self.fresh_results, dict_keys, self.result_kind)
             self._kind_globals(ir, global_kinds)
             if self.verify:
                 verify(ir)

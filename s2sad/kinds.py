@@ -220,6 +220,8 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
+    if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
+        return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
     if eqn.prim is operator.getitem and type(eqn.args[1]) is Const and \
             _item_kind(arg_kinds[0], eqn.args[1].value) is not None:
         return _item_kind(arg_kinds[0], eqn.args[1].value)   # `t[0]`, `d["w"]`: as it is

@@ -26,6 +26,8 @@ from .ir_nodes import Block, Const, Eqn, Function, Global, If, Loop, Var
 from .lower_dicts import DictLoops
 from .lower_calls import _bind_error
 from .lower_expr import BINOPS, ExpressionLowerer, LocalFunction, nothing_is_fresh
+from .lower_functional import FunctionalForms
+from .lower_types import TypeTests
 from .prims import UNDEFINED
 
 
@@ -42,13 +44,17 @@ def same_atom(a, b) -> bool:
 MAX_INLINE_DEPTH = 32
 
 
-def lower(parsed, arg_kinds=(), fresh_results=nothing_is_fresh, dict_keys=None) -> Function:
+def lower(parsed, arg_kinds=(), fresh_results=nothing_is_fresh, dict_keys=None,
+          result_kind=None) -> Function:
     """Lower a ParsedFunction (already through the fence) to an ir.Function.
     `arg_kinds` (the parameters' kinds, when known) give the lengths of tuples
-    unpacked with `*` in calls and displays; `fresh_results(callee)` says which
-    results of a user function are new objects the caller may update in place
-    (see AliasTracking.note_fresh_result); `dict_keys`: see lower_dicts.keys_found."""
-    return _Lowerer(parsed, arg_kinds, fresh_results).lowered(dict_keys)
+    unpacked with `*` in calls and displays and decide type tests (lower_types.py);
+    `fresh_results(callee)` says which results of a user function are new objects the
+    caller may update in place (see AliasTracking.note_fresh_result); `dict_keys`: see
+    lower_dicts.keys_found; `result_kind(fn, arg_kinds)`: see TypeTests.static_kind."""
+    lowerer = _Lowerer(parsed, arg_kinds, fresh_results)
+    lowerer.result_kind = result_kind
+    return lowerer.lowered(dict_keys)
 
 
 def result_freshness(parsed, fresh_results=nothing_is_fresh) -> tuple:
@@ -59,7 +65,7 @@ def result_freshness(parsed, fresh_results=nothing_is_fresh) -> tuple:
     return lowerer.result_freshness(fn.body.results[0]), fn.pins
 
 
-class _Lowerer(DictLoops, ExpressionLowerer):
+class _Lowerer(DictLoops, TypeTests, FunctionalForms, ExpressionLowerer):
     """Lowers one function: its statements and control flow (see the module
     docstring); expressions and the shared state come from ExpressionLowerer."""
 
@@ -426,10 +432,14 @@ class _Lowerer(DictLoops, ExpressionLowerer):
             last = self.emit(operator.sub, [length, Const(1)], hint="last")
             return length, lambda k: item(self.emit(operator.sub, [last, k], hint="j"))
         if _is_call_to(self, node, builtins.zip):
-            parts = [self.iteration(a) for a in node.args]
+            parts = []
+            for a in node.args:
+                parts += self.unpacked_iterations(a) if isinstance(a, gast.Starred) else \
+                    [self.iteration(a)]
             length = parts[0][0] if len(parts) == 1 else \
                 self.emit(builtins.min, [p[0] for p in parts], hint="n")
             return length, lambda k: tuple(item(k) for _, item in parts)
+        self.consumed.add(id(node))             # `for v in map(f, xs)`: lower_functional.py
         seq = self.expr(node, "seq")
         self.note_iterated(node, seq)
         if isinstance(node, gast.Name) and node.id in self.mutated_in_loop:
@@ -439,6 +449,15 @@ class _Lowerer(DictLoops, ExpressionLowerer):
                 fix=f"iterate over a copy (`for e in {node.id}.copy():`) or over indices")
         length = self.emit(builtins.len, [seq], hint="n")
         return length, lambda k: self.emit(operator.getitem, [seq, k], hint="item")
+
+    def unpacked_iterations(self, starred) -> list:
+        """(length, item function) of each sequence `*t` unpacks in `zip(*t)`."""
+        parts = []
+        for seq in self.items([starred]):
+            self.note_iterated(starred, seq)
+            parts.append((self.emit(builtins.len, [seq], hint="n"),
+                          lambda k, seq=seq: self.emit(operator.getitem, [seq, k], hint="item")))
+        return parts
 
     # ---- assignment --------------------------------------------------------
 

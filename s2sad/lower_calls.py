@@ -60,12 +60,14 @@ class CallLowering:
         parts = self._tuple_parts(value, lists=True)
         if parts is not None:
             return len(parts)
-        kind = self.param_kinds.get(value)
+        kind = self.static_kind(value)      # a parameter's, an item's, a helper's result's
         if kind is not None and kind.tag in ("tuple", "list"):
             return len(kind.items)
         return None
 
     def expr_Call(self, node, hint):
+        if (done := self.functional_call(node, hint)) is not None:    # lower_functional.py
+            return done
         local = self.local_callee(node.func)
         self.check_generator_arguments(node, local)
         args = self.items(node.args)
@@ -73,27 +75,9 @@ class CallLowering:
         if local is not None:
             return _named(self.inline(local, args, kwargs, node), hint)
         ok, fn = self.static_value(node.func)
-        out_arg = kwargs.get("out")
-        has_out = out_arg is not None and not (isinstance(out_arg, Const) and out_arg.value is None)
-        if ok and getattr(fn, "__s2sad_operator__", None) == "value":
-            fn, args = self.value_operator(fn, args, node)
         if ok:
-            fn = _FUNCTIONAL.get(fn, fn) if hashable(fn) else fn
-            name = getattr(fn, "__name__", "t")
-            self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
-                                 f"'{to_source(node.func).strip()}(...)' writes into an "
-                                 "argument in place")
-            if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
-                return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
-                                 hint=hint if hint != "t" else "record", node=node)
-            if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
-                return self.call_value(Const(fn), args, kwargs, hint, node)
-            if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
-                args, kwargs = self.bind_call(fn, args, kwargs, node), {}
-            out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
-            if is_user_function(fn):
-                self.note_fresh_result(fn, out)
-            return out
+            return self.call_known(fn, args, kwargs, hint, node)
+        has_out = _has_out(kwargs)
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
             attr = node.func.attr
@@ -111,6 +95,28 @@ class CallLowering:
         # A function passed in or picked at run time (`rhs(t, y)` with `rhs` a
         # parameter): resolved once kinds know which function it is (resolve_methods).
         return self.call_value(self.expr(node.func), args, kwargs, hint, node)
+
+    def call_known(self, fn, args, kwargs, hint, node) -> Var:
+        """`fn(*args, **kwargs)` for a function known when lowering (`node` is the call)."""
+        has_out = _has_out(kwargs)
+        if getattr(fn, "__s2sad_operator__", None) == "value":
+            fn, args = self.value_operator(fn, args, node)
+        fn = _FUNCTIONAL.get(fn, fn) if hashable(fn) else fn
+        name = getattr(fn, "__name__", "t")
+        self.refuse_mutation(node, mutation.writes_into_argument(fn, has_out),
+                             f"'{to_source(node.func).strip()}(...)' writes into an "
+                             "argument in place")
+        if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
+            return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
+                             hint=hint if hint != "t" else "record", node=node)
+        if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
+            return self.call_value(Const(fn), args, kwargs, hint, node)
+        if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
+            args, kwargs = self.bind_call(fn, args, kwargs, node), {}
+        out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+        if is_user_function(fn):
+            self.note_fresh_result(fn, out)
+        return out
 
     def value_operator(self, operator_fn, args, node):
         """`s2sad.jvp(f, primals, tangents)` and `s2sad.hvp(...)` inside the function:
@@ -195,6 +201,12 @@ class CallLowering:
                                                     list(bound.arguments[p.name]),
                                                     hint=p.name, node=node)
         return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
+
+
+def _has_out(kwargs) -> bool:
+    """An `out=` argument other than None: the call writes into it."""
+    out = kwargs.get("out")
+    return out is not None and not (isinstance(out, Const) and out.value is None)
 
 
 def _named(atom, hint):

@@ -142,9 +142,11 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
     def expr_Name(self, node, hint):
         value = self.name(node)
         if isinstance(value, Const) and isinstance(value.value, LocalFunction):
+            made = f" ({value.value.name})" if value.value.name != node.id else ""
             raise UnsupportedSyntaxError([(self.parsed.loc(node), f"the local function "
-                                           f"'{node.id}' is used as a value; local functions "
-                                           "can only be called")],
+                                           f"'{node.id}'{made} is used as a value; local "
+                                           "functions (nested defs, lambdas, functools.partial "
+                                           "objects) can only be called")],
                                          fix="call it directly, or define it at module level")
         return value
 

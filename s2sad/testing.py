@@ -39,13 +39,25 @@ def _is_float(a) -> bool:
 
 
 def _leaves(tree) -> list:
+    """The leaves of a tree of tuples, lists and dicts (dicts in key order)."""
+    if isinstance(tree, dict):
+        tree = list(tree.values())
     return [x for t in tree for x in _leaves(t)] if isinstance(tree, (tuple, list)) else [tree]
 
 
 def _map(fn, tree, *rest):
-    """Apply `fn` leaf-wise over trees of the same tuple structure."""
-    return (tuple(_map(fn, *parts) for parts in zip(tree, *rest))
-            if isinstance(tree, (tuple, list)) else fn(tree, *rest))
+    """Apply `fn` leaf-wise over trees of the same structure (tuples, lists, dicts;
+    the result keeps the structure of `tree`)."""
+    if isinstance(tree, dict):
+        return {k: _map(fn, tree[k], *(r[k] for r in rest)) for k in tree}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_map(fn, *parts) for parts in zip(tree, *rest)) \
+            if type(tree) in (tuple, list) else tuple(_map(fn, *p) for p in zip(tree, *rest))
+    return fn(tree, *rest)
+
+
+def _has_float(tree) -> bool:
+    return any(_is_float(x) for x in _leaves(tree))
 
 
 def _like(values, x):
@@ -96,7 +108,7 @@ def _arg_names(f, n):
 
 
 def _step(args) -> float:
-    norm = np.linalg.norm(_vec([a for a in args if _is_float(a)]))
+    norm = np.linalg.norm(_vec([a for a in _leaves(args) if _is_float(a)]))
     return _EPS64 ** (1 / 3) * max(1.0, float(norm))
 
 
@@ -106,13 +118,15 @@ def numerical_jvp(f, args, tangents, eps=None):
     `tangents`: one per argument (None for constant ones); `eps`: the step h (default
     eps64^(1/3) max(1, ||x||)).  Float32 arguments are cast up first.  Returns float64
     values with the output's tuple structure."""
-    args = tuple(a.astype(np.float64) if isinstance(a, np.ndarray) and _is_float(a)
-                 else np.float64(a) if isinstance(a, np.floating) else a for a in args)
+    args = _map(lambda a: a.astype(np.float64) if isinstance(a, np.ndarray) and _is_float(a)
+                else np.float64(a) if isinstance(a, np.floating) else a, tuple(args))
     h = _step(args) if eps is None else float(eps)
 
     def at(s):
-        return f(*(_like(np.asarray(a, np.float64) + s * np.asarray(t, np.float64), a)
-                   if t is not None and _is_float(a) else a for a, t in zip(args, tangents)))
+        return f(*(a if t is None else
+                   _map(lambda a, t: _like(np.asarray(a, np.float64) + s * np.asarray(t, np.float64),
+                                           a) if t is not None and _is_float(a) else a, a, t)
+                   for a, t in zip(args, tangents)))
     return _map(lambda p, m: (np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * h),
                 at(h), at(-h))
 
@@ -127,7 +141,8 @@ def _draw(rng, tree, unit=True):
 
 def _only(v, args, i):
     """The tangent `v` restricted to argument i (zeros for the other float ones)."""
-    return tuple(t if j == i or t is None else _like(np.zeros(np.shape(a)), a)
+    return tuple(t if j == i or t is None else
+                 _map(lambda a: _like(np.zeros(np.shape(a)), a) if _is_float(a) else None, a)
                  for j, (t, a) in enumerate(zip(v, args)))
 
 
@@ -135,7 +150,7 @@ def _setup(f, args, rtol, atol, eps, seed):
     """f(*args), step, tolerances and a random direction passing the step gate."""
     args, rng = tuple(args), np.random.default_rng(seed)
     snapshot = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
-    if not any(_is_float(a) for a in args):
+    if not _has_float(args):
         raise ValueError(f"check_grads: {getattr(f, '__name__', f)} has no float argument")
     fx = f(*args)
     h = _step(args) if eps is None else float(eps)
@@ -186,7 +201,7 @@ def _unmutated(f, args, snapshot):
 def _localize(f, args, mode, summary, line_of):
     """Fail with `summary` plus one line per float argument that fails on its own."""
     names = _arg_names(f, len(args))
-    lines = [f"  {names[i]}: {line}" for i, a in enumerate(args) if _is_float(a)
+    lines = [f"  {names[i]}: {line}" for i, a in enumerate(args) if _has_float(a)
              for line in [line_of(i)] if line]
     _fail(f, mode, summary + "\n" + ("\n".join(lines) or "  (no argument fails on its own)"))
 
@@ -225,7 +240,7 @@ def _check_cotangents(f, cts, args):
         if isinstance(a, (bool, int, np.bool_, np.integer)) and c is not None:
             _fail(f, mode, f"{names[i]} is an int/bool held constant; its cotangent must be "
                            f"None, got {c!r:.100}")
-        if _is_float(a):
+        if _has_float(a):
             _check_like(f, mode, f"cotangent of {names[i]}", c, a)
 
 

@@ -286,3 +286,29 @@ def test_check_grads_rejects_unknown_modes_and_no_float_args():
         check_grads(cube, (1.0,), modes=("sideways",))
     with pytest.raises(ValueError, match="no float argument"):
         testing._check_jvp(lambda n: n * 2, lambda p, t: (p[0] * 2, None), (3,))
+
+
+def dict_and_list(params, xs):
+    return params["w"] * np.sin(xs[0]) + params["b"] * xs[1]
+
+
+def test_dicts_and_lists_in_arguments_are_checked_leaf_by_leaf():
+    args = ({"w": np.array([0.5, -1.0]), "b": 0.3}, [np.array([0.2, 0.4]), 1.5])
+
+    def jvp(p, t, wrong=1.0):
+        (pw, pb), (tw, tb) = [(q[0]["w"], q[0]["b"]) for q in (p, t)]
+        (x0, x1), (t0, t1) = p[1], t[1]
+        return dict_and_list(*p), tw * np.sin(x0) + wrong * pw * np.cos(x0) * t0 + tb * x1 + pb * t1
+
+    def vjp(params, xs, wrong=1.0):
+        w, b, (x0, x1) = params["w"], params["b"], xs
+        return dict_and_list(params, xs), lambda g: (
+            {"w": g * np.sin(x0), "b": float(np.sum(g * x1))},
+            [wrong * g * w * np.cos(x0), float(np.sum(g * b))])
+    _check_jvp(dict_and_list, jvp, args)
+    _check_vjp(dict_and_list, vjp, args)
+    with pytest.raises(AssertionError, match="forward mode"):
+        _check_jvp(dict_and_list, lambda p, t: jvp(p, t, wrong=2.0), args)
+    with pytest.raises(AssertionError, match="reverse mode"):
+        _check_vjp(dict_and_list, lambda *a: vjp(*a, wrong=-1.0), args)
+    check_grads(dict_and_list, args)      # s2sad's own derivatives keep the structure

@@ -106,7 +106,7 @@ defrule(runtime.diff_items, "p, q",
 
 # Masks, weights, shapes, dtypes and checks: piecewise constant or not numbers.
 nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_repetition,
-        runtime.refuse_dict_loop,
+        runtime.refuse_dict_loop, runtime.check_type_is,
         runtime.check_finite, runtime.sign, runtime.max_weight, runtime.fmax_weight,
         runtime.clip_da, runtime.clip_dlo, runtime.clip_dhi, runtime.where_mask,
         runtime.finite_mask, runtime.copysign_dx, runtime.float_dtype, runtime.is_basic_index,

@@ -17,7 +17,8 @@ This package imports neither `s2sad.rules` nor any other part of s2sad but
 """
 from .common import float_dtype, is_basic_index, safe_ratio, unbroadcast
 from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended, appended_inplace,
-                   build_dict, build_dict_from, cast_like, check_finite, concat_items,
+                   build_dict, build_dict_from, cast_like, check_finite, check_type_is,
+                   concat_items,
                    copy_of, dict_values, list_cotangent, match_shape, plus, plus_jvp,
                    plus_vjp, refuse_dict_loop, refuse_in_place, refuse_repetition, repeat_items,
                    repeat_items_vjp, setitem, setitem_inplace, setitem_value_vjp,

@@ -275,6 +275,17 @@ def refuse_dict_loop(value, where: str) -> None:
             "of its keys")
 
 
+def check_type_is(value, cls, where: str) -> None:
+    """`type(value) is cls` was decided true from the value's kind when the derivative
+    was generated (lower_types.py); a subclass of cls would take the other branch in
+    Python: raise instead of following the wrong one."""
+    if type(value) is not cls:
+        raise NonDifferentiableError(
+            f"{where}\n  the test of type(...) against {cls.__name__} was decided when the "
+            f"derivative was generated, for a {cls.__name__}; this call passes a "
+            f"{type(value).__name__}, a subclass of it; test with isinstance(...) instead")
+
+
 def check_finite(value, where: str, role: str) -> None:
     """Raise when a derivative value is not finite (`check_finite=True`)."""
     leaves = value.values() if isinstance(value, dict) else \
