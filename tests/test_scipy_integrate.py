@@ -234,3 +234,35 @@ def test_solve_ivp_without_t_eval_and_containers_in_args_are_refused():
 
 def decay_list(y, t, ks):
     return -ks[0] * y
+
+
+# ---- two solves in one function, a right-hand side returning a list, float32 ----------
+
+def rotation(y, t, w):
+    return [-w * y[1], w * y[0]]
+
+
+def two_solves(w, y0):
+    a = odeint(rotation, y0, TS, args=(w,), rtol=1e-10, atol=1e-10)
+    b = odeint(rotation, 2.0 * y0, TS, args=(0.5 * w,), rtol=1e-10, atol=1e-10)
+    return np.sum(a[:, 0] * b[:, 1]) + np.sum(a ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_two_solves_and_a_list_valued_rhs_match_central_differences(mode):
+    rng = np.random.default_rng(4)
+    args = (0.9, np.array([1.0, 0.3]))
+    grads = s2sad.grad(two_solves, wrt=(0, 1), mode=mode)(*args)
+    for i, g in enumerate(grads):
+        v = _directions(args[i], rng, 1)[0]
+        np.testing.assert_allclose(np.sum(g * v), _central(two_solves, args, i, v),
+                                   rtol=1e-6, atol=1e-5)
+        assert np.all(np.abs(g) > 1e-2)       # not a vacuous comparison
+
+
+def test_float32_arguments_get_float32_gradients():
+    k, y0 = np.float32(0.7), np.array([1.0, -2.0], np.float32)
+    gk, gy0 = s2sad.grad(decay_loss, wrt=(0, 1))(k, y0, TS)
+    assert gy0.dtype == np.float32 and np.result_type(gk) == np.float32
+    e = np.exp(-2 * 0.7 * TS)
+    np.testing.assert_allclose(gy0, 2 * y0.astype(float) * np.sum(e), rtol=1e-5)
