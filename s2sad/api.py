@@ -19,6 +19,7 @@ from .compose import Spec, call_adapter, needs_adapter
 from .dispatch import Derived, FastPath
 from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
+from .runtime import ode_adjoint
 from .parsing import unwrap_function
 
 def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
@@ -398,6 +399,39 @@ def _hvp_function(f):
     return _made_by_s2sad(hvp_of_f, "hvp", f, call_signature=_TWO_TUPLES,
                           remake=("_hvp_function", (f,), {}))
 
+
+def _derivative_at(f, primals: tuple, mode: str):
+    """`f`'s derivative compiled once for arguments of the kinds of `primals`, as
+    `run(primals, seed)`: in reverse mode `(f(*primals), cotangents)` (one per primal,
+    None for a non-float one) for the output cotangent `seed`; in forward mode
+    `(f(*primals), tangent)` for the tangents `seed`, one per primal (those of non-float
+    primals unused).  The door of s2sad.runtime.ode_adjoint to s2sad's derivatives."""
+    f = _for_call(f, primals, {})
+    offset = len(arguments.bound_self(f))
+    full = tuple(arguments.bind(f, primals, {}))
+    lead, tail, given = full[:offset], full[offset + len(primals):], len(primals)
+    positions = tuple(i for i, v in enumerate(full)
+                      if i >= offset and arguments.differentiable(v))
+    derivative = _compiled(f, mode, positions, arguments.kinds_of(full))
+
+    def run(values, seed):
+        values = lead + tuple(values) + tail
+        try:
+            if mode == "forward":
+                return derivative(*values, *(seed[i - offset] if i - offset < given else
+                                              runtime.zeros_like(values[i]) for i in positions))
+            out, *grads = derivative(*values, seed)
+        except Exception as exc:       # name the user's line the failing code came from
+            raise loader.with_user_line(exc)
+        result = [None] * given
+        for i, g in zip(positions, grads):
+            if i - offset < given:
+                result[i - offset] = g
+        return out, result
+    return run
+
+
+ode_adjoint.install(_derivative_at)
 
 _TWO_TUPLES = inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                                  for name in ("primals", "tangents")])

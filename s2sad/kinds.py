@@ -20,7 +20,7 @@ import numpy as np
 from . import prims, runtime
 from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
 from .callables import is_derivative, is_user_function
-from .rules import lookup
+from .rules import lookup, not_evaluated
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,9 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
         return UNKNOWN
+    declared = not_evaluated(eqn.prim)
+    if declared is not False:          # calls user code: not run on example values
+        return UNKNOWN if declared is None else array(*declared)
     if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
         return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
     if eqn.prim is operator.getitem and type(eqn.args[1]) is Const and \

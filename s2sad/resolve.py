@@ -37,7 +37,7 @@ from .aliasing import insert_call_time_check
 from .callables import is_derivative, is_user_function, signature
 from .ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk_stmts
 from .pins import attribute_pin
-from .rules import lookup
+from .rules import RESULT_ATTRIBUTES, lookup
 
 
 def resolve(fn: Function, infer, source_function) -> None:
@@ -45,7 +45,7 @@ def resolve(fn: Function, infer, source_function) -> None:
     `fn` specific (see above); `infer(fresh)` infers `fn`'s kinds again after a
     change; `source_function(f, arg_kinds)` is the compiler's plain function for a
     function s2sad made (compose.py)."""
-    if resolve_methods(fn) | resolve_index_builders(fn):
+    if resolve_methods(fn) | resolve_index_builders(fn) | resolve_result_attributes(fn):
         infer(True)
     if resolve_derivatives(fn, source_function):
         infer(True)
@@ -98,6 +98,26 @@ def resolve_index_builders(fn: Function) -> bool:
                for a in items):
             continue
         eqn.prim, eqn.args, changed = _INDEX_BUILDERS[id(eqn.args[0].value)], [index], True
+    return changed
+
+
+def resolve_result_attributes(fn: Function) -> bool:
+    """`sol.y` of `sol = solve_ivp(...)`, a call and attribute listed in
+    rules.RESULT_ATTRIBUTES, becomes a call of the helper computing that attribute from
+    the call's arguments (the call itself stays for other uses, or is dead code)."""
+    defs = {eqn.outs[0]: eqn for eqn in walk_stmts(fn.body) if isinstance(eqn, Eqn) and eqn.outs}
+    changed = False
+    for eqn in walk_stmts(fn.body):
+        name = prims.method_name(getattr(eqn, "prim", None))
+        made = defs.get(eqn.args[0]) if name and len(eqn.args) == 1 and \
+            eqn.params.get("attribute") else None
+        try:
+            helper = made is not None and RESULT_ATTRIBUTES.get((made.prim, name))
+        except TypeError:         # an unhashable callable
+            helper = None
+        if helper:
+            eqn.prim, eqn.args, eqn.kwargs = helper, list(made.args), dict(made.kwargs)
+            eqn.params, changed = {}, True
     return changed
 
 

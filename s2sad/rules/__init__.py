@@ -2,9 +2,9 @@
 from . import (constructors, containers, decompositions, elementwise, linalg, nondiff,  # noqa: F401
                operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
                runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
-from . import scipy_linalg, scipy_special  # noqa: F401,E402  (register only with SciPy)
-from .core import (NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method,
-                   nondiff, version)
+from . import scipy_integrate, scipy_linalg, scipy_special  # noqa: F401,E402  (need SciPy)
+from .core import (NONDIFF, NOT_EVALUATED, RESULT_ATTRIBUTES, RULES, Rule, defpartials,
+                   defrule, display_name, lookup, method, nondiff, not_evaluated, version)
 
-__all__ = ["RULES", "NONDIFF", "Rule", "defpartials", "defrule", "display_name", "lookup",
-           "method", "nondiff", "version"]
+__all__ = ["RULES", "NONDIFF", "NOT_EVALUATED", "RESULT_ATTRIBUTES", "Rule", "defpartials",
+           "defrule", "display_name", "lookup", "method", "nondiff", "not_evaluated", "version"]

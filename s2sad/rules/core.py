@@ -70,6 +70,22 @@ class Rule:
 # Keys are the primal itself: a function object, or `method(name)` for array methods.
 RULES: dict = {}          # key -> Rule
 NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
+# (function, attribute) -> helper: `r = fn(...)` whose `r.attribute` is read becomes,
+# there, a call of the helper with fn's arguments, and the helper's rule applies
+# (`solve_ivp(...).y`: rules/scipy_integrate.py; resolve.resolve_result_attributes).
+RESULT_ATTRIBUTES: dict = {}
+# fn -> (ndim, dtype) of its array result, or None for an unknown kind: functions that
+# call user code (an ODE's right-hand side), which kind inference must not run on
+# made-up example values (kinds.eqn_kind).
+NOT_EVALUATED: dict = {}
+
+
+def not_evaluated(fn):
+    """The NOT_EVALUATED entry of `fn`: False when kinds may evaluate it on examples."""
+    try:
+        return NOT_EVALUATED.get(fn, False)
+    except TypeError:  # unhashable callables are evaluated as usual
+        return False
 
 
 _VERSION = [0]     # bumped by every registration: derivatives generated before are stale
@@ -218,7 +234,7 @@ def nondiff(*fns, override=True):
     return fns[0] if len(fns) == 1 else fns
 
 
-__all__ = ["Rule", "RULES", "NONDIFF", "lookup", "defrule", "defpartials", "nondiff",
+__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "NOT_EVALUATED", "not_evaluated", "lookup", "defrule", "defpartials", "nondiff",
            "method", "display_name", "math"]
 
 

@@ -10,7 +10,8 @@ concern:
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
 - `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
-  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py).
+  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `scipy_special` and
+  `ode_adjoint` of the optional SciPy rules.
 
 This package imports neither `s2sad.rules` nor any other part of s2sad but
 `s2sad.errors`.
@@ -62,3 +63,5 @@ from .scipy_special import HAVE_SCIPY
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
     from .decompositions import expm, sqrtm  # noqa: F401
     from .scipy_special import lse_weights, polygamma  # noqa: F401
+    from .ode_adjoint import (ode_refuse, odeint_jvp, odeint_vjp,  # noqa: F401
+                              solve_ivp_y, solve_ivp_y_jvp, solve_ivp_y_vjp)
