@@ -696,6 +696,23 @@ add(np.sort, L(A(None), A(None), A(None)), label="-list")
 add(operator.getitem, A((3, 4)), C(np.intp(2), "intp"), label="-npint")
 
 
+def _tested_elsewhere() -> dict:
+    """Rules the generic spec harness cannot call, each with the test file that checks
+    it instead: the ODE solvers take the user's right-hand side as an argument, and
+    their second derivatives are refused (rules/scipy_integrate.py)."""
+    try:
+        import scipy.integrate as si
+    except ImportError:
+        return {}
+    reason = "tests/test_scipy_integrate.py"
+    return {key: reason for key in (si.odeint, runtime.solve_ivp_y, runtime.odeint_vjp,
+                                    runtime.odeint_jvp, runtime.solve_ivp_y_vjp,
+                                    runtime.solve_ivp_y_jvp)}
+
+
+TESTED_ELSEWHERE = _tested_elsewhere()
+
+
 def specs_for(key) -> list:
     """The specs of one registry key."""
     return [s for s in SPECS if s.fn_key is key or (isinstance(key, str) and s.fn_key == key)]
