@@ -11,6 +11,10 @@
   refusal (counted apart), anything else a failure;
 * `shrink`: reduce a failing program statement by statement;
 * `corpus`: save failing programs to tests/fuzz_corpus/ and run the saved ones;
+* `hostile`: the hostile profile of the grammar (names like s2sad's generated ones
+  and builtins, decorators, partials, callable objects, shape-changing loop values,
+  comprehensions, raise/assert, module globals) and `raising`: its oracles (an
+  S2SADError is a refusal; where f raises, every derivative must raise the same);
 * `run_long`: the long run, `python -m tests.fuzz.run_long --programs 10000
-  [--second-order]`.
+  [--second-order] [--hostile [--with-refused]]`.
 """

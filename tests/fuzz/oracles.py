@@ -153,25 +153,25 @@ class _Instrument(ast.NodeTransformer):
     def visit_Compare(self, node):
         self.generic_visit(node)
         if len(node.ops) == 1 and type(node.ops[0]) in _OPS:
-            return self._call("__cmp", node.left, ast.Constant(_OPS[type(node.ops[0])]),
+            return self._call("_fuzz_cmp", node.left, ast.Constant(_OPS[type(node.ops[0])]),
                               node.comparators[0])
         return node
 
     def visit_Assign(self, node):
         self.generic_visit(node)
-        node.value = self._call("__val", node.value)
+        node.value = self._call("_fuzz_val", node.value)
         return node
 
     def visit_AugAssign(self, node):
         self.generic_visit(node)
         if isinstance(node.target, ast.Name):
-            return [node, ast.Expr(self._call("__val", ast.Name(node.target.id, ast.Load())))]
+            return [node, ast.Expr(self._call("_fuzz_val", ast.Name(node.target.id, ast.Load())))]
         return node
 
     def visit_Return(self, node):
         self.generic_visit(node)
         if node.value is not None:
-            node.value = self._call("__val", node.value)
+            node.value = self._call("_fuzz_val", node.value)
         return node
 
 
@@ -182,17 +182,19 @@ class Instrumented:
     def __init__(self, source: str, name: str = "f"):
         tree = ast.parse(source)
         for k, node in enumerate(tree.body):          # f and the helpers it may call
-            if isinstance(node, ast.FunctionDef):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):   # methods too
                 tree.body[k] = _Instrument().visit(node)
         ast.fix_missing_locations(tree)
         self.namespace: dict = {"__name__": "s2sad_fuzz_instrumented"}
-        self.namespace["__val"] = lambda x: self.namespace["__rec"].value(x)
-        self.namespace["__cmp"] = lambda a, op, b: self.namespace["__rec"].compare(a, op, b)
+        self.namespace["_fuzz_val"] = lambda x: self.namespace["_fuzz_rec"].value(x)
+        self.namespace["_fuzz_cmp"] = \
+            lambda a, op, b: self.namespace["_fuzz_rec"].compare(a, op, b)
+        self.namespace["_fuzz_rec"] = Recorder()      # decorators run while the module loads
         exec(compile(tree, "<instrumented fuzz program>", "exec"), self.namespace)
         self.fn = self.namespace[name]
 
     def __call__(self, args):
-        rec = self.namespace["__rec"] = Recorder()
+        rec = self.namespace["_fuzz_rec"] = Recorder()
         with np.errstate(all="ignore"):
             value = self.fn(*args)
         rec.value(value)
@@ -309,7 +311,11 @@ def _fd_gradient(inst, args, trace, scale):
             for s in (step, -step):
                 xp = x.copy()
                 xp[j] += s
-                val, rec = inst(_unflat(xp, args))
+                try:
+                    val, rec = inst(_unflat(xp, args))
+                except Exception as exc:  # noqa: BLE001 - a raise taken within the step
+                    raise Discard(f"the program raises {type(exc).__name__} within the FD "
+                                  f"step") from None
                 if rec.trace != trace:
                     raise Discard("a branch decision changes within the FD step")
                 if not rec.finite:

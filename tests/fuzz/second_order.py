@@ -396,11 +396,14 @@ def _record(outcome, exc) -> None:
         outcome.status, outcome.reason, outcome.detail = "fail", exc.category, exc.detail
 
 
-def check_program_both(program, seed: int, *, float32=False, third=False, ad=None):
+def check_program_both(program, seed: int, *, float32=False, third=False, ad=None,
+                       judge1=check_at, judge2=check_second_order, second=True):
     """(first-order outcome, second-order outcome or None) of a generated program:
     the first-order oracles at up to POINT_TRIES random points (as `check_program`),
-    then the second-order ones at the point where the first-order ones passed (the
-    same function object, so s2sad's first-order code is reused)."""
+    then (if `second`) the second-order ones at the point where the first-order ones
+    passed (the same function object, so s2sad's first-order code is reused).
+    `judge1`, `judge2`: the oracles, with the signatures of `check_at` and
+    `check_second_order` (the hostile profile passes its own: raising.py)."""
     try:
         compile(program.source, "<program>", "exec")
     except SyntaxError:
@@ -409,11 +412,10 @@ def check_program_both(program, seed: int, *, float32=False, third=False, ad=Non
         first = None
         for attempt in range(POINT_TRIES):
             rng = np.random.default_rng([seed, attempt])
-            first = check_at(program.source, program.make_args(rng), f=fn, seed=seed,
-                             float32=float32, ad=ad)
+            first = judge1(program.source, program.make_args(rng), f=fn, seed=seed,
+                           float32=float32, ad=ad)
             if first.status != "discard":
                 break
-        if first.status != "ok":
+        if first.status != "ok" or not second:
             return first, None
-        return first, check_second_order(program.source, first.args, f=fn, seed=seed,
-                                         third=third, ad=ad)
+        return first, judge2(program.source, first.args, f=fn, seed=seed, third=third, ad=ad)
