@@ -152,10 +152,10 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python")
     options = {"mode": mode, "check_finite": check_finite, "backend": backend}
     if f is None:
         return functools.partial(grad, wrt=wrt, **options)
-    vg = value_and_grad(f, wrt, **options)
+    value_and_grad_f = value_and_grad(f, wrt, **options)._call
 
     def grad_f(*args, **kwargs):
-        return vg(*args, **kwargs)[1]
+        return value_and_grad_f(*args, **kwargs)[1]
     return _made_by_s2sad(grad_f, "grad", f, *_visible_positions(f, wrt),
                           remake=("grad", (f, wrt), options))
 

@@ -70,6 +70,7 @@ class _Request:
     names: tuple
 
 
+_MISSING = object()
 _RECIPES_KEPT = 512    # codes whose derivatives serve closures made again (code_cache.py)
 _RECIPES_PER_CODE = 8  # variants kept per code (other functions in its cells)
 
@@ -436,9 +437,13 @@ class Compiler:
     def still_valid(fn, loaded) -> bool:
         """Does the derivative `loaded` that `compiled` gave for the plain function
         `fn` still hold: no rule registered since, no pin broken, the same kinds of
-        data globals?"""
-        return loaded.made_for[0] == rules.version() and all_hold(loaded.pins) and \
-            specialised_globals(fn) == loaded.made_for[1]
+        data globals?  (A global it did not specialise on is read when it runs,
+        whatever it holds, so only those it did are looked at.)"""
+        if loaded.made_for[0] != rules.version() or not all_hold(loaded.pins):
+            return False
+        namespace = unwrap_function(fn).__globals__
+        return all(_global_kind(namespace.get(name, _MISSING)) == kind
+                   for name, kind in loaded.made_for[1])
 
 
 def _check_entry_parameters(parsed) -> None:

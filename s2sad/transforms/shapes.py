@@ -66,10 +66,21 @@ class SameShapes:
         self._parent: dict = {}
         self.products: list = []     # (out, a, b) of each `a @ b`
         self.defs: dict = {}         # Var -> the Eqn defining it
+        self.popped: dict = {}       # a value popped from the tape -> the value pushed
         for stmt in walk(fn.body):
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not stmt.kwargs:
+            if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP and "push" in stmt.params:
+                for out, pushed in zip(stmt.outs, stmt.params["push"].args):
+                    self.popped[out] = pushed
+                    self._union(out, pushed)
+            elif isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not stmt.kwargs:
                 self.defs[stmt.outs[0]] = stmt
                 self._learn(stmt)
+
+    def origin(self, atom):
+        """The value `atom` is (the one pushed, for a value popped from the tape)."""
+        while atom in self.popped:
+            atom = self.popped[atom]
+        return atom
 
     def _key(self, atom):
         if _is_scalar(atom):
@@ -182,7 +193,8 @@ def _plain_product(eqn: Eqn, shapes: SameShapes):
     if not all(k.tag == "array" for k in (ka, kb, kg)) or len({ka.dtype, kb.dtype, kg.dtype}) != 1 \
             or not np.issubdtype(np.dtype(ka.dtype), np.floating):
         return None
-    if not any(shapes.same(g, out) and a2 is a and b2 is b for out, a2, b2 in shapes.products):
+    a0, b0 = shapes.origin(a), shapes.origin(b)
+    if not any(shapes.same(g, out) and a2 is a0 and b2 is b0 for out, a2, b2 in shapes.products):
         return None
     out, loc = eqn.outs[0], eqn.loc
     dims = (ka.ndim, kb.ndim)
