@@ -34,6 +34,10 @@ INPLACE = {runtime.setitem: runtime.setitem_inplace,
            runtime.without_last: runtime.without_last_inplace}
 _UPDATED_IN_PLACE = set(INPLACE.values())
 
+# Operations that keep references to their arguments for later (the tape, the
+# snapshots of checkpointed loops): what they keep must not be updated in place.
+_KEPT_BY_REFERENCE = (prims.TAPE_PUSH, runtime.checkpoint_save, runtime.checkpoint_final)
+
 # Operations whose result is a new object (so it may be updated in place).
 NEW_OBJECT = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
               np.empty_like, np.full_like, np.copy, np.array, np.stack, np.concatenate,
@@ -147,7 +151,7 @@ class _Facts:
             self._use(atom, "arg", (eqn, i))
             if isinstance(atom, Var):
                 self.readers.setdefault(atom, []).append(eqn)
-            if eqn.prim is prims.TAPE_PUSH and isinstance(atom, Var):
+            if eqn.prim in _KEPT_BY_REFERENCE and isinstance(atom, Var):
                 self.pushed.add(atom)
         for out in eqn.outs:
             self.defs[out] = ("eqn", eqn, self.pos, loops)
