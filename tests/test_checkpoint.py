@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.errors import NonDifferentiableError
+import s2sad.runtime as rt
+from s2sad.errors import NonDifferentiableError, UnsupportedSyntaxError
 
 
 def scalar_loop(x, a, n):
@@ -131,7 +132,7 @@ def test_loops_that_are_not_eligible_are_taped_as_usual():
     expected = s2sad.grad(mixed)(0.4, 6)
     assert s2sad.grad(mixed, checkpoint=2)(0.4, 6) == pytest.approx(expected, rel=1e-13)
     source = s2sad.source(mixed, checkpoint=2, example_args=(0.4, 6))
-    assert source.count("rt.checkpoints(") == 1
+    assert source.count("rt.checkpoint_store(") == 1
 
 
 def while_only(x, n):
@@ -179,3 +180,14 @@ def test_checkpoint_needs_reverse_mode_and_the_python_backend():
         s2sad.grad(scalar_loop, mode="forward", checkpoint=True)
     with pytest.raises(ValueError, match="Python backend"):
         s2sad.grad(scalar_loop, backend="numba", checkpoint=True)
+
+
+def differentiates_checkpoint_bookkeeping(x):
+    store = rt.checkpoint_store(0, 3, 1, 2, "here")
+    rt.checkpoint_save(store, x)
+    return rt.checkpoint_restore(store, 0)[0] * x
+
+
+def test_checkpointed_derivative_code_is_not_differentiated_again():
+    with pytest.raises(UnsupportedSyntaxError, match="checkpoint_save"):
+        s2sad.grad(differentiates_checkpoint_bookkeeping)(0.5)

@@ -4,7 +4,7 @@ Reverse mode tapes, per iteration, the values a loop's adjoint reads: memory gro
 with the trip count.  With checkpointing, a *top-level* `for i in range(...)` loop of
 the differentiated function (not one nested in another loop or a branch, not a loop
 of a called function) runs in the forward sweep with no tape, saving its carried
-values at the start of every `every`-th iteration (runtime/checkpoints.py).  The
+values at the start of every `every`-th iteration (runtime/snapshots.py).  The
 reverse sweep takes the segments between snapshots last to first: it restores the
 snapshot, runs the segment again with its tape pushes, checks it reached the values
 the forward sweep had (else NonDifferentiableError: random numbers in the body), and
@@ -51,7 +51,7 @@ def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]
     loc = loop.loc
     where = f"{loc.filename}:{loc.line}" if loc is not None else "a loop"
     store = Var("checkpoints", kinds.OBJECT)
-    forward = [_eqn([store], runtime.checkpoints, [start, stop, step, Const(snapshots),
+    forward = [_eqn([store], runtime.checkpoint_store, [start, stop, step, Const(snapshots),
                                                    Const(where)], loc, "primal")]
     inside = defined_vars(loop.body) | set(loop.carried) | {loop.index}
     primal = clone_statement(loop, [v for v in used_vars(loop) if v not in inside])

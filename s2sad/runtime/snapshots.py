@@ -31,7 +31,7 @@ class Checkpoints:
         self.saved, self.count, self.final, self.where = [], 0, None, where
 
 
-def checkpoints(start, stop, step, snapshots, where):
+def checkpoint_store(start, stop, step, snapshots, where):
     """The store of snapshots of a loop over range(start, stop, step): `snapshots` of
     them at most (an int), or about the square root of the trip count ("auto")."""
     return Checkpoints(start, stop, step, snapshots, where)
