@@ -20,6 +20,7 @@ from .dispatch import Derived, FastPath
 from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .runtime import ode_adjoint
+from .transforms.checkpoint import checkpoint_option
 from .parsing import unwrap_function
 
 def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
@@ -90,13 +91,24 @@ def clear_caches() -> None:
 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
-              backend: str = "python"):
-    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend)
+              backend: str = "python", checkpoint=None):
+    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint)
+
+
+def _checkpoint(checkpoint, mode: str, backend: str):
+    """The `checkpoint=` option checked and normalised (transforms/checkpoint.py)."""
+    option = checkpoint_option(checkpoint)
+    if option is not None and mode != "reverse":
+        raise ValueError("checkpoint= applies to reverse mode (forward mode keeps no tape)")
+    if option is not None and backend != "python":
+        raise ValueError("checkpoint= runs with the Python backend only (backend='python')")
+    return option
 
 
 # ---- public API ---------------------------------------------------------------------
 
-def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python"):
+def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
+                   checkpoint=None):
     """Return a function computing `(f(*args), gradient)` of a scalar-output `f`.
 
     `wrt` is a parameter position or name, or a tuple of them (then the gradient is a
@@ -108,13 +120,17 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
     `backend="numba"` compiles the derivative code with Numba (the optional extra
     `s2sad[jit]`), running the Python derivative, with a warning, where Numba cannot
     compile it; `backend="numba!"` raises S2SADError there instead (docs/numba.md).
+    `checkpoint=True` (or a number of snapshots) bounds the tape of long top-level
+    `for` loops by recomputing them in segments (docs/api.md, "Checkpointing").
     """
-    options = {"mode": mode, "check_finite": check_finite, "backend": backend}
+    options = {"mode": mode, "check_finite": check_finite, "backend": backend,
+               "checkpoint": checkpoint}
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt, **options)
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     check_backend(backend)
+    snapshots = _checkpoint(checkpoint, mode, backend)
 
     fast = FastPath(COMPILER)
 
@@ -128,7 +144,7 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
         g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
         if mode == "reverse":
             derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
-                                   backend)
+                                   backend, snapshots)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
@@ -144,12 +160,14 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
                           remake=("value_and_grad", (f, wrt), options))
 
 
-def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python"):
+def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
+         checkpoint=None):
     """Return a function computing the gradient of scalar-output `f` (see value_and_grad).
 
     Usable as `grad(f)`, `grad(f, wrt=(0, "y"))`, `@grad` and `@grad(wrt=1)`.
     """
-    options = {"mode": mode, "check_finite": check_finite, "backend": backend}
+    options = {"mode": mode, "check_finite": check_finite, "backend": backend,
+               "checkpoint": checkpoint}
     if f is None:
         return functools.partial(grad, wrt=wrt, **options)
     value_and_grad_f = value_and_grad(f, wrt, **options)._call
@@ -220,11 +238,12 @@ def jvp(f, primals, tangents, *, check_finite=False, backend="python"):
     return out, arguments.as_tangent(dout, out)
 
 
-def vjp(f, *primals, check_finite=False, backend="python"):
+def vjp(f, *primals, check_finite=False, backend="python", checkpoint=None):
     """Reverse mode: `(f(*primals), pullback)`; `pullback(cotangent)` returns one
-    cotangent per positional argument (None for int/bool arguments).  `backend` as
-    for value_and_grad."""
+    cotangent per positional argument (None for int/bool arguments).  `backend` and
+    `checkpoint` as for value_and_grad."""
     check_backend(backend)
+    snapshots = _checkpoint(checkpoint, "reverse", backend)
     f = _for_call(f, primals, {})
     offset = len(arguments.bound_self(f))
     given = len(primals)
@@ -238,7 +257,7 @@ def vjp(f, *primals, check_finite=False, backend="python"):
             "array, so there is nothing to pull back"
             + (f"; {arguments.FOREIGN_HINT}" if foreign else ""))
     derivative = _compiled(f, "reverse", positions, arguments.kinds_of(primals), check_finite,
-                           backend)
+                           backend, snapshots)
     out = unwrap_function(f)(*primals)
 
     def pullback(cotangent):
@@ -253,7 +272,8 @@ def vjp(f, *primals, check_finite=False, backend="python"):
     visible = primals[offset:offset + given]
     return out, _made_by_s2sad(pullback, "pullback", f, primals=visible,
                                remake=("pullback", (f, visible),
-                                       {"check_finite": check_finite, "backend": backend}))
+                                       {"check_finite": check_finite, "backend": backend,
+                                        "checkpoint": checkpoint}))
 
 
 def hvp(f, primals, tangents, *, backend="python"):
@@ -356,15 +376,18 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
                           remake=("jacobian", (f, wrt), {"mode": mode, "backend": backend}))
 
 
-def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python") -> str:
+def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
+           checkpoint=None) -> str:
     """The generated derivative source of `f`, specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool); with
-    `backend="numba"`, in the forms the Numba backend compiles."""
+    `backend="numba"`, in the forms the Numba backend compiles; `checkpoint` as for
+    value_and_grad."""
     if example_args is not None:     # *args, **kwargs, a rule's function: as when called
         f = _for_call(f, tuple(example_args), {})
     positions, _ = arguments.positions(f, wrt)
     return COMPILER.derivative(unwrap_function(f), mode, positions,
-                               arguments.example_kinds(f, example_args), backend=backend).text
+                               arguments.example_kinds(f, example_args), backend=backend,
+                               checkpoint=_checkpoint(checkpoint, mode, backend)).text
 
 
 class IRView:

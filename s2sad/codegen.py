@@ -259,7 +259,8 @@ class CodeGen(Expressions):
         self.emit(0, f"def {fn.name}({', '.join(self.namer(p) for p in fn.params)}):")
         self.emit(1, f'"""{self.title}"""')
         ops = {s.prim for s in walk(fn.body) if isinstance(s, Eqn)}
-        receives_tape = prims.UNPACK in ops
+        receives_tape = any(isinstance(s, Eqn) and s.prim is prims.UNPACK and
+                            any(v.hint == TAPE_HINT for v in s.outs) for s in walk(fn.body))
         if prims.TAPE_PUSH in ops and self.numba:
             self.emit(1, "tape = []")
         elif prims.TAPE_PUSH in ops and prims.TAPE_POP in ops and not receives_tape:

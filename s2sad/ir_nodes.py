@@ -221,6 +221,18 @@ def clone(fn: Function) -> Function:
     return _Cloner().function(fn)
 
 
+def clone_statement(stmt, outer):
+    """A copy of one statement with new Vars for those it defines; the Vars in
+    `outer` (values it reads from around it) stay as they are."""
+    cloner = _Cloner()
+    cloner.vars.update((v, v) for v in outer)
+    new = cloner.stmt(stmt)
+    for eqn in cloner.eqns.values():
+        eqn.params = {k: cloner.eqns.get(v, v) if isinstance(v, Eqn) else v
+                      for k, v in eqn.params.items()}
+    return new
+
+
 class _Cloner:
     """Copies one function; `vars` maps each old Var to its copy, `eqns` each old Eqn
     (a tape pop's params name the push it pops)."""

@@ -166,14 +166,16 @@ def join(a: Kind | None, b: Kind | None) -> Kind | None:
 
 def _join_sequences(a: Kind, b: Kind, tag: str) -> Kind:
     """Lists (tuples) of different lengths join to a list (tuple) of any length when
-    their items join to one kind (an empty one joins with anything)."""
+    their items join to one kind (an empty one joins with anything).  A list whose
+    items' kinds differ is still a list (of unknown items): its cotangent stays one
+    of per-item cotangents, updated at an index (transforms/templates.py)."""
     items = a.items + b.items
     if not items:
         return a
     item = items[0]
     for k in items[1:]:
         item = join(item, k)
-    return UNKNOWN if item == UNKNOWN else list_of(item, tag)
+    return list_of(item, tag)
 
 
 _EVALUABLE_MODULES = ("numpy", "math", "operator", "_operator", "builtins")
@@ -200,6 +202,14 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
     """Kind of the (single) output of `eqn` given the kinds of its inputs; a call to a
     user function asks `result_kind(fn, arg_kinds)` (without one, its output keeps the
     kind it already has)."""
+    kind = _eqn_kind(eqn, kind_of, result_kind)
+    position = _SEQUENCE_COTANGENTS.get(eqn.prim) if kind == UNKNOWN else None
+    if position is not None and kind_of(eqn.args[position]).tag in SEQUENCE_TAGS:
+        return list_of(UNKNOWN, "tupleof")     # per-item cotangents of unknown kinds
+    return kind
+
+
+def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
     if eqn.prim in (prims.ASSERT, prims.RAISE, prims.FORMAT) or eqn.prim is builtins.print:
         return NONE if eqn.prim is not prims.FORMAT else OBJECT
     if isinstance(eqn.prim, prims.DerivativeCall):
@@ -216,6 +226,8 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
         return eqn.outs[0].kind or UNKNOWN
     if eqn.prim is runtime.setitem and arg_kinds[0].tag == "array":
         return arg_kinds[0]     # a write into an array keeps its dtype and ndim
+    if eqn.prim is runtime.appended and arg_kinds[0].tag in SEQUENCE_TAGS:
+        return _appended_kind(*arg_kinds)   # a list stays a list, whatever its items
     if any(k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
@@ -248,6 +260,23 @@ def eqn_kind(eqn: Eqn, kind_of, result_kind=None) -> Kind:
         for variant in (1, 2):
             kind = join(kind, _evaluated_kind(eqn, arg_kinds, kw_kinds, variant))
     return kind
+
+
+SEQUENCE_TAGS = ("list", "listof", "tuple", "tupleof")
+# Cotangent helpers -> the position of the argument whose cotangent they return (or
+# update): for a list or tuple, a tuple of per-item cotangents.  Where the items'
+# kinds are not known, it is still known to be a tuple, of any length (so that its
+# items are read without aliasing it, transforms/inplace.py).
+_SEQUENCE_COTANGENTS = {runtime.getitem_vjp: 1, runtime.array_vjp: 1,
+                        runtime.list_cotangent: 1, runtime.iter_sum_vjp: 1,
+                        runtime.without_last: 0, runtime.add_at: 0}
+
+
+def _appended_kind(items: Kind, item: Kind) -> Kind:
+    """The kind of `items` with an item of kind `item` appended."""
+    if items.tag in ("list", "tuple"):
+        return Kind(items.tag, items=items.items + (item,))
+    return list_of(join(items.items[0], item), items.tag)
 
 
 def _item_kind(kind: Kind, key):

@@ -15,6 +15,8 @@ import random
 
 import numpy as np
 
+from . import runtime
+
 # Methods of arrays, lists and dicts that change the receiver: name -> what to write
 # (a template; {y} is the receiver's name).
 MUTATING_METHODS = {
@@ -58,6 +60,12 @@ WRITING_FUNCTIONS = {
     bisect.insort: "`y = sorted(y + [v])`",
     bisect.insort_left: "`y = sorted(y + [v])`",
 }
+# The snapshots of checkpointed loops (runtime/snapshots.py): derivative code with
+# checkpoint= is not differentiated again; differentiate the function itself.
+WRITING_FUNCTIONS.update(dict.fromkeys(
+    (runtime.checkpoint_save, runtime.checkpoint_final, runtime.checkpoint_verify),
+    "differentiate the original function (derivative code generated with checkpoint= "
+    "keeps snapshots in an object it changes)"))
 
 # Receiver kinds whose mutating methods are refused (user objects keep their methods).
 MUTABLE_KIND_TAGS = ("array", "list", "listof", "dict", "unknown")

@@ -111,3 +111,8 @@ nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_repetition,
         runtime.clip_da, runtime.clip_dlo, runtime.clip_dhi, runtime.where_mask,
         runtime.finite_mask, runtime.copysign_dx, runtime.float_dtype, runtime.is_basic_index,
         runtime.shape_arg, runtime.axes_arg)
+# The snapshots of checkpointed loops: bookkeeping on an object (the calls that change
+# it are refused in code being differentiated, mutation.py).
+nondiff(runtime.checkpoint_store, runtime.checkpoint_save, runtime.checkpoint_final,
+        runtime.checkpoint_segments, runtime.checkpoint_bounds, runtime.checkpoint_restore,
+        runtime.checkpoint_verify)

@@ -11,7 +11,8 @@ concern:
 - `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
   np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `scipy_special` and
-  `ode_adjoint` of the optional SciPy rules.
+  `ode_adjoint` of the optional SciPy rules;
+- `snapshots`: the snapshots of checkpointed loops (reverse mode with checkpoint=).
 
 This package imports neither `s2sad.rules` nor any other part of s2sad but
 `s2sad.errors`.
@@ -24,6 +25,9 @@ from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended,
                    plus_vjp, refuse_dict_loop, refuse_in_place, refuse_repetition, repeat_items,
                    repeat_items_vjp, setitem, setitem_inplace, setitem_value_vjp,
                    without_last, without_last_inplace, zeros_like)
+from .snapshots import (checkpoint_bounds, checkpoint_final, checkpoint_restore,
+                        checkpoint_save, checkpoint_segments, checkpoint_store,
+                        checkpoint_verify)
 from .constructors import (arange_start_jvp, arange_start_vjp, arange_step_jvp,
                            arange_step_vjp, array_jvp, array_vjp, linspace_jvp,
                            linspace_vjp, reduce_to)

@@ -79,9 +79,14 @@ def term_cotangent(t, x, /):
 
 
 def copy_of(a):
-    """A copy of a list, tuple or array (the tangent of `.copy()` and `list(...)`)."""
+    """A copy of a list, tuple (as a list), dict or array (the tangent of `.copy()` and
+    `list(...)`); a number, which nothing updates in place, as it is."""
     if isinstance(a, (list, tuple)):
         return list(a)
+    if isinstance(a, dict):
+        return dict(a)
+    if isinstance(a, (float, int, complex, np.generic)):
+        return a
     return np.copy(a)
 
 
@@ -204,9 +209,10 @@ def without_last(items):
 def add_at(acc, index, g, /):
     """A copy of the cotangent `acc` with `g` added at `index` (repeated indices
     accumulate): `acc + getitem_vjp(g, a, index)` without materialising the zeros.
-    The cotangent of a list or tuple is a list or tuple of per-item cotangents."""
+    The cotangent of a list or tuple is a list or tuple of per-item cotangents (it
+    keeps its type: kind inference sees one kind around a loop)."""
     if isinstance(acc, (list, tuple)):
-        return add_at_inplace(list(acc), index, g)
+        return type(acc)(add_at_inplace(list(acc), index, g))
     return add_at_inplace(np.array(acc, copy=True), index, g)
 
 

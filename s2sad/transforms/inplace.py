@@ -34,6 +34,10 @@ INPLACE = {runtime.setitem: runtime.setitem_inplace,
            runtime.without_last: runtime.without_last_inplace}
 _UPDATED_IN_PLACE = set(INPLACE.values())
 
+# Operations that keep references to their arguments for later (the tape, the
+# snapshots of checkpointed loops): what they keep must not be updated in place.
+_KEPT_BY_REFERENCE = (prims.TAPE_PUSH, runtime.checkpoint_save, runtime.checkpoint_final)
+
 # Operations whose result is a new object (so it may be updated in place).
 NEW_OBJECT = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
               np.empty_like, np.full_like, np.copy, np.array, np.stack, np.concatenate,
@@ -147,7 +151,7 @@ class _Facts:
             self._use(atom, "arg", (eqn, i))
             if isinstance(atom, Var):
                 self.readers.setdefault(atom, []).append(eqn)
-            if eqn.prim is prims.TAPE_PUSH and isinstance(atom, Var):
+            if eqn.prim in _KEPT_BY_REFERENCE and isinstance(atom, Var):
                 self.pushed.add(atom)
         for out in eqn.outs:
             self.defs[out] = ("eqn", eqn, self.pos, loops)
@@ -270,7 +274,7 @@ class _Facts:
                     user, position = where
                     if position == 0 and (user.prim in INPLACE or user.prim in _UPDATED_IN_PLACE):
                         continue          # a new version (a copy, or the buffer updated)
-                    if not _holds_no_reference(user):
+                    if not _holds_no_reference(user) and not _list_item(user, position):
                         work += [o for o in user.outs if kinds.kind_of(o) not in kinds.SCALARS]
                 elif use in ("init", "body_result"):
                     loop, i = where
@@ -296,11 +300,21 @@ class _Facts:
         return False
 
 
+def _list_item(eqn: Eqn, position: int) -> bool:
+    """`eqn` reads an item (or a slice, a new list) of the list or tuple at `position`:
+    the result never shares the list's slots, which are what appends and item writes
+    change."""
+    return eqn.prim is operator.getitem and position == 0 and \
+        kinds.kind_of(eqn.args[0]).tag in kinds.SEQUENCE_TAGS
+
+
 def _copyable(var) -> bool:
-    """An array of one or more dimensions, or a list or tuple (`rt.copy_of` makes a
-    list of it: the cotangent of a list may be either)."""
+    """An array of one or more dimensions, a list or tuple (`rt.copy_of` makes a
+    list of it: the cotangent of a list may be either), or a value of unknown kind
+    (a cotangent of a list whose kind varies between a tuple and a list: `rt.copy_of`
+    copies what it can update and leaves numbers as they are)."""
     kind = kinds.kind_of(var)
-    return kind.tag in ("list", "listof", "tuple", "tupleof") or \
+    return kind.tag in kinds.SEQUENCE_TAGS + ("unknown",) or \
         (kind.tag == "array" and bool(kind.ndim))
 
 

@@ -20,18 +20,21 @@ from ..callables import is_user_function
 from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
 from ..naming import adjoint_hint
 from .activity import active
+from .checkpoint import checkpointed, eligible, refuse_nothing_to_checkpoint
 from .common import bind, missing_term, term_env, rule_for, scalar, zeros_like
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
 
-def reverse(fn: Function, wrt: list[int], program=None) -> Function:
+def reverse(fn: Function, wrt: list[int], program=None, checkpoint=None) -> Function:
     """The VJP of `fn` w.r.t. the parameters at positions `wrt`.
 
     The result takes the primal parameters then the output's cotangent, and returns
-    (output, cotangent of each `wrt` parameter).  `fn` is left as it is.
+    (output, cotangent of each `wrt` parameter).  `fn` is left as it is.  With
+    `checkpoint` ("auto" or a number of snapshots), its top-level range loops are
+    checkpointed (transforms/checkpoint.py).
     """
-    return _Reverse(clone(fn), wrt, program).run()
+    return _Reverse(clone(fn), wrt, program, checkpoint).run()
 
 
 class _Reverse:
@@ -41,10 +44,12 @@ class _Reverse:
     adjoint so far) passed down the statements; `emit.stmts` is the reverse-sweep
     list being written (swapped by `in_block`); `aliases` collects the Vars the
     generated code prints with another Var's name; `loop_depth` counts the loops
-    around the statement being differentiated."""
+    around the statement being differentiated; `replaced` maps the top-level loops
+    checkpointed to the forward-sweep statements that replace them."""
 
-    def __init__(self, fn: Function, wrt, program):
-        self.fn, self.wrt, self.program = fn, wrt, program
+    def __init__(self, fn: Function, wrt, program, checkpoint=None):
+        self.fn, self.wrt, self.program, self.checkpoint = fn, wrt, program, checkpoint
+        self.replaced: dict = {}
         self.result = fn.body.results[0]
         self.active = active(fn, [fn.params[i] for i in wrt], [self.result])
         self.emit = Emitter([], role="adjoint")
@@ -58,7 +63,12 @@ class _Reverse:
         adj = {self.result: seed} if self.result in self.active else {}
         reverse_stmts = []
         self.emit.stmts = reverse_stmts
+        self.top = {id(s) for s in fn.body.stmts if isinstance(s, Loop)}
         self.adjoint_block(fn.body, adj)
+        if self.checkpoint is not None:
+            if not self.replaced:
+                raise refuse_nothing_to_checkpoint(fn)
+            fn.body.stmts = [new for s in fn.body.stmts for new in self.replaced.get(id(s), [s])]
         grads = []
         self.emit.loc = None
         for i in self.wrt:
@@ -251,7 +261,12 @@ class _Reverse:
         results = self.in_block(stmts, run)
         self.loop_depth -= 1
         reverse_loop = self._reverse_loop(loop, Block(stmts, results), carried, inits)
-        self.emit.stmts.append(reverse_loop)
+        if self.checkpoint is not None and id(loop) in self.top and eligible(loop):
+            self.replaced[id(loop)], reverse_stmts = checkpointed(loop, reverse_loop,
+                                                                  self.checkpoint)
+            self.emit.stmts.extend(reverse_stmts)
+        else:
+            self.emit.stmts.append(reverse_loop)
         for v, bout in zip(outer, reverse_loop.outs[len(slots):], strict=True):
             adj[v] = bout
         self.emit.loc = loop.loc

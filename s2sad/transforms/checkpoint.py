@@ -1,0 +1,115 @@
+"""Checkpointed reverse mode of long loops (`checkpoint=` of grad, value_and_grad, vjp).
+
+Reverse mode tapes, per iteration, the values a loop's adjoint reads: memory grows
+with the trip count.  With checkpointing, a *top-level* `for i in range(...)` loop of
+the differentiated function (not one nested in another loop or a branch, not a loop
+of a called function) runs in the forward sweep with no tape, saving its carried
+values at the start of every `every`-th iteration (runtime/snapshots.py).  The
+reverse sweep takes the segments between snapshots last to first: it restores the
+snapshot, runs the segment again with its tape pushes, checks it reached the values
+the forward sweep had (else NonDifferentiableError: random numbers in the body), and
+runs the segment's adjoint.  Memory: the snapshots plus one segment's tape; time:
+the loop's forward sweep once more.
+
+Loops that are not eligible -- `while` loops (their trip count is not known when
+they start), loops with `break` or `return`, loops nested in a loop or a branch --
+are taped as usual.  A function with no eligible loop is refused (`checkpoint=`
+would do nothing).
+"""
+from __future__ import annotations
+
+from .. import kinds, prims, runtime
+from ..errors import Loc, NonDifferentiableError
+from ..ir_nodes import Block, Const, Eqn, Function, Loop, Var, clone_statement, sub_blocks
+from .rewrite import defined_vars, used_vars
+
+
+def checkpoint_option(value):
+    """The `checkpoint=` argument as the compiler keys it: None (off), "auto" (about
+    sqrt(n) snapshots for n iterations) or a number of snapshots."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "auto"
+    if isinstance(value, int) and value >= 1:
+        return int(value)
+    raise ValueError(f"checkpoint must be True, False, None or a number of snapshots >= 1, "
+                     f"not {value!r}")
+
+
+def eligible(loop: Loop) -> bool:
+    """A range loop that runs all its iterations (no break or return)."""
+    return loop.kind == "range" and not loop.has_stop and loop.index is not None
+
+
+def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]:
+    """(the forward-sweep statements that replace `loop`, the reverse-sweep statements
+    that replace `reverse_loop`).  `loop` is the forward loop with its tape pushes:
+    it moves into the reverse sweep, where it runs one segment at a time; a copy
+    without pushes, saving snapshots, takes its place."""
+    start, stop, step = loop.bounds
+    loc = loop.loc
+    where = f"{loc.filename}:{loc.line}" if loc is not None else "a loop"
+    store = Var("checkpoints", kinds.OBJECT)
+    forward = [_eqn([store], runtime.checkpoint_store, [start, stop, step, Const(snapshots),
+                                                   Const(where)], loc, "primal")]
+    inside = defined_vars(loop.body) | set(loop.carried) | {loop.index}
+    primal = clone_statement(loop, [v for v in used_vars(loop) if v not in inside])
+    _strip_pushes(primal.body)
+    primal.outs = loop.outs
+    primal.body.stmts.insert(0, _effect(runtime.checkpoint_save, [store, *primal.carried], loc,
+                                        "primal"))
+    forward += [primal, _effect(runtime.checkpoint_final, [store, *loop.outs], loc, "primal")]
+
+    segment = Var("segment", kinds.INT)
+    snapshot, span = Var("snapshot", kinds.UNKNOWN), Var("span", kinds.UNKNOWN)
+    restored = [Var(c.hint, c.kind) for c in loop.carried]
+    lo, hi = Var("lo", kinds.INT), Var("hi", kinds.INT)
+    body = [_eqn([snapshot], runtime.checkpoint_restore, [store, segment], loc),
+            _eqn(restored, prims.UNPACK, [snapshot], loc),
+            _eqn([span], runtime.checkpoint_bounds, [store, segment], loc),
+            _eqn([lo, hi], prims.UNPACK, [span], loc)]
+    loop.inits, loop.bounds, loop.role = restored, [lo, hi, step], "adjoint"
+    loop.outs = [Var(c.hint, c.kind) for c in loop.carried]
+    body += [loop, _effect(runtime.checkpoint_verify, [store, segment, *loop.outs], loc)]
+    entering = [Var(c.hint) for c in reverse_loop.carried]
+    leaving = [Var(c.hint) for c in reverse_loop.carried]
+    body.append(Loop("range", list(reverse_loop.carried), entering, reverse_loop.body, leaving,
+                     [lo, hi, step], reverse_loop.index, loc=loc, role="adjoint", reverse=True))
+    count = Var("n_segments", kinds.INT)
+    segments = Loop("range", entering, list(reverse_loop.inits), Block(body, list(leaving)),
+                    reverse_loop.outs, [Const(0), count, Const(1)], segment, loc=loc,
+                    role="adjoint", reverse=True)
+    return forward, [_eqn([count], runtime.checkpoint_segments, [store], loc), segments]
+
+
+def refuse_nothing_to_checkpoint(fn: Function) -> NonDifferentiableError:
+    """The error for `checkpoint=` on a function without an eligible loop."""
+    return NonDifferentiableError(
+        f"checkpoint= was given, but '{fn.name}' has no loop it applies to: a "
+        "`for ... in range(...)` loop (or a for loop over a list, tuple or array) at the top "
+        "level of the function, without break or return",
+        Loc(fn.filename, fn.first_line, 0),
+        fix="differentiate without checkpoint=, or move the long loop to the top level of "
+            "the differentiated function (while loops and loops in called functions are "
+            "taped as usual)")
+
+
+def _eqn(outs, prim, args, loc, role="adjoint") -> Eqn:
+    return Eqn(outs, prim, list(args), loc=loc, role=role)
+
+
+def _effect(prim, args, loc, role="adjoint") -> Eqn:
+    return Eqn([Var("done", kinds.NONE)], prim, list(args), params={"effect": True}, loc=loc,
+               role=role)
+
+
+def _strip_pushes(block: Block) -> None:
+    block.stmts[:] = [s for s in block.stmts if not (isinstance(s, Eqn) and
+                                                     s.prim is prims.TAPE_PUSH)]
+    for stmt in block.stmts:
+        for inner in sub_blocks(stmt):
+            _strip_pushes(inner)
+
+
+__all__ = ["checkpoint_option", "checkpointed", "eligible", "refuse_nothing_to_checkpoint"]
