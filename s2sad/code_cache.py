@@ -55,6 +55,37 @@ class Recipe:
         return loaded
 
 
+class SameCode:
+    """(code, the compiler's key) -> Recipes of derivatives made for functions of that
+    code, newest first: a few per code (other functions in its cells), a bounded
+    number of codes (the oldest forgotten)."""
+
+    CODES_KEPT = 512
+    PER_CODE = 8
+
+    def __init__(self):
+        self._recipes: dict = {}
+
+    def find(self, fn, key):
+        """The derivative made for another function of `fn`'s code bound to `fn`'s
+        cells, or None."""
+        for recipe in self._recipes.get((getattr(fn, "__code__", None), key), ()):
+            loaded = recipe.bind(fn)
+            if loaded is not None:
+                return loaded
+        return None
+
+    def remember(self, fn, key, loaded) -> None:
+        recipe = recipe_of(fn, loaded)
+        if recipe is None:
+            return
+        recipes = self._recipes.setdefault((fn.__code__, key), [])
+        recipes.insert(0, recipe)
+        del recipes[self.PER_CODE:]
+        if len(self._recipes) > self.CODES_KEPT:
+            del self._recipes[next(iter(self._recipes))]
+
+
 def recipe_of(fn, loaded):
     """A Recipe for `loaded`, the Python derivative of `fn`; None for a derivative that
     was not made by `loader.load` (another backend)."""

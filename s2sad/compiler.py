@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import os
 import threading
+import types
 import weakref
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from . import code_cache, codegen, compose, kinds, loader, prims, rules, scopes
 from .aliasing import check_inplace
@@ -71,8 +74,7 @@ class _Request:
 
 
 _MISSING = object()
-_RECIPES_KEPT = 512    # codes whose derivatives serve closures made again (code_cache.py)
-_RECIPES_PER_CODE = 8  # variants kept per code (other functions in its cells)
+_NEVER_SPECIALISED = (types.ModuleType, types.FunctionType, type, np.ndarray)
 
 class _Requests:
     """What the transforms are given to call other derivatives: `jvp_call` and
@@ -159,7 +161,7 @@ class Compiler:
             self._fresh: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._compiled: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
             self._parsed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-            self._recipes: dict = {}    # (code, key) -> [code_cache.Recipe], newest first
+            self._same_code = code_cache.SameCode()     # closures made again
             self._rules_version = rules.version()
 
     def _forget_if_rules_changed(self) -> None:
@@ -398,7 +400,7 @@ class Compiler:
             per_fn = self._compiled.setdefault(fn, {})
             loaded = per_fn.get(key)
             if loaded is None or not all_hold(loaded.pins):
-                loaded = self._from_same_code(fn, key)
+                loaded = self._same_code.find(fn, key)
             if loaded is not None:
                 per_fn[key] = loaded
             else:
@@ -415,27 +417,8 @@ class Compiler:
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
-                self._remember_code(fn, key, loaded)
+                self._same_code.remember(fn, key, loaded)
             return loaded
-
-    def _from_same_code(self, fn, key):
-        """The derivative made for another function of `fn`'s code (a closure made
-        again) bound to `fn`'s cells, or None (code_cache.py)."""
-        for recipe in self._recipes.get((getattr(fn, "__code__", None), key), ()):
-            loaded = recipe.bind(fn)
-            if loaded is not None:
-                return loaded
-        return None
-
-    def _remember_code(self, fn, key, loaded) -> None:
-        recipe = code_cache.recipe_of(fn, loaded)
-        if recipe is None:
-            return
-        recipes = self._recipes.setdefault((fn.__code__, key), [])
-        recipes.insert(0, recipe)
-        del recipes[_RECIPES_PER_CODE:]
-        if len(self._recipes) > _RECIPES_KEPT:      # forget the oldest
-            del self._recipes[next(iter(self._recipes))]
 
     @staticmethod
     def still_valid(fn, loaded) -> bool:
@@ -443,8 +426,10 @@ class Compiler:
         `fn` still hold: no rule registered since, no pin broken, the same kinds of
         data globals?  (A global it did not specialise on is read when it runs,
         whatever it holds, so only those it did are looked at.)"""
-        if loaded.made_for[0] != rules.version() or not all_hold(loaded.pins):
+        if loaded.made_for[0] != rules.version() or loaded.pins and not all_hold(loaded.pins):
             return False
+        if not loaded.made_for[1]:
+            return True
         namespace = unwrap_function(fn).__globals__
         return all(_global_kind(namespace.get(name, _MISSING)) == kind
                    for name, kind in loaded.made_for[1])
@@ -481,6 +466,8 @@ def _global_kind(value):
     user classes (their methods are then differentiated like calls), and dicts of known
     kinds (`ACTIVATIONS["tanh"](z)` calls the function found, `for k in CONFIG` is
     unrolled by key)."""
+    if isinstance(value, _NEVER_SPECIALISED):     # (the common globals, quickly)
+        return None
     kind = kinds.of_value(value)
     if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL):
         return kind

@@ -33,6 +33,8 @@ def unbroadcast(g, x, /):
 
 def is_py_scalar(x) -> bool:
     """A plain Python number (bool, int, float), not a NumPy scalar."""
+    if type(x) is float or type(x) is int:
+        return True
     return isinstance(x, (int, float)) and not isinstance(x, np.generic)
 
 

@@ -14,7 +14,10 @@ from .common import float_dtype, is_py_scalar, like, safe_ratio, unbroadcast
 
 
 def _scalars(*xs) -> bool:
-    return all(is_py_scalar(x) for x in xs)
+    for x in xs:
+        if type(x) is not float and not is_py_scalar(x):
+            return False
+    return True
 
 
 def fdiv(a, b):
