@@ -300,7 +300,36 @@ def _any_length(kind: Kind) -> bool:
     return kind.tag in ("tuple", "list") and any(map(_any_length, kind.items))
 
 
+_EVALUATED: dict = {}     # what _evaluated_kind found, by its inputs
+
+
 def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
+    """The kind of `eqn`'s result, found by running it on example values of the
+    arguments' kinds (remembered: the examples of a kind are always the same)."""
+    try:
+        key = (eqn.prim, bool(eqn.params.get("attribute")), tuple(arg_kinds),
+               tuple(kw_kinds.items()), variant, length,
+               tuple(_const_key(a) for a in eqn.args),
+               tuple(_const_key(a) for a in eqn.kwargs.values()))
+        hash(key)
+    except TypeError:         # an unhashable constant: not remembered
+        return _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length)
+    found = _EVALUATED.get(key)
+    if found is None:
+        if len(_EVALUATED) > 50_000:
+            _EVALUATED.clear()
+        found = _EVALUATED[key] = _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length)
+    return found
+
+
+def _const_key(atom):
+    """What of `atom` the example evaluation uses: a literal's value (with its type)."""
+    if isinstance(atom, Const) and not hasattr(atom, "name"):
+        return (type(atom.value), atom.value)
+    return None
+
+
+def _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length) -> Kind:
     try:
         args = [_example_atom(a, k, variant, length) for a, k in zip(eqn.args, arg_kinds)]
         kwargs = {k: _example_atom(eqn.kwargs[k], v, variant, length)
