@@ -751,6 +751,7 @@ add(_rt.add_at, L(A(None), A(None)), C(1), A(None))
 binary(_rt.fdiv, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 binary(_rt.safe_ratio, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 binary(_rt.strong_mul, shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
+binary(_rt.strong_div, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 unary(_rt.sinc_dx, "small")
 add(_rt.sinc_dx, A((5,), "small", put=[(1, 0.0)]), C(2), label="-zero")
 add(_rt.sinc_dx, A((4,), "gt1"), C(3))
@@ -803,6 +804,14 @@ for _prod, _x, _o, _first, _extra in (("inner", (2, 3), (4, 3), True, ()),
                                            else (np.ones(_o), np.ones(_x))), *_extra))
     add(_rt.product_of, C(_prod), A(_x), A(_o), C(_first), C(_extra))
     add(_rt.product_vjp, C(_prod), A(_shape), A(_x), A(_o), C(_first), C(_extra))
+# products with strong zeros (forward-mode code)
+for _strong, _a, _b in ((_rt.strong_matmul, (2, 3), (3, 4)), (_rt.strong_matmul, (3,), (3, 4)),
+                        (_rt.strong_dot, (2, 3), (3,)), (_rt.strong_dot, (3,), (3,)),
+                        (_rt.strong_inner, (2, 3), (4, 3)), (_rt.strong_outer, (3,), (2,)),
+                        (_rt.strong_vdot, (2, 3), (3, 2)), (_rt.strong_kron, (2, 2), (3, 2))):
+    add(_strong, A(_a), A(_b))
+add(_rt.strong_tensordot, A((2, 3)), A((3, 4)), C(1))
+add(_rt.strong_tensordot, A((2, 3, 4)), A((3, 4, 5)))
 for _shape in ((3, 3), (2, 3, 3)):
     add(_rt.det_jvp, A(_shape), A(_shape))
     add(_rt.det_vjp, A(_shape[:-2]), A(_shape))

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError
 from .common import expand_reduced, float_dtype, like, normalize_axes, safe_ratio
+from .strong import strong_einsum
 
 _SPECTRAL = (2, -2, "nuc")
 
@@ -249,10 +250,11 @@ def einsum_shift(patterns, n_layers):
 
 
 def einsum_patterns(subscripts, layers, patterns):
-    """The sum over patterns P of np.einsum(subscripts, *(layers[P[k]][k] for each k))."""
+    """The sum over patterns P of np.einsum(subscripts, *(layers[P[k]][k] for each k)),
+    each term with strong zeros (a zero (co)tangent entry never meets inf or nan)."""
     total = None
     for pattern in patterns:
-        term = np.einsum(subscripts, *[layers[l][k] for k, l in enumerate(pattern)])
+        term = strong_einsum(subscripts, *[layers[l][k] for k, l in enumerate(pattern)])
         total = term if total is None else total + term
     return total
 
