@@ -33,19 +33,13 @@ defrule(runtime.product_vjp, "name, t, x, other, first, extra=()",
              "other": "rt.product_vjp(name, t, other, g, not first, extra)",
              "x": "rt.zeros_like(x)"})
 
-# Products with strong zeros (forward-mode code, runtime/strong.py): the plain product's
-# cotangents; their tangents are strong products again.
-_STRONG = {"matmul": ("rt.matmul_vjp_a(g, a, b)", "rt.matmul_vjp_b(g, a, b)"),
-           "dot": ("rt.dot_vjp_a(g, a, b)", "rt.dot_vjp_b(g, a, b)")}
-for _name in ("matmul", "dot", "tensordot", "inner", "outer", "vdot", "kron"):
-    _axes = _name == "tensordot"
-    _extra, _static = (", axes", "(axes,)") if _axes else ("", "()")
-    _va, _vb = _STRONG.get(_name, (f"rt.product_vjp({_name!r}, g, a, b, True, {_static})",
-                                   f"rt.product_vjp({_name!r}, g, b, a, False, {_static})"))
-    defrule(getattr(runtime, f"strong_{_name}"), "a, b, axes=2" if _axes else "a, b",
-            jvp={"a": f"rt.strong_{_name}(da, b{_extra})",
-                 "b": f"rt.strong_{_name}(a, db{_extra})"},
-            vjp={"a": _va, "b": _vb})
+# A product of a tangent t with strong zeros (forward-mode code, runtime/strong.py):
+# product_of's derivatives, with the tangents of t and of p as the strong operands.
+defrule(runtime.tangent_product, "name, t, p, first, extra=()",
+        jvp={"t": "rt.tangent_product(name, dt, p, first, extra)",
+             "p": "rt.tangent_product(name, dp, t, not first, extra)"},
+        vjp={"t": "rt.product_vjp(name, g, t, p, first, extra)",
+             "p": "rt.product_vjp(name, g, p, t, not first, extra)"})
 
 # det: cofactor(a)[i, j] = det(minor_rows(a, 1.0)[i, j]), minor_rows affine in a.
 _DCOF = "rt.det_jvp(rt.minor_rows(da, 0.0), rt.minor_rows(a, 1.0))"   # d cofactor(a)

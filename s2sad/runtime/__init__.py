@@ -50,8 +50,7 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
                     ravel_vjp, repeat_vjp, reshape_vjp, roll_vjp, shape_arg, sort_jvp,
                     sort_vjp, split_pieces, split_vjp, stack_vjp, stacked, stacked_vjp,
                     take_along_axis_vjp, take_vjp, tile_vjp, trace_vjp, transpose_vjp)
-from .strong import (strong_div, strong_dot, strong_inner, strong_kron, strong_matmul,
-                     strong_mul, strong_outer, strong_tensordot, strong_vdot)
+from .strong import strong_mul, tangent_div, tangent_mul, tangent_product
 from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules

@@ -6,10 +6,10 @@ nan would reach every entry of every tangent.  The forward transform's Emitter k
 the set of tangent atoms (tangents and what is computed from them) and passes each
 call it writes through `strengthen`, which replaces
 
-* `t * p` (operator.mul, np.multiply) by `rt.strong_mul(t, p)`;
-* `t / p` (operator.truediv, np.divide, np.true_divide, rt.fdiv) by `rt.strong_div(t, p)`;
+* `t * p` and `p * t` (operator.mul, np.multiply) by `rt.tangent_mul(t, p)`;
+* `t / p` (operator.truediv, np.divide, np.true_divide, rt.fdiv) by `rt.tangent_div(t, p)`;
 * `t @ p`, np.matmul, np.dot, np.tensordot, np.inner, np.outer, np.vdot, np.kron
-  (and the same with the tangent second) by `rt.strong_matmul` and its siblings;
+  (the tangent first or second) by `rt.tangent_product(name, t, p, first, extra)`;
 
 when one operand is a tangent and the other a primal value that may be non-finite
 (not an int, not a finite number literal).  A product of two tangents (second-order
@@ -28,15 +28,14 @@ import operator
 
 import numpy as np
 
-from .. import kinds, runtime
+from .. import kinds, prims, runtime
 from ..ir_nodes import Const, Var
 
 _MULTIPLY = (operator.mul, np.multiply)
 _DIVIDE = (operator.truediv, np.divide, np.true_divide, runtime.fdiv)
-_PRODUCTS = {operator.matmul: runtime.strong_matmul, np.matmul: runtime.strong_matmul,
-             np.dot: runtime.strong_dot, np.tensordot: runtime.strong_tensordot,
-             np.inner: runtime.strong_inner, np.outer: runtime.strong_outer,
-             np.vdot: runtime.strong_vdot, np.kron: runtime.strong_kron}
+_PRODUCTS = {operator.matmul: "matmul", np.matmul: "matmul", np.dot: "dot",
+             np.tensordot: "tensordot", np.inner: "inner", np.outer: "outer",
+             np.vdot: "vdot", np.kron: "kron"}
 _NEVER_NONFINITE = ("int", "bool", "list", "tuple", "listof", "tupleof", "dict", "none")
 
 
@@ -53,25 +52,26 @@ def _may_be_nonfinite(atom) -> bool:
     return kind is None or kind.tag not in _NEVER_NONFINITE     # None: not inferred yet
 
 
-def strengthen(prim, args, kwargs, tangents):
-    """The prim to call for `prim(*args, **kwargs)` in tangent code: its strong
-    version where the call multiplies a tangent by a primal factor, else `prim`."""
+def strengthen(prim, args, kwargs, tangents, emit):
+    """(prim, args) to call for `prim(*args, **kwargs)` in tangent code: a strong
+    helper where the call multiplies a tangent by a primal factor, else as given
+    (`emit(prim, args)` writes the tuple of a product's extra arguments)."""
     try:
         product = _PRODUCTS.get(prim)
         multiply, divide = prim in _MULTIPLY, prim in _DIVIDE
     except TypeError:       # an unhashable callable
-        return prim
-    if len(args) < 2 or not (product or multiply or divide):
-        return prim
+        return prim, args
+    if len(args) < 2 or kwargs or not (product or multiply or divide):
+        return prim, args
     first, second = (is_tangent(a, tangents) for a in args[:2])
-    if first == second:
-        return prim
+    t, p = (args[0], args[1]) if first else (args[1], args[0])
+    if first == second or not _may_be_nonfinite(p):
+        return prim, args
     if product is not None:
-        return product if _may_be_nonfinite(args[1] if first else args[0]) else prim
-    if kwargs or len(args) != 2:
-        return prim
-    if multiply and _may_be_nonfinite(args[1] if first else args[0]):
-        return runtime.strong_mul
-    if divide and first and _may_be_nonfinite(args[1]):
-        return runtime.strong_div
-    return prim
+        extra = emit(prims.BUILD_TUPLE, list(args[2:]), hint="extra") if args[2:] else Const(())
+        return runtime.tangent_product, [Const(product), t, p, Const(first), extra]
+    if len(args) != 2:
+        return prim, args
+    if multiply:
+        return runtime.tangent_mul, [t, p]
+    return (runtime.tangent_div, [t, p]) if divide and first else (prim, args)

@@ -52,7 +52,7 @@ class Emitter:
         tangent = self.tangents is not None and any(
             is_tangent(a, self.tangents) for a in list(args) + list((kwargs or {}).values()))
         if tangent:
-            prim = strengthen(prim, args, kwargs, self.tangents)
+            prim, args = strengthen(prim, args, kwargs, self.tangents, self)
         peephole = _peephole(prim)
         if peephole is not None and not kwargs:
             rewritten = peephole(self, args, hint)
