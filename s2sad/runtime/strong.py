@@ -24,6 +24,11 @@ from .common import is_py_scalar
 from .elementwise import fdiv
 
 
+# a product meeting inf or nan is what these helpers are for: no RuntimeWarning
+def _quiet():
+    return np.errstate(invalid="ignore", over="ignore", divide="ignore")
+
+
 def all_finite(value) -> bool:
     """No inf or nan in `value`, a number, an array or a tuple, list or dict of them."""
     if type(value) is float:
@@ -54,7 +59,8 @@ def strong_mul(a, b):
     """a * b, with 0 * inf = 0 * nan = 0 for a zero in either factor."""
     if _scalars(a, b):
         return float(a * b) if a and b else 0.0
-    out = a * b
+    with _quiet():
+        out = a * b
     if _finite(out):
         return out
     return _zero_where(np.equal(a, 0) | np.equal(b, 0), out)
@@ -64,7 +70,8 @@ def tangent_mul(t, p):
     """t * p for a tangent t and a primal factor p: 0 * inf = 0 * nan = 0 where t is 0."""
     if _scalars(t, p):
         return float(t * p) if t else 0.0
-    out = t * p
+    with _quiet():
+        out = t * p
     if _finite(out):
         return out
     return _zero_where(np.equal(t, 0), out)
@@ -75,7 +82,8 @@ def tangent_div(t, p):
     +-inf (nan for a nan t), for Python numbers too."""
     if _scalars(t, p):
         return fdiv(t, p) if t else 0.0
-    out = np.true_divide(t, p)
+    with _quiet():
+        out = np.true_divide(t, p)
     if _finite(out):
         return out
     return _zero_where(np.equal(t, 0), out)
@@ -101,7 +109,8 @@ def _multilinear(op, operands, strong, extra=()):
     """op(*operands, *extra) for a product linear in each operand with coefficients
     0 or 1 (matmul, dot, einsum, ...); a term with a zero factor among the `strong`
     operands counts as zero, whatever its other factors."""
-    out = op(*operands, *extra)
+    with _quiet():
+        out = op(*operands, *extra)
     if _finite(out):
         return out
     arrays = [np.asarray(x) for x in operands]
