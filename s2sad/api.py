@@ -21,6 +21,7 @@ from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .runtime import ode_adjoint
 from .transforms.checkpoint import checkpoint_option
+from .runtime.strong import all_finite
 from .parsing import unwrap_function
 
 def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
@@ -178,10 +179,27 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
                           remake=("grad", (f, wrt), options))
 
 
+def _forward_code(f, positions, arg_kinds, check_finite=False, backend="python"):
+    """The forward-mode derivative of `f` to call: its code, and where a tangent it
+    returns has an inf or nan entry, its code with strong zeros run again (a zero
+    tangent times inf or nan is 0: a non-finite input entry reaches only the tangent
+    entries that depend on it, see transforms/strong.py).  check_finite keeps IEEE
+    products, to name the first line whose tangent is not finite."""
+    plain = _compiled(f, "forward", positions, arg_kinds, check_finite, backend)
+    if check_finite:
+        return plain
+
+    def forward_code(*args):
+        out, dout = plain(*args)
+        if all_finite(dout):
+            return out, dout
+        return _compiled(f, "strong forward", positions, arg_kinds)(*args)
+    return forward_code
+
+
 def _forward_gradient(f, values, positions, check_finite=False, backend="python"):
     """Gradient by forward mode: one tangent sweep per input element."""
-    derivative = _compiled(f, "forward", positions, arguments.kinds_of(values), check_finite,
-                           backend)
+    derivative = _forward_code(f, positions, arguments.kinds_of(values), check_finite, backend)
     zeros = [runtime.zeros_like(values[i]) for i in positions]
     grads, out = [], None
     for k, i in enumerate(positions):
@@ -225,8 +243,7 @@ def jvp(f, primals, tangents, *, check_finite=False, backend="python"):
     primals = tuple(arguments.bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(primals) - given - offset)
     positions = tuple(i for i, v in enumerate(primals) if i >= offset and arguments.differentiable(v))
-    derivative = _compiled(f, "forward", positions, arguments.kinds_of(primals), check_finite,
-                           backend)
+    derivative = _forward_code(f, positions, arguments.kinds_of(primals), check_finite, backend)
     ts = []
     for i in positions:
         t = tangents[i]
@@ -291,7 +308,8 @@ def hvp(f, primals, tangents, *, backend="python"):
     values = tuple(arguments.bind(f, primals, {}))
     tangents = (None,) * offset + tuple(tangents) + (None,) * (len(values) - given - offset)
     positions = tuple(i for i, v in enumerate(values) if i >= offset and arguments.differentiable(v))
-    forward_code = _compiled(f, "forward", positions, arguments.kinds_of(values))
+    arg_kinds = arguments.kinds_of(values)
+    forward_code = _compiled(f, "forward", positions, arg_kinds)
     ts = [runtime.zeros_like(values[i]) if tangents[i] is None else tangents[i]
           for i in positions]
     inputs = tuple(values) + tuple(ts)      # the forward code's parameters
@@ -303,6 +321,10 @@ def hvp(f, primals, tangents, *, backend="python"):
         # output must be a scalar, so 0.0 and 1.0 are seeds of the right shape)
         (out, dout), *grads = reverse(*inputs, (0.0, 1.0))
         arguments.check_scalar_output(f, out)
+        if not all_finite(grads):   # again with strong zeros, see _forward_code
+            tangent_code = _compiled(f, "strong tangent", positions, arg_kinds)
+            dout, *grads = _compiled(tangent_code, "reverse", active,
+                                     arguments.kinds_of(inputs))(*inputs, 1.0)
         cotangents = dict(zip(active, grads, strict=True))
     except MissingRuleError as exc:
         raise MissingRuleError(

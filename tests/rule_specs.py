@@ -768,6 +768,8 @@ add(_rt.add_at, L(A(None), A(None)), C(1), A(None))
 binary(_rt.fdiv, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 binary(_rt.safe_ratio, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 binary(_rt.strong_mul, shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
+binary(_rt.tangent_mul, shapes=((None, None), ((3,), (3,)), ((2, 3), (3,)), ((3,), (2, 3))))
+binary(_rt.tangent_div, ("any", "nonzero"), shapes=((None, None), ((3,), (3,)), ((2, 3), (3,))))
 unary(_rt.sinc_dx, "small")
 add(_rt.sinc_dx, A((5,), "small", put=[(1, 0.0)]), C(2), label="-zero")
 add(_rt.sinc_dx, A((4,), "gt1"), C(3))
@@ -815,11 +817,23 @@ for _prod, _x, _o, _first, _extra in (("inner", (2, 3), (4, 3), True, ()),
                                       ("kron", (2, 2), (3, 2), False, ()),
                                       ("cross", (4, 3), (3,), True, ()),
                                       ("tensordot", (2, 3), (3, 4), True, (1,)),
-                                      ("tensordot", (3, 4), (2, 3), False, (1,))):
+                                      ("tensordot", (3, 4), (2, 3), False, (1,)),
+                                      ("matmul", (2, 3), (3, 4), True, ()),
+                                      ("dot", (3,), (2, 3), False, ())):
     _shape = np.shape(getattr(np, _prod)(*((np.ones(_x), np.ones(_o)) if _first
                                            else (np.ones(_o), np.ones(_x))), *_extra))
     add(_rt.product_of, C(_prod), A(_x), A(_o), C(_first), C(_extra))
     add(_rt.product_vjp, C(_prod), A(_shape), A(_x), A(_o), C(_first), C(_extra))
+# products of a tangent with strong zeros (forward-mode code)
+for _prod, _t, _p, _first, _extra in (("matmul", (2, 3), (3, 4), True, ()),
+                                      ("matmul", (3,), (2, 3), False, ()),
+                                      ("dot", (2, 3), (3,), True, ()),
+                                      ("inner", (2, 3), (4, 3), False, ()),
+                                      ("outer", (3,), (2,), True, ()),
+                                      ("vdot", (2, 3), (3, 2), True, ()),
+                                      ("kron", (2, 2), (3, 2), False, ()),
+                                      ("tensordot", (2, 3), (3, 4), True, (1,))):
+    add(_rt.tangent_product, C(_prod), A(_t), A(_p), C(_first), C(_extra))
 for _shape in ((3, 3), (2, 3, 3)):
     add(_rt.det_jvp, A(_shape), A(_shape))
     add(_rt.det_vjp, A(_shape[:-2]), A(_shape))

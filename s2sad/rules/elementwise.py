@@ -21,13 +21,15 @@ from .core import defpartials, method
 _P = defpartials
 
 
-def defpartials_strong(fn, signature: str, strong: tuple, **partials):
+def defpartials_strong(fn, signature: str, strong: tuple, helper="rt.strong_mul",
+                       **partials):
     """`defpartials`, with the forward and reverse terms of the parameters in `strong`
-    built with `rt.strong_mul` (a zero factor wins over inf and nan): a constant
-    operand (zero tangent) never turns a tangent or a second derivative into NaN."""
+    built with `rt.strong_mul` (a zero factor wins over inf and nan), or `helper`: a
+    constant operand (zero tangent) never turns a tangent or a second derivative into
+    NaN."""
     rule = defpartials(fn, signature, **partials)
-    jvp = dict(rule.jvp, **{p: f"rt.strong_mul(d{p}, {partials[p]})" for p in strong})
-    vjp = dict(rule.vjp, **{p: f"rt.strong_mul(g, {partials[p]})" for p in strong})
+    jvp = dict(rule.jvp, **{p: f"{helper}(d{p}, {partials[p]})" for p in strong})
+    vjp = dict(rule.vjp, **{p: f"{helper}(g, {partials[p]})" for p in strong})
     return core._register(dataclasses.replace(rule, jvp=jvp, vjp=vjp), override=True)
 
 

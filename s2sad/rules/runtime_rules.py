@@ -71,6 +71,12 @@ defrule(runtime.add_at, "acc, index, t",
 defpartials(runtime.fdiv, "a, b", a="rt.fdiv(1.0, b)", b="-rt.fdiv(ans, b)")
 defpartials(runtime.safe_ratio, "x, y", x="rt.safe_ratio(1.0, y)", y="-rt.safe_ratio(ans, y)")
 defpartials_strong(runtime.strong_mul, "a, b", ("a", "b"), a="b", b="a")
+# a tangent times (or over) a primal factor, with the tangent's zeros strong: so are
+# the zeros of the tangents and cotangents of their derivatives
+_TANGENT = {"strong": ("t", "p"), "helper": "rt.tangent_mul"}
+defpartials_strong(runtime.tangent_mul, "t, p", **_TANGENT, t="p", p="t")
+defpartials_strong(runtime.tangent_div, "t, p", **_TANGENT, t="rt.fdiv(1.0, p)",
+                   p="-rt.tangent_div(ans, p)")
 # x**y's partials, differentiated again (its second derivatives); d/dy is nan for x < 0
 defpartials_strong(runtime.pow_dx, "x, y", ("y",), x="y * rt.pow_dx(x, y - 1)",
                    y="x ** (y - 1) + y * rt.pow_dy(x, x ** (y - 1))")

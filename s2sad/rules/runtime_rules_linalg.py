@@ -33,6 +33,14 @@ defrule(runtime.product_vjp, "name, t, x, other, first, extra=()",
              "other": "rt.product_vjp(name, t, other, g, not first, extra)",
              "x": "rt.zeros_like(x)"})
 
+# A product of a tangent t with strong zeros (forward-mode code, runtime/strong.py):
+# product_of's derivatives, with the tangents of t and of p as the strong operands.
+defrule(runtime.tangent_product, "name, t, p, first, extra=()",
+        jvp={"t": "rt.tangent_product(name, dt, p, first, extra)",
+             "p": "rt.tangent_product(name, dp, t, not first, extra)"},
+        vjp={"t": "rt.product_vjp(name, g, t, p, first, extra)",
+             "p": "rt.product_vjp(name, g, p, t, not first, extra)"})
+
 # det: cofactor(a)[i, j] = det(minor_rows(a, 1.0)[i, j]), minor_rows affine in a.
 _DCOF = "rt.det_jvp(rt.minor_rows(da, 0.0), rt.minor_rows(a, 1.0))"   # d cofactor(a)
 

@@ -8,6 +8,7 @@ concern:
 
 - `common`: dtypes, shapes, indices and cotangent casting shared by the others;
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
+- `strong`: products where a zero factor wins over inf and nan (forward-mode code);
 - `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
   np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `scipy_special` and
@@ -41,7 +42,7 @@ from .decompositions import (block_upper, block_upper_vjp_a, cho_factor_of,
 from .elementwise import (builtin_extremum_jvp, builtin_extremum_vjp, clip_da, clip_dhi,
                           clip_dlo, copysign_dx, diff_items, fdiv, finite_mask, fmax_weight,
                           hypot_jvp, hypot_vjp, iter_sum_jvp, iter_sum_vjp, log_dbase, log_dx,
-                          max_weight, pow_dx, pow_dy, sign, sinc_dx, strong_mul, where_mask)
+                          max_weight, pow_dx, pow_dy, sign, sinc_dx, where_mask)
 from .insertion import (append_part, append_vjp, c_, c_vjp, delete_vjp, insert_part,
                         insert_vjp, r_, r_vjp)
 from .linalg import (as_matrix, det_jvp, det_vjp, dot_vjp_a, dot_vjp_b, eig_gaps,
@@ -62,6 +63,7 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
                     ravel_vjp, repeat_vjp, reshape_vjp, roll_vjp, shape_arg, sort_jvp,
                     sort_vjp, split_pieces, split_vjp, stack_vjp, stacked, stacked_vjp,
                     take_along_axis_vjp, take_vjp, tile_vjp, trace_vjp, transpose_vjp)
+from .strong import strong_mul, tangent_div, tangent_mul, tangent_product
 from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules

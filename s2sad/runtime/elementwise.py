@@ -32,24 +32,6 @@ def fdiv(a, b):
     return np.true_divide(a, b)
 
 
-def strong_mul(a, b):
-    """a * b where a zero factor is a strong zero: 0 * inf = 0 * nan = 0.
-
-    Terms of partials that are inf or nan where they are undefined (d x**y / dy for a
-    negative base) use it, so that a zero tangent or cotangent contributes zero: a
-    constant exponent never turns a tangent or a second derivative into NaN.
-    """
-    if _scalars(a, b):
-        return float(a * b) if a and b else 0.0
-    with np.errstate(invalid="ignore", over="ignore"):
-        out = np.multiply(a, b)
-    zero = np.equal(a, 0) | np.equal(b, 0)
-    if not np.any(zero):
-        return out
-    out = np.where(zero, 0, out)
-    return out if out.ndim else out[()]
-
-
 def sign(x):
     """-1, 0 or 1 (so abs'(0) = 0); a Python float for a Python number."""
     if is_py_scalar(x):

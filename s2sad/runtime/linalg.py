@@ -165,7 +165,11 @@ def product_of(name, x, other, first, extra=()):
 
 def product_vjp(name, g, x, other, first, extra=(), /):
     """Cotangent of x in product_of(name, x, other, first, extra), for np.inner,
-    np.outer, np.vdot, np.kron, np.cross and np.tensordot (extra: (axes,))."""
+    np.outer, np.vdot, np.kron, np.cross, np.tensordot (extra: (axes,)), np.matmul
+    and np.dot."""
+    if name in ("matmul", "dot"):
+        of_a, of_b = (matmul_vjp_a, matmul_vjp_b) if name == "matmul" else (dot_vjp_a, dot_vjp_b)
+        return of_a(g, x, other) if first else of_b(g, other, x)
     if name == "vdot":
         return _vdot_vjp(g, other, x)
     if name == "tensordot":

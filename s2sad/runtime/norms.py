@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import NonDifferentiableError
 from .common import expand_reduced, float_dtype, like, normalize_axes, safe_ratio
+from .strong import strong_einsum
 
 _SPECTRAL = (2, -2, "nuc")
 
@@ -249,10 +250,12 @@ def einsum_shift(patterns, n_layers):
 
 
 def einsum_patterns(subscripts, layers, patterns):
-    """The sum over patterns P of np.einsum(subscripts, *(layers[P[k]][k] for each k))."""
+    """The sum over patterns P of np.einsum(subscripts, *(layers[P[k]][k] for each k));
+    a zero entry of an operand from a (co)tangent layer (l > 0) is a strong zero."""
     total = None
     for pattern in patterns:
-        term = np.einsum(subscripts, *[layers[l][k] for k, l in enumerate(pattern)])
+        term = strong_einsum(subscripts, [layers[l][k] for k, l in enumerate(pattern)],
+                             [l > 0 for l in pattern])
         total = term if total is None else total + term
     return total
 

@@ -47,7 +47,9 @@ class _Forward:
             self.tangent_params.append(d)
             if p in self.active:
                 self.tan[p] = d
-        self.emit = Emitter([], role="tangent")
+        strong = getattr(program, "strong_zeros", False)     # see strong.py
+        self.emit = Emitter([], role="tangent",
+                            tangents=set(self.tangent_params) if strong else None)
 
     def run(self) -> Function:
         body = self.block(self.fn.body)
@@ -58,6 +60,11 @@ class _Forward:
         return Function(fn.name + "_jvp", fn.params + self.tangent_params, body, fn.filename,
                         fn.first_line, fn.param_names + [d.hint for d in self.tangent_params],
                         fn.defaults, fn.globals)
+
+    def set_tangent(self, primal: Var, t: Var) -> None:
+        self.tan[primal] = t
+        if self.emit.tangents is not None:
+            self.emit.tangents.add(t)
 
     def tangent(self, atom):
         return self.tan.get(atom) if isinstance(atom, Var) else None
@@ -98,7 +105,7 @@ class _Forward:
         self.emit.stmts.append(Eqn([out, dout], call,
                                    list(eqn.args) + [self.tan[eqn.args[i]] for i in positions],
                                    loc=eqn.loc, role="primal"))
-        self.tan[out] = dout
+        self.set_tangent(out, dout)
         return True
 
     def eqn(self, eqn: Eqn) -> None:
@@ -160,7 +167,7 @@ class _Forward:
             then.results.append(self._in(then, a))
             orelse.results.append(self._in(orelse, b))
             outs.append(d)
-            self.tan[out] = d
+            self.set_tangent(out, d)
         self.emit.stmts.append(If(stmt.cond, then, orelse, outs, stmt.loc, stmt.role))
 
     def _in(self, block: Block, atom):
@@ -177,7 +184,7 @@ class _Forward:
             if c in self.active or out in self.active:
                 dc = Var(tangent_hint(c.hint))
                 entries.append((c, dc, self.materialise(init), Var(tangent_hint(out.hint)), out))
-                self.tan[c] = dc
+                self.set_tangent(c, dc)
         body = self.block(loop.body)
         new = replace(loop, carried=list(loop.carried), inits=list(loop.inits), body=body,
                       outs=list(loop.outs), bounds=list(loop.bounds))
@@ -185,7 +192,7 @@ class _Forward:
         insert_carried(new, [(dc, dinit, self._in(body, results[c]), dout)
                              for c, dc, dinit, dout, out in entries])
         for c, dc, dinit, dout, out in entries:
-            self.tan[out] = dout
+            self.set_tangent(out, dout)
         self.emit.stmts.append(new)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import kinds, prims, runtime
 from ..ir_nodes import Const, Eqn, Var
+from .strong import is_tangent, strengthen
 
 _BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv, ast.Pow: operator.pow, ast.MatMult: operator.matmul,
@@ -36,15 +37,22 @@ def _modules():
 class Emitter:
     """Appends equations for instantiated terms to `stmts`, with a location and role."""
 
-    def __init__(self, stmts: list, loc=None, role="adjoint"):
+    def __init__(self, stmts: list, loc=None, role="adjoint", tangents=None):
         self.stmts, self.loc, self.role = stmts, loc, role
         self.tuples: dict = {}   # Var built by BUILD_TUPLE -> its items, to fold t[i]
         self.defs: dict = {}     # Var -> the equation this emitter made for it
+        # forward mode: the tangent Vars, and with them every Var computed from one;
+        # products of a tangent by a primal factor become strong (strong.py)
+        self.tangents: set | None = tangents
 
     def __call__(self, prim, args, kwargs=None, hint="t") -> Var:
         folded = _fold(prim, args)
         if folded is not None:
             return folded
+        tangent = self.tangents is not None and any(
+            is_tangent(a, self.tangents) for a in list(args) + list((kwargs or {}).values()))
+        if tangent:
+            prim, args = strengthen(prim, args, kwargs, self.tangents, self)
         peephole = _peephole(prim)
         if peephole is not None and not kwargs:
             rewritten = peephole(self, args, hint)
@@ -61,6 +69,8 @@ class Emitter:
         eqn = Eqn([out], prim, list(args), dict(kwargs or {}), {}, self.loc, self.role)
         self.stmts.append(eqn)
         self.defs[out] = eqn
+        if tangent:
+            self.tangents.add(out)
         if prim is prims.BUILD_TUPLE:
             self.tuples[out] = list(args)
         return out
