@@ -28,6 +28,7 @@ from .. import kinds, prims, runtime
 from ..ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk
 
 SCALAR = "shape ()"     # the class of every 0-d value
+_UNKNOWN = object()
 
 _BINARY = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
            operator.floordiv, operator.mod, runtime.plus, runtime.accumulate,
@@ -67,6 +68,7 @@ class SameShapes:
         self.products: list = []     # (out, a, b) of each `a @ b`
         self.defs: dict = {}         # Var -> the Eqn defining it
         self.popped: dict = {}       # a value popped from the tape -> the value pushed
+        self.slices: dict = {}       # (array, items removed from its first axis) -> a slice
         for stmt in walk(fn.body):
             if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP and "push" in stmt.params:
                 for out, pushed in zip(stmt.outs, stmt.params["push"].args):
@@ -108,6 +110,13 @@ class SameShapes:
 
     def _learn(self, eqn: Eqn) -> None:
         out, args, prim = eqn.outs[0], eqn.args, eqn.prim
+        if prim is operator.getitem and len(args) == 2 and _numeric(out):
+            self._learn_slice(out, *args)
+            return
+        if prim in (runtime.add_at_inplace, runtime.add_at) and len(args) == 3 and \
+                _numeric(out) and _numeric(args[0]):
+            self._union(out, args[0])     # a cotangent added into at an index
+            return
         if not _numeric(out) or not all(_numeric(a) or _literal(a) for a in args[:2]):
             return
         if len(args) == 1 and _elementwise(prim, 1):
@@ -124,6 +133,42 @@ class SameShapes:
             self._union(out, args[1] if prim is runtime.matmul_vjp_a else args[2])
         elif prim is operator.matmul and len(args) == 2:
             self.products.append((out, args[0], args[1]))
+
+
+    def constant(self, atom):
+        """The value of `atom` when it is a literal or a negated literal int (`-1`
+        before constants are folded), else _UNKNOWN."""
+        if isinstance(atom, Const) and not hasattr(atom, "name"):
+            return atom.value
+        made = self.defs.get(atom) if isinstance(atom, Var) else None
+        if made is not None and made.prim is operator.neg and len(made.args) == 1 and \
+                isinstance(made.args[0], Const) and type(made.args[0].value) is int:
+            return -made.args[0].value
+        return _UNKNOWN
+
+    def _learn_slice(self, out, base, index) -> None:
+        """`x[a:]`, `x[:-b]`, `x[a:-b]` of one array x with a + b equal have one
+        shape (x's first axis less a + b, or empty), e.g. Rosenbrock's x[1:], x[:-1]."""
+        kind = kinds.kind_of(base)
+        made = self.defs.get(index) if isinstance(index, Var) else None
+        if made is not None and made.prim is prims.BUILD_SLICE:
+            bounds = [self.constant(a) for a in made.args]
+            if all(b is not _UNKNOWN for b in bounds):
+                index = Const(slice(*bounds))
+        if kind.tag != "array" or not kind.ndim or not isinstance(index, Const) or \
+                not isinstance(index.value, slice):
+            return
+        start, stop, step = index.value.start, index.value.stop, index.value.step
+        if step not in (None, 1) or not all(v is None or type(v) is int
+                                            for v in (start, stop)):
+            return
+        start = start or 0
+        if start < 0 or (stop is not None and stop >= 0):
+            return                   # (lengths that depend on the axis' length otherwise)
+        removed = start + (-stop if stop is not None else 0)
+        signature = (self.origin(base), removed)
+        first = self.slices.setdefault(signature, out)
+        self._union(out, first)
 
 
 def _literal(atom) -> bool:
@@ -156,32 +201,55 @@ def _block(block: Block, shapes: SameShapes) -> None:
             _block(sub, shapes)
         plain = _plain_product(stmt, shapes) if isinstance(stmt, Eqn) else None
         if isinstance(stmt, Eqn):
-            _spread_sum(stmt, shapes)
+            plain = _spread_sum(stmt, shapes) or plain
         stmts.extend(plain or [stmt])
     block.stmts = stmts
 
 
-def _spread_sum(eqn: Eqn, shapes: SameShapes) -> None:
+def _spread_sum(eqn: Eqn, shapes: SameShapes):
     """`rt.sum_vjp(g, a, None, False) * y` with y of a's shape and float dtype is
-    `g * y` (the scalar g broadcasts the same way), when g cannot change y's dtype."""
+    `g * y` (the scalar g broadcasts the same way), when g cannot change y's dtype;
+    times a literal number c it is `rt.sum_vjp(g * c, a, None, False)` (returned as
+    the statements that replace `eqn`), so the spread reaches the array factor."""
     if eqn.prim is not operator.mul or len(eqn.args) != 2 or eqn.kwargs:
-        return
+        return None
     for i in (0, 1):
         spread, y = eqn.args[i], eqn.args[1 - i]
-        made = shapes.defs.get(spread) if isinstance(spread, Var) else None
-        if made is None or made.prim is not runtime.sum_vjp or len(made.args) != 4 or \
-                not all(_literal(a) or isinstance(a, Const) and a.value is None
-                        for a in made.args[2:]) or made.args[2].value is not None or \
-                made.args[3].value is not False:
+        made = _whole_sum_spread(spread, shapes)
+        if made is None:
             continue
         g, a = made.args[:2]
+        if _literal(y):
+            scaled = Var("g", kinds.kind_of(g))
+            return [Eqn([scaled], operator.mul, [g, y], {}, {}, eqn.loc, eqn.role),
+                    _redefine(eqn, runtime.sum_vjp, [scaled] + list(made.args[1:]))]
         ky, kg, ka = kinds.kind_of(y), kinds.kind_of(g), kinds.kind_of(a)
         if ky.tag != "array" or ka.tag != "array" or not shapes.same(a, y) or \
                 ka.dtype != ky.dtype or not np.issubdtype(np.dtype(ky.dtype), np.floating):
             continue
         if ky.dtype == "float64" or (kg.tag == "array" and kg.ndim == 0 and kg.dtype == ky.dtype):
             eqn.args = [g, y] if i == 0 else [y, g]
-            return
+            return None
+    return None
+
+
+def _whole_sum_spread(atom, shapes: SameShapes):
+    """The `rt.sum_vjp(g, a, None, False)` equation `atom` is (through identity
+    helpers), or None."""
+    made = shapes.defs.get(atom) if isinstance(atom, Var) else None
+    if made is not None and identity_helper(made, shapes):   # (removed later)
+        made = shapes.defs.get(made.args[0]) if isinstance(made.args[0], Var) else None
+    if made is None or made.prim is not runtime.sum_vjp or len(made.args) != 4:
+        return None
+    axis, keepdims = (shapes.constant(a) for a in made.args[2:])
+    return made if axis is None and keepdims is False else None
+
+
+def _redefine(eqn: Eqn, prim, args) -> Eqn:
+    """`eqn`'s outputs defined by `prim(*args)` instead (the same Eqn object, so the
+    facts about its output still hold)."""
+    eqn.prim, eqn.args = prim, args
+    return eqn
 
 
 def _plain_product(eqn: Eqn, shapes: SameShapes):
