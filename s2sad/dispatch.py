@@ -33,7 +33,7 @@ def call_signature(args, kwargs):
         if t in _PLAIN:
             key.append(t)
         elif t is np.ndarray:
-            key.append((a.ndim, a.dtype.str))
+            key.append((a.ndim, a.dtype))
         else:
             return None
     return tuple(key)

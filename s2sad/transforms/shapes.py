@@ -55,8 +55,8 @@ def _ndim(atom):
 
 
 def _elementwise(prim, n: int) -> bool:
-    if isinstance(prim, np.ufunc):
-        return prim.nin == n and prim.nout == 1
+    if isinstance(prim, np.ufunc):      # (not generalised ufuncs such as np.matmul)
+        return prim.nin == n and prim.nout == 1 and prim.signature is None
     return prim in (_BINARY if n == 2 else _UNARY)
 
 
