@@ -45,6 +45,18 @@ def is_user_namespace(holder) -> bool:
     return is_user_class(holder)
 
 
+def is_ruled_method(obj, name: str) -> bool:
+    """`obj.name` is a method of a library object (not a module or class) whose bound
+    method has a rule: `scipy.stats.norm.logpdf`.  Such rules are keyed by the bound
+    method, which compares equal to every later `obj.name` (same object, same
+    function), so the call resolves when lowered, like a module's function."""
+    if isinstance(obj, (types.ModuleType, type)) or not _is_library(type(obj).__module__):
+        return False
+    if not inspect.isfunction(inspect.getattr_static(type(obj), name, None)):
+        return False
+    return lookup(getattr(obj, name)) is not None
+
+
 def call_arguments(fn, args) -> list[tuple[str, object]]:
     """How to pass the bound arguments `args` (one per parameter, in order) of a call
     to the user function `fn`: (prefix, atom) with prefix '', '*', '**' or 'name='."""

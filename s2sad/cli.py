@@ -395,8 +395,9 @@ def emit_module(target: Target, mode: str, wrt, example, command: str) -> str:
 def rules_table() -> str:
     """Every function with a derivative rule or declared non-differentiable, sorted by
     name, with the modes it supports."""
-    from .rules import NONDIFF, RULES
+    from .rules import NONDIFF, RULES, load_deferred
 
+    load_deferred()
     rows = [(rule.name, ", ".join(rule.modes)) for rule in RULES.values()]
     rows += [(str(name), "non-differentiable") for name in NONDIFF.values()]
     rows.sort()

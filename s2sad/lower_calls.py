@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import builtins
 import operator
+import sys
 
 import gast
 import numpy as np
 
 from . import mutation, prims, runtime
 from .aliasing import hashable
-from .callables import is_derivative, is_user_class, is_user_function, signature
+from .callables import (is_derivative, is_ruled_method, is_user_class, is_user_function,
+                        signature)
 from .compose import function_of, needs_adapter
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
@@ -97,6 +99,9 @@ class CallLowering:
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
             attr = node.func.attr
+            frozen = self.frozen_call(obj, attr, args, kwargs, node)
+            if frozen is not None:
+                return frozen
             # `np.add.at(y, idx, v)` and friends update `y` in place
             ufunc_at = attr == "at" and isinstance(obj, Const) and isinstance(obj.value, np.ufunc)
             self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
@@ -127,6 +132,27 @@ class CallLowering:
             raise UnsupportedSyntaxError([(self.parsed.loc(node), f"{name} {refusal[0]}")],
                                          fix=refusal[1])
         return made, args[1:]
+
+    def frozen_call(self, obj, attr, args, kwargs, node):
+        """`norm(loc, scale).logpdf(x)`, a method with a rule of a distribution frozen in
+        the function, as the call `norm.logpdf(x, loc, scale)`; None for other calls.  A
+        frozen distribution made elsewhere is refused (its parameters are not seen)."""
+        made = next((s for s in reversed(self.stmts) if isinstance(s, Eqn) and s.outs and
+                     s.outs[0] is obj), None)
+        dist = made.prim if made is not None else _frozen_from(getattr(obj, "value", None))
+        if dist is None or isinstance(dist, type) or not hashable(dist) or \
+                not is_ruled_method(dist, attr):
+            return None
+        call = f"{type(dist).__name__.removesuffix('_gen')}.{attr}(x, ...)"
+        if made is None or len(args) != 1 or kwargs:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"'{to_source(node.func).strip()}(...)': a method of a "
+                  "frozen distribution is differentiated only when the distribution is made in "
+                  "the same function and the method is given x alone")],
+                fix=f"call the distribution's method with its parameters: `{call}` (as "
+                    "`scipy.stats.norm.logpdf(x, loc, scale)`)")
+        return self.emit(getattr(dist, attr), [args[0]] + list(made.args), dict(made.kwargs),
+                         hint=attr, node=node)
 
     def call_value(self, callee, args, kwargs, hint, node) -> Var:
         """`callee(*args, **kwargs)` as the `__call__` method of the value `callee`."""
@@ -195,6 +221,15 @@ class CallLowering:
                                                     list(bound.arguments[p.name]),
                                                     hint=p.name, node=node)
         return [v if isinstance(v, (Var, Const)) else Const(v) for v in bound.arguments.values()]
+
+
+def _frozen_from(value):
+    """The scipy.stats distribution a frozen one made elsewhere (`norm(0, 2)`) comes from."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not type(value).__module__.startswith("scipy.stats"):
+        return None
+    made_by = type(getattr(value, "dist", getattr(value, "_dist", None)))
+    return next((v for v in vars(stats).values() if type(v) is made_by), None)
 
 
 def _named(atom, hint):

@@ -9,6 +9,7 @@ finite differences are meaningful.  `spec.call(*args)` evaluates the primal.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import operator
 from typing import Callable, NamedTuple
@@ -1011,3 +1012,5 @@ if _sc is not None:
     add(_rt.polygamma, C(0), A(None, "pos"))
     add(_rt.lse_weights, A((2, 3)), A((3,), "pos"), C(False))
     add(_rt.lse_weights, A((2, 3)), A((2, 1), "pos"))
+
+SPECS.extend(importlib.import_module(__name__.replace("specs", "specs_scipy_stats")).SPECS)

@@ -48,6 +48,7 @@ from s2sad import runtime as rt
 
 try:
     import scipy.special
+    import scipy.stats
 except ImportError:
     pass
 '''
@@ -147,7 +148,7 @@ def index_text(index) -> str:
 def callee(key) -> str:
     """How the generated module names the function of a registry key."""
     rule = RULES.get(key)
-    if rule is not None and rule.name.startswith("scipy.special."):
+    if rule is not None and rule.name.startswith(("scipy.special.", "scipy.stats.")):
         return "scipy." + rule.name[len("scipy."):]
     if isinstance(key, np.ufunc):
         return f"np.{key.__name__}"

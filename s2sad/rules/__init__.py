@@ -1,10 +1,14 @@
-"""Derivative rules, grouped by topic.  Importing this package registers them all."""
+"""Derivative rules, grouped by topic.  Importing this package registers them all, but
+the scipy.stats rules, registered when first looked up (`load_deferred()` loads them)."""
 from . import (constructors, containers, elementwise, linalg, nondiff,  # noqa: F401
                operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
                runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
 from . import scipy_special  # noqa: F401,E402  (registers only if SciPy is installed)
-from .core import (NONDIFF, RULES, Rule, defpartials, defrule, display_name, lookup, method,
-                   nondiff, version)
+from .core import (NONDIFF, RULES, Rule, defer, defpartials, defrule, display_name,
+                   load_deferred, lookup, method, nondiff, version)
 
-__all__ = ["RULES", "NONDIFF", "Rule", "defpartials", "defrule", "display_name", "lookup",
-           "method", "nondiff", "version"]
+if scipy_special.sc is not None:    # scipy.stats is slow to import: its rules load on first use
+    defer(("scipy.stats", "s2sad.runtime.scipy_stats"), "s2sad.rules.scipy_stats")
+
+__all__ = ["RULES", "NONDIFF", "Rule", "defpartials", "defrule", "display_name", "load_deferred",
+           "lookup", "method", "nondiff", "version"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import math
 from dataclasses import dataclass, field
 
@@ -81,14 +82,45 @@ def version() -> int:
     return _VERSION[0]
 
 
+# Rule tables whose library is slow to import (scipy.stats) register on first need:
+# {module prefix: rule module}.  A look-up that misses for a function of a module under
+# a prefix imports the rule module (which registers its rules) and looks again.
+DEFERRED: dict = {}
+
+
+def defer(prefixes: tuple, rule_module: str) -> None:
+    """Register `rule_module` (e.g. "s2sad.rules.scipy_stats") when a function of a
+    module starting with one of `prefixes` is first looked up."""
+    for prefix in prefixes:
+        DEFERRED[prefix] = rule_module
+
+
+def load_deferred(module_name: str | None = None) -> bool:
+    """Import the deferred rule modules for functions of `module_name` (all of them for
+    None); True when one was imported."""
+    wanted = {rule_module for prefix, rule_module in DEFERRED.items()
+              if module_name is None or module_name == prefix or
+              module_name.startswith(prefix + ".")}
+    for prefix in [p for p, rule_module in DEFERRED.items() if rule_module in wanted]:
+        del DEFERRED[prefix]
+    for rule_module in sorted(wanted):
+        importlib.import_module(rule_module)
+    return bool(wanted)
+
+
 def lookup(fn):
     """The Rule of `fn`, the string 'nondiff' for non-differentiable functions, or None."""
     try:
         if fn in NONDIFF:
             return "nondiff"
-        return RULES.get(fn)
+        rule = RULES.get(fn)
     except TypeError:  # unhashable callable objects have no rule
         return None
+    if rule is None and DEFERRED:
+        module = getattr(fn, "__module__", None)
+        if isinstance(module, str) and load_deferred(module):
+            return lookup(fn)
+    return rule
 
 
 def display_name(fn) -> str:
@@ -218,8 +250,8 @@ def nondiff(*fns, override=True):
     return fns[0] if len(fns) == 1 else fns
 
 
-__all__ = ["Rule", "RULES", "NONDIFF", "lookup", "defrule", "defpartials", "nondiff",
-           "method", "display_name", "math"]
+__all__ = ["Rule", "RULES", "NONDIFF", "defer", "load_deferred", "lookup", "defrule",
+           "defpartials", "nondiff", "method", "display_name", "math"]
 
 
 def _register_ir_prims():

@@ -53,3 +53,4 @@ from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
     from .scipy_special import lse_weights, polygamma  # noqa: F401
+    from .scipy_stats import dirichlet_alpha, gammaln, mvn_cov  # noqa: F401
