@@ -38,10 +38,12 @@ def _z(text: str) -> str:
     return re.sub(r"\bz\b", "((x - loc) / scale)", text)
 
 
-def _register_family(dist, name, signature, partials: dict, off="", pdf=True):
-    """dist.logpdf from its partials (with `off`), and dist.pdf = exp(logpdf) from them."""
-    _P(dist, f"log{name}", signature, **{p: _z(t) + off for p, t in partials.items()})
-    if pdf:
+def _register_family(dist, name, signature, partials: dict, off="", which="both"):
+    """dist.log<name> from its partials (each with `off` appended), and dist.<name> =
+    exp(log<name>) from them; `which` is "both", "log" or "plain"."""
+    if which != "plain":
+        _P(dist, f"log{name}", signature, **{p: _z(t) + off for p, t in partials.items()})
+    if which != "log":
         _P(dist, name, signature, **{p: f"ans * ({_z(t)})" for p, t in partials.items()})
 
 
@@ -87,16 +89,20 @@ def _register_t():
 def _register_bounded():
     psi = "rt.polygamma(0, {})".format
     y = "((x - loc) / scale)"
-    gamma = {"x": f"(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
-             "loc": f"-(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
-             "a": f"np.log({y}) - {psi('a')}", "scale": f"({y} - a) / scale"}
-    _register_family(st.gamma, "pdf", "x, a, loc=0.0, scale=1.0", gamma, _OFF)
     dy = f"(rt.safe_ratio(a - 1.0, {y}) - rt.safe_ratio(b - 1.0, 1.0 - {y}))"
-    beta = {"x": f"{dy} / scale", "loc": f"-{dy} / scale",
-            "scale": f"-({y} * {dy} + 1.0) / scale",
-            "a": f"np.log({y}) - {psi('a')} + {psi('a + b')}",
-            "b": f"np.log1p(-{y}) - {psi('b')} + {psi('a + b')}"}
-    _register_family(st.beta, "pdf", "x, a, b, loc=0.0, scale=1.0", beta, _OFF)
+    # the density is 0 off the support, so its partials may take log |y| there (finite,
+    # times ans = 0): the slope in a shape is then 0, not NaN from log of a negative
+    for logs, which in (((f"np.log({y})", f"np.log1p(-{y})"), "log"),
+                        ((f"np.log(np.abs({y}))", f"np.log(np.abs(1.0 - {y}))"), "plain")):
+        gamma = {"x": f"(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
+                 "loc": f"-(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
+                 "a": f"{logs[0]} - {psi('a')}", "scale": f"({y} - a) / scale"}
+        _register_family(st.gamma, "pdf", "x, a, loc=0.0, scale=1.0", gamma, _OFF, which)
+        beta = {"x": f"{dy} / scale", "loc": f"-{dy} / scale",
+                "scale": f"-({y} * {dy} + 1.0) / scale",
+                "a": f"{logs[0]} - {psi('a')} + {psi('a + b')}",
+                "b": f"{logs[1]} - {psi('b')} + {psi('a + b')}"}
+        _register_family(st.beta, "pdf", "x, a, b, loc=0.0, scale=1.0", beta, _OFF, which)
     _register_family(st.expon, "pdf", _LOC, _location_scale("-1.0"), _OFF)
 
 
