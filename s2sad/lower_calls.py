@@ -20,12 +20,13 @@ import numpy as np
 
 from . import mutation, prims, runtime
 from .aliasing import hashable
-from .callables import (is_derivative, is_ruled_method, is_user_class, is_user_function,
+from .callables import (is_derivative, is_library_method, is_user_class, is_user_function,
                         signature)
 from .compose import function_of, needs_adapter
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
 from .parsing import to_source
+from .rules import lookup
 
 # Generated code (differentiated again by hessian/hvp) may call in-place variants of the
 # functional updates; in IR they are the functional ones (the in-place pass decides anew).
@@ -141,7 +142,7 @@ class CallLowering:
                      s.outs[0] is obj), None)
         dist = made.prim if made is not None else _frozen_from(getattr(obj, "value", None))
         if dist is None or isinstance(dist, type) or not hashable(dist) or \
-                not is_ruled_method(dist, attr):
+                not is_library_method(dist, attr) or lookup(getattr(dist, attr)) is None:
             return None
         call = f"{type(dist).__name__.removesuffix('_gen')}.{attr}(x, ...)"
         if made is None or len(args) != 1 or kwargs:

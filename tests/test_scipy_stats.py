@@ -365,6 +365,16 @@ def test_what_has_no_exact_derivative_is_a_located_error(mode):
     np.testing.assert_allclose(g, 3.0 / 1.2 - 2.0)
 
 
+def gamma_cdf(x, a):
+    return np.sum(st.gamma.cdf(x, a))
+
+
+def test_a_method_without_a_rule_is_named_as_the_user_wrote_it():
+    with pytest.raises(MissingRuleError, match=r"'scipy\.stats\.gamma\.cdf' is a library "
+                                               r"function without a derivative rule"):
+        s2sad.grad(gamma_cdf)(np.ones(2), 2.0)
+
+
 @pytest.mark.parametrize("fn,args,words", [
     (mvn_singular, (np.ones(2), np.eye(2)), "allow_singular"),
     (mvn_no_mean, (np.ones(2), np.eye(2)), "mean is not given"),
@@ -423,3 +433,23 @@ def test_the_rules_register_when_first_needed(tmp_path):
     assert out.returncode == 0, out.stderr
     np.testing.assert_allclose(np.array(out.stdout.strip(" []\n").split(), float),
                                [0.25, -0.5])     # -(x - 1) / 2**2
+
+
+def test_an_emitted_derivative_imports_the_distributions(tmp_path, capsys):
+    """`s2sad emit` writes `from scipy.stats import norm` for the rule's object."""
+    import importlib.util
+
+    from s2sad.cli import main
+    out = tmp_path / "poisson_grad.py"
+    status = main(["emit", f"{__file__}:poisson_glm_nll", "--example", "(np.zeros(3),)",
+                   "-o", str(out)])
+    assert status == 0, capsys.readouterr().err
+    text = out.read_text()
+    assert "from scipy.stats import poisson" in text and "poisson.logpmf(" in text
+    spec = importlib.util.spec_from_file_location("poisson_grad", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    beta = np.array([0.1, 0.2, -0.3])
+    value, grad = module.poisson_glm_nll_vjp(beta, 1.0)
+    assert value == poisson_glm_nll(beta)
+    np.testing.assert_allclose(grad, s2sad.grad(poisson_glm_nll)(beta), rtol=1e-14)

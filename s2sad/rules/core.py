@@ -16,6 +16,9 @@ Elementwise functions are declared once, as partial derivatives (`defpartials`),
 and both modes are derived from that one table.  An elementwise rule's reverse
 contributions are summed back to the parameter's shape (unbroadcast), and its
 forward tangent is broadcast to the output's shape, by the transforms.
+
+A table whose library is slow to import registers on first need (`defer`): the first
+look-up of a function of that library imports it.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import ast
 import builtins
 import importlib
 import math
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +72,8 @@ class Rule:
                      if table or not self.differentiable)
 
 
-# Keys are the primal itself: a function object, or `method(name)` for array methods.
+# Keys are the primal itself: a function object, `method(name)` for array methods, or
+# a bound method of a library object (`scipy.stats.norm.logpdf`: equal at every access).
 RULES: dict = {}          # key -> Rule
 NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
 
@@ -126,6 +131,9 @@ def lookup(fn):
 def display_name(fn) -> str:
     if isinstance(fn, str):
         return fn.replace("method:", "ndarray.")
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) and \
+            not isinstance(fn.__self__, type):
+        return _method_name(fn.__self__, fn.__name__)
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     if isinstance(fn, np.ufunc):
@@ -140,6 +148,16 @@ def display_name(fn) -> str:
     if module.startswith("s2sad.runtime."):
         module = "s2sad.runtime"     # a helper is named the way generated code calls it
     return f"{module}.{name}" if module and module != "builtins" else name
+
+
+def _method_name(owner, method: str) -> str:
+    """`scipy.stats.gamma.cdf` for a bound method of an object: its class's package (no
+    private modules), the object's `name` (or its class's, less `_gen`), the method."""
+    package = ".".join(p for p in type(owner).__module__.split(".") if not p.startswith("_"))
+    label = getattr(owner, "name", None)
+    if not (isinstance(label, str) and label.isidentifier()):
+        label = type(owner).__name__.removesuffix("_gen")
+    return f"{package}.{label}.{method}" if package else f"{label}.{method}"
 
 
 def _parse_signature(signature: str):
