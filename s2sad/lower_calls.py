@@ -94,6 +94,8 @@ class CallLowering:
             if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
                 args, kwargs = self.bind_call(fn, args, kwargs, node), {}
             out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+            if is_library_method(fn, "__call__"):        # `norm(m, s)`: a frozen distribution
+                self.library_calls[out] = self.stmts[-1]
             if is_user_function(fn):
                 self.note_fresh_result(fn, out)
             return out
@@ -138,8 +140,7 @@ class CallLowering:
         """`norm(loc, scale).logpdf(x)`, a method with a rule of a distribution frozen in
         the function, as the call `norm.logpdf(x, loc, scale)`; None for other calls.  A
         frozen distribution made elsewhere is refused (its parameters are not seen)."""
-        made = next((s for s in reversed(self.stmts) if isinstance(s, Eqn) and s.outs and
-                     s.outs[0] is obj), None)
+        made = self.library_calls.get(obj) if isinstance(obj, Var) else None
         dist = made.prim if made is not None else _frozen_from(getattr(obj, "value", None))
         if dist is None or isinstance(dist, type) or not hashable(dist) or \
                 not is_library_method(dist, attr) or lookup(getattr(dist, attr)) is None:

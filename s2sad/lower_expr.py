@@ -88,6 +88,7 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
         self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         self.env: dict = {}
         self.stmts: list = []
+        self.library_calls: dict = {}     # result -> its call of a library object (frozen dists)
         self.loc = parsed.loc(parsed.node)
         self.loop_depth = 0
         self.inline_depth = 0

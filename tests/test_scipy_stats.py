@@ -216,6 +216,15 @@ def frozen_mvn_dirichlet(x, mean, alpha):
     return np.sum(st.multivariate_normal(mean, SPD).logpdf(x)) + st.dirichlet(alpha).logpdf(p)
 
 
+def frozen_in_a_loop(x, loc, scale):
+    d = st.norm(loc, scale=scale)
+    total = 0.0
+    for i in range(3):
+        if i > 0:
+            total = total + d.logpdf(x[i]) + d.cdf(x[i - 1])
+    return total + d.logpdf(x[0])
+
+
 def test_a_distribution_frozen_in_the_function_is_its_method_with_the_parameters():
     args = (RNG.normal(size=3), 0.2, 1.7)
     for mode in ("forward", "reverse"):
@@ -224,6 +233,8 @@ def test_a_distribution_frozen_in_the_function_is_its_method_with_the_parameters
         for i, (g, w) in enumerate(zip(got, want)):
             np.testing.assert_allclose(g, w, rtol=1e-14)
             np.testing.assert_allclose(g, _central(frozen_normal, args, i), rtol=1e-6)
+        for i, g in enumerate(s2sad.grad(frozen_in_a_loop, wrt=(0, 1, 2), mode=mode)(*args)):
+            np.testing.assert_allclose(g, _central(frozen_in_a_loop, args, i), rtol=1e-6)
     args = (RNG.normal(size=(2, 3)), RNG.normal(size=3), RNG.uniform(1.0, 2.0, size=3))
     grads = s2sad.grad(frozen_mvn_dirichlet, wrt=(0, 1, 2))(*args)
     for i, g in enumerate(grads):
@@ -350,6 +361,10 @@ def mvn_no_mean(x, cov):
     return st.multivariate_normal.logpdf(x, cov=cov)
 
 
+def mvn_diagonal(x, cov):
+    return np.sum(st.multivariate_normal.logpdf(x, np.zeros(2), cov))
+
+
 def dirichlet_short(x, alpha):
     return st.dirichlet.logpdf(x, alpha)
 
@@ -378,8 +393,11 @@ def test_a_method_without_a_rule_is_named_as_the_user_wrote_it():
 @pytest.mark.parametrize("fn,args,words", [
     (mvn_singular, (np.ones(2), np.eye(2)), "allow_singular"),
     (mvn_no_mean, (np.ones(2), np.eye(2)), "mean is not given"),
+    (mvn_singular, (np.ones(2), np.ones(2)), "allow_singular"),
+    (mvn_diagonal, (np.ones(2), np.ones(2)), "full covariance matrix"),
+    (mvn_diagonal, (np.ones((2, 2, 2)), np.eye(2)), "rows"),
     (dirichlet_short, (np.array([0.2, 0.3]), np.ones(3)), "all k components"),
-], ids=["singular", "no-mean", "dirichlet-k-1"])
+], ids=["singular", "no-mean", "singular-diagonal", "diagonal-cov", "3d-x", "dirichlet-k-1"])
 def test_calls_the_rules_do_not_cover_are_refused_when_the_derivative_runs(fn, args, words):
     for mode in ("forward", "reverse"):
         with pytest.raises(NonDifferentiableError, match=words) as info:

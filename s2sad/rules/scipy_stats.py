@@ -4,10 +4,11 @@ parameters.
 `scipy.stats.norm` is an object (an `rv_continuous` instance) and `norm.logpdf` a
 bound method, a new object at each access.  Its rule is keyed by the bound method:
 bound methods of the same object and function compare equal and hash alike, so a
-later `norm.logpdf` finds it, and the lowering resolves `scipy.stats.norm.logpdf(...)`
-when the method of a library object has a rule (callables.is_ruled_method).  A frozen
-distribution made in the function, `norm(loc, scale).logpdf(x)`, is lowered as
-`norm.logpdf(x, loc, scale)` (lower_calls.py).
+later `norm.logpdf` finds it; the lowering resolves a method of a library object
+when the call is lowered (callables.is_library_method).  A frozen distribution made in
+the function, `norm(loc, scale).logpdf(x)`, is lowered as `norm.logpdf(x, loc, scale)`
+(lower_calls.py).  scipy.stats is slow to import, so this table is deferred
+(rules/__init__.py): it registers on the first look-up of a scipy.stats function.
 
 Terms are the partials of the formulas SciPy evaluates, over functions with rules (np,
 `rt.polygamma`, `rt.gammaln`, `rt.safe_ratio`, ...), so every order closes.  Integer
@@ -72,7 +73,6 @@ def _register_normal():
         _P(st.norm, method, _LOC, **{p: _z(t) for p, t in _cdf(density).items()})
     _P(st.norm, "ppf", "q, loc=0.0, scale=1.0", loc="1.0", scale="(ans - loc) / scale",
        q=f"{_SQRT_2PI} * scale * np.exp(0.5 * ((ans - loc) / scale) ** 2)")
-
 
 
 def _register_t():
@@ -165,14 +165,13 @@ def _register_multivariate():
     _D("dirichlet", "pdf", "x, alpha", dirichlet, " * ans")
 
 
-def _D(name, method, signature, terms, scale):
-    """A structural rule from log-density terms; `scale` (" * ans") turns them into the
-    density's: tangents times ans, cotangents g * ans in place of g."""
-    jvp = {p: f"({t}){scale}" for p, t in terms["jvp"].items()}
-    vjp = {p: t.replace("g{}", f"(g{scale})") for p, t in terms["vjp"].items()}
+def _D(name, method, signature, terms, factor):
+    """A structural rule from log-density terms (`g{}` marks the cotangent); `factor`
+    " * ans" makes the density's: tangents times ans, cotangents g * ans for g."""
+    jvp = {p: f"({t}){factor}" for p, t in terms["jvp"].items()}
+    vjp = {p: t.replace("g{}", f"(g{factor})") for p, t in terms["vjp"].items()}
     return defrule(getattr(getattr(st, name), method), signature,
-                   name=f"scipy.stats.{name}.{method}",
-                   jvp=jvp, vjp=vjp)
+                   name=f"scipy.stats.{name}.{method}", jvp=jvp, vjp=vjp)
 
 
 def _register_helpers():
