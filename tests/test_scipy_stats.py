@@ -195,6 +195,23 @@ def test_outside_the_support_log_density_slopes_are_nan_density_slopes_zero():
                                         pdf * (np.log(0.7) + 7 / 12)], rtol=1e-12)
 
 
+def invalid_scale(x, scale, p):
+    return np.sum(st.norm.logpdf(x, 0.0, scale) + st.norm.cdf(x, 0.0, scale)
+                  + st.laplace.pdf(x, 0.0, scale)) + st.bernoulli.logpmf(1, p)
+
+
+def test_where_scipy_gives_nan_for_bad_parameters_the_slopes_are_nan():
+    """(In forward mode a NaN partial reaches every tangent: 0 * NaN is NaN.)"""
+    x = np.array([0.5, 1.5])
+    for mode in ("forward", "reverse"):
+        gx, gs, gp = s2sad.grad(invalid_scale, wrt=(0, 1, 2), mode=mode)(x, -1.0, 0.5)
+        assert np.all(np.isnan(gx)) and np.isnan(gs)
+        assert gp == 2.0 or mode == "forward"
+        gx, gs, gp = s2sad.grad(invalid_scale, wrt=(0, 1, 2), mode=mode)(x, 1.0, 1.5)
+        assert np.isnan(gp)
+        assert np.all(np.isfinite(gx)) and np.isfinite(gs) or mode == "forward"
+
+
 def test_a_python_float_argument():
     g = s2sad.grad(lambda x, s: st.norm.logpdf(x, 0.5, s), wrt=(0, 1))(1.25, 0.8)
     np.testing.assert_allclose(g, [-(1.25 - 0.5) / 0.64, ((0.75 / 0.8) ** 2 - 1.0) / 0.8])

@@ -13,9 +13,10 @@ the function, `norm(loc, scale).logpdf(x)`, is lowered as `norm.logpdf(x, loc, s
 Terms are the partials of the formulas SciPy evaluates, over functions with rules (np,
 `rt.polygamma`, `rt.gammaln`, `rt.safe_ratio`, ...), so every order closes.  Integer
 data (Poisson and binomial counts, n) has no term: differentiating it is a located
-MissingRuleError, as is t.cdf in df (no closed form).  The log densities of bounded
-supports (gamma, beta, expon, poisson, binom, bernoulli) add `0.0 * ans` to each
-partial: NaN where the log density is -inf, not the slope of a constant -inf.
+MissingRuleError, as is t.cdf in df (no closed form).  Every partial of the
+elementwise rules ends in `+ 0.0 * ans`: where SciPy's value is NaN (a parameter out
+of range: scale <= 0, p > 1) or -inf (a log density off its support), the slope is
+NaN too, never a finite number for a function that is not there.
 SciPy is optional: without it nothing here registers.
 """
 import re
@@ -31,7 +32,7 @@ except ImportError:      # SciPy is optional
 _SQRT_2PI = 2.5066282746310002
 _PI = 3.141592653589793
 _LOC = "x, loc=0.0, scale=1.0"
-_OFF = " + 0.0 * ans"        # NaN outside the support (see the module docstring)
+_GUARD = " + 0.0 * ans"      # NaN where the value is NaN or infinite (module docstring)
 
 
 def _z(text: str) -> str:
@@ -39,18 +40,18 @@ def _z(text: str) -> str:
     return re.sub(r"\bz\b", "((x - loc) / scale)", text)
 
 
-def _register_family(dist, name, signature, partials: dict, off="", which="both"):
-    """dist.log<name> from its partials (each with `off` appended), and dist.<name> =
-    exp(log<name>) from them; `which` is "both", "log" or "plain"."""
+def _register_family(dist, name, signature, partials: dict, which="both"):
+    """dist.log<name> from its partials, and dist.<name> = exp(log<name>) from them;
+    `which` is "both", "log" or "plain"."""
     if which != "plain":
-        _P(dist, f"log{name}", signature, **{p: _z(t) + off for p, t in partials.items()})
+        _P(dist, f"log{name}", signature, **{p: _z(t) for p, t in partials.items()})
     if which != "log":
         _P(dist, name, signature, **{p: f"ans * ({_z(t)})" for p, t in partials.items()})
 
 
 def _P(dist, method, signature, **partials):
-    return defpartials(getattr(dist, method), signature,
-                       name=f"scipy.stats.{dist.name}.{method}", **partials)
+    return defpartials(getattr(dist, method), signature, name=f"scipy.stats.{dist.name}."
+                       f"{method}", **{p: t + _GUARD for p, t in partials.items()})
 
 
 def _location_scale(dz: str, dscale: str | None = None) -> dict:
@@ -97,13 +98,13 @@ def _register_bounded():
         gamma = {"x": f"(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
                  "loc": f"-(rt.safe_ratio(a - 1.0, {y}) - 1.0) / scale",
                  "a": f"{logs[0]} - {psi('a')}", "scale": f"({y} - a) / scale"}
-        _register_family(st.gamma, "pdf", "x, a, loc=0.0, scale=1.0", gamma, _OFF, which)
+        _register_family(st.gamma, "pdf", "x, a, loc=0.0, scale=1.0", gamma, which)
         beta = {"x": f"{dy} / scale", "loc": f"-{dy} / scale",
                 "scale": f"-({y} * {dy} + 1.0) / scale",
                 "a": f"{logs[0]} - {psi('a')} + {psi('a + b')}",
                 "b": f"{logs[1]} - {psi('b')} + {psi('a + b')}"}
-        _register_family(st.beta, "pdf", "x, a, b, loc=0.0, scale=1.0", beta, _OFF, which)
-    _register_family(st.expon, "pdf", _LOC, _location_scale("-1.0"), _OFF)
+        _register_family(st.beta, "pdf", "x, a, b, loc=0.0, scale=1.0", beta, which)
+    _register_family(st.expon, "pdf", _LOC, _location_scale("-1.0"))
 
 
 def _register_symmetric():
@@ -125,7 +126,7 @@ def _register_discrete():
             (st.bernoulli, "k, p, loc=0",
              "rt.safe_ratio(k, p) - rt.safe_ratio(1.0 - k, 1.0 - p)")):
         param = sig.split(", ")[-2]
-        _P(dist, "logpmf", sig, **{param: dp + _OFF})
+        _P(dist, "logpmf", sig, **{param: dp})
         _P(dist, "pmf", sig, **{param: f"ans * ({dp})"})
 
 
