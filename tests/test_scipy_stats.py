@@ -459,14 +459,20 @@ print(s2sad.grad(f)(np.array([0.0, 3.0])))
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def test_the_rules_register_when_first_needed(tmp_path):
-    """s2sad does not import scipy.stats (0.6 s); its rules load on the first look-up."""
-    script = tmp_path / "deferred.py"
-    script.write_text(_DEFERRED, encoding="utf-8")
+def _run_script(tmp_path, text: str) -> str:
+    """The output of `text` run as a script by a fresh interpreter (this s2sad)."""
+    script = tmp_path / "script.py"
+    script.write_text(text, encoding="utf-8")
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.returncode == 0, out.stderr
-    np.testing.assert_allclose(np.array(out.stdout.strip(" []\n").split(), float),
+    return out.stdout
+
+
+def test_the_rules_register_when_first_needed(tmp_path):
+    """s2sad does not import scipy.stats (0.6 s); its rules load on the first look-up."""
+    out = _run_script(tmp_path, _DEFERRED)
+    np.testing.assert_allclose(np.array(out.strip(" []\n").split(), float),
                                [0.25, -0.5])     # -(x - 1) / 2**2
 
 
@@ -488,3 +494,26 @@ def test_an_emitted_derivative_imports_the_distributions(tmp_path, capsys):
     value, grad = module.poisson_glm_nll_vjp(beta, 1.0)
     assert value == poisson_glm_nll(beta)
     np.testing.assert_allclose(grad, s2sad.grad(poisson_glm_nll)(beta), rtol=1e-14)
+
+
+_USER_RULE_FIRST = """
+import numpy as np
+import s2sad
+import scipy.stats as st
+
+# a user's rule for a function of the deferred table, registered before its first use
+s2sad.defpartials(st.norm.logpdf, "x, loc=0.0, scale=1.0", x="-2.0 * (x - loc)")
+
+
+def f(x):
+    return np.sum(st.norm.logpdf(x, 0.5) + st.t.logpdf(x, 4.0))
+
+
+print(s2sad.grad(f)(np.array([1.5])).tolist())
+"""
+
+
+def test_a_users_rule_registered_before_the_table_loads_is_kept(tmp_path):
+    t_slope = -(4.0 + 1.0) * 1.5 / (4.0 + 1.5 ** 2)
+    np.testing.assert_allclose(eval(_run_script(tmp_path, _USER_RULE_FIRST)),
+                               [-2.0 * 1.0 + t_slope], rtol=1e-12)

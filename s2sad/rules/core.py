@@ -113,6 +113,12 @@ def load_deferred(module_name: str | None = None) -> bool:
     return bool(wanted)
 
 
+def _load_for(fn) -> bool:
+    """Load the deferred table for `fn`'s module, if any (True when one loaded)."""
+    module = getattr(fn, "__module__", None) if DEFERRED else None
+    return isinstance(module, str) and load_deferred(module)
+
+
 def lookup(fn):
     """The Rule of `fn`, the string 'nondiff' for non-differentiable functions, or None."""
     try:
@@ -121,11 +127,7 @@ def lookup(fn):
         rule = RULES.get(fn)
     except TypeError:  # unhashable callable objects have no rule
         return None
-    if rule is None and DEFERRED:
-        module = getattr(fn, "__module__", None)
-        if isinstance(module, str) and load_deferred(module):
-            return lookup(fn)
-    return rule
+    return lookup(fn) if rule is None and _load_for(fn) else rule
 
 
 def display_name(fn) -> str:
@@ -190,6 +192,7 @@ def _parse_term(text: str, allowed: set, where: str):
 def _register(rule: Rule, override: bool) -> Rule:
     key = rule.fn
     _check_key(key)
+    _load_for(key)          # a deferred table first: a user's rule then replaces its rule
     if not override and (key in RULES or key in NONDIFF):
         raise ValueError(f"a rule for {rule.name} is already registered")
     NONDIFF.pop(key, None)
@@ -262,6 +265,7 @@ def nondiff(*fns, override=True):
     """Declare functions non-differentiable: zero derivative, no derivative code."""
     for fn in fns:
         _check_key(fn)
+        _load_for(fn)
         RULES.pop(fn, None) if override else None
         NONDIFF[fn] = display_name(fn)
     _VERSION[0] += 1
