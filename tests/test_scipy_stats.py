@@ -517,3 +517,11 @@ def test_a_users_rule_registered_before_the_table_loads_is_kept(tmp_path):
     t_slope = -(4.0 + 1.0) * 1.5 / (4.0 + 1.5 ** 2)
     np.testing.assert_allclose(eval(_run_script(tmp_path, _USER_RULE_FIRST)),
                                [-2.0 * 1.0 + t_slope], rtol=1e-12)
+
+
+def test_the_rules_command_lists_the_deferred_rules(tmp_path):
+    out = _run_script(tmp_path, "from s2sad.cli import main\nmain(['rules'])\n")
+    listed = {line.split()[0]: line.split(None, 1)[1] for line in out.splitlines()[2:]}
+    for name in ("scipy.stats.norm.logpdf", "scipy.stats.multivariate_normal.pdf",
+                 "scipy.stats.poisson.logpmf", "scipy.special.log_ndtr"):
+        assert listed[name] == "forward, reverse"
