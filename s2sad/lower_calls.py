@@ -4,10 +4,11 @@
 every kind of callee -- a local function (inlined), a user function (its arguments
 bound to its parameters, *args packed in a tuple and **kwargs in a dict, `f(**d)`
 expanded when d's keys are known), a function s2sad made (`s2sad.grad(f)(x)`), a
-library function with a rule, a method, a value called at run time -- and refuses
-calls that would change a value in place.  It works on the lowerer's state (`env`,
-`stmts`, `parsed`, `param_kinds`) and calls its `expr`, `emit`, `static_value`,
-`local_callee` and `inline`.
+library function with a rule, a method, a method of a distribution frozen in the
+function (`norm(m, s).logpdf(x)`, lowered as `norm.logpdf(x, m, s)`), a value called
+at run time -- and refuses calls that would change a value in place.  It works on the
+lowerer's state (`env`, `stmts`, `library_calls`, `parsed`, `param_kinds`) and calls
+its `expr`, `emit`, `static_value`, `local_callee` and `inline`.
 """
 from __future__ import annotations
 
