@@ -96,6 +96,13 @@ if _sc is not None:
         _add(f"scipy.stats.expon.{_method}", _pos_x, A(None, "small"), A(None, "gt1"))
         _add(f"scipy.stats.expon.{_method}", _pos_x)
 
+    for _method in ("cdf", "sf", "logsf", "logcdf"):     # x above loc: the smooth side
+        _add(f"scipy.stats.expon.{_method}", _pos_x, _uniform(-0.4, 0.0, None, "loc<0"),
+             A(None, "pos"))
+        _add(f"scipy.stats.expon.{_method}", _uniform(0.5, 3.0, (2, 3), "x>0"), C(-0.2),
+             A((3,), "pos"), wrt=("x", "scale"))
+    _add("scipy.stats.laplace.cdf", A((2, 3)), A((3,), "small"), A(None, "pos"))
+
     for _method in ("logpmf", "pmf"):
         _add(f"scipy.stats.poisson.{_method}", _counts([0, 1, 4]), A((3,), "pos"), wrt=("mu",))
         _add(f"scipy.stats.poisson.{_method}", _counts([[0, 2], [5, 1]]), A(None, "gt1"),

@@ -360,6 +360,40 @@ def test_dirichlet_multinomial_mode_and_gradients():
     check_grads(dirichlet_multinomial, args)
 
 
+OBSERVED, CENSORED = RNG.exponential(2.0, size=12), RNG.exponential(2.0, size=5)
+
+
+def censored_exponential(log_theta):
+    theta = np.exp(log_theta)
+    return np.sum(st.expon.logpdf(OBSERVED, scale=theta)) + \
+        np.sum(st.expon.logsf(CENSORED, scale=theta))
+
+
+def test_censored_exponential_gradient_vanishes_at_its_closed_form_fit():
+    """Exponential survival times, some right-censored: the MLE of the mean is the total
+    time over the number of events; the observed information there is n / theta^2."""
+    best = np.log((OBSERVED.sum() + CENSORED.sum()) / OBSERVED.size)
+    for mode in ("forward", "reverse"):
+        assert abs(s2sad.grad(censored_exponential, mode=mode)(best)) < 1e-10
+    # in log theta the curvature at the fit is -n
+    np.testing.assert_allclose(s2sad.hessian(censored_exponential)(best), -OBSERVED.size,
+                               rtol=1e-10)
+
+
+def expon_cdfs(x, loc):
+    return np.sum(st.expon.cdf(x, loc, 1.5) + st.expon.sf(x, loc) + st.laplace.cdf(x, loc))
+
+
+def test_below_loc_the_exponential_cdf_is_flat():
+    x = np.array([-2.0, -0.5, 0.7, 2.5])
+    for mode in ("forward", "reverse"):
+        gx, gl = s2sad.grad(expon_cdfs, wrt=(0, 1), mode=mode)(x, 0.0)
+        np.testing.assert_allclose(gx, _central(expon_cdfs, (x, 0.0), 0), rtol=1e-6)
+        np.testing.assert_allclose(gl, _central(expon_cdfs, (x, 0.0), 1), rtol=1e-6)
+        below = s2sad.grad(lambda v: np.sum(st.expon.cdf(v, 0.0, 1.5)), mode=mode)(x)
+        assert below[0] == 0.0 and below[1] == 0.0 and below[2] > 0.0
+
+
 # ---- refusals ------------------------------------------------------------------------------
 
 def t_cdf_in_df(x, df):

@@ -105,6 +105,13 @@ def _register_bounded():
                 "b": f"{logs[1]} - {psi('b')} + {psi('a + b')}"}
         _register_family(st.beta, "pdf", "x, a, b, loc=0.0, scale=1.0", beta, which)
     _register_family(st.expon, "pdf", _LOC, _location_scale("-1.0"))
+    # expon's CDF and survival function: flat for x < loc, where the step is 0 (and
+    # exp(-|z|) keeps the product finite); its logcdf is -inf there (NaN slopes)
+    on = "np.heaviside(z, 1.0)"
+    pdf = f"{on} * np.exp(-np.abs(z)) / scale"
+    for method, density in (("cdf", pdf), ("sf", f"-{pdf}"), ("logsf", f"-{on} / scale"),
+                            ("logcdf", f"{on} / (np.expm1(np.abs(z)) * scale)")):
+        _P(st.expon, method, _LOC, **{p: _z(t) for p, t in _cdf(density).items()})
 
 
 def _register_symmetric():
@@ -117,6 +124,8 @@ def _register_symmetric():
     # laplace: kink at x = loc, where sign gives 0 (the min-norm subgradient, as np.abs)
     _register_family(st.laplace, "pdf", _LOC,
                      _location_scale("-np.sign(z)", "(np.abs(z) - 1.0) / scale"))
+    _P(st.laplace, "cdf", _LOC, **{p: _z(t) for p, t in
+                                   _cdf("0.5 * np.exp(-np.abs(z)) / scale").items()})
 
 
 def _register_discrete():
