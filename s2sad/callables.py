@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import types
 import weakref
 
@@ -44,6 +45,29 @@ def is_user_namespace(holder) -> bool:
     if isinstance(holder, types.ModuleType):
         return not _is_library(holder.__name__)
     return is_user_class(holder)
+
+
+def is_library_method(obj, name: str) -> bool:
+    """`obj.name` is a plain method of a library object (not a module or class):
+    `scipy.stats.norm.logpdf`.  Its call resolves when lowered, like a module's function;
+    its rule is keyed by the bound method, which compares equal to every later
+    `obj.name` (same object, same function)."""
+    if isinstance(obj, (types.ModuleType, type)) or not _is_library(type(obj).__module__):
+        return False
+    return inspect.isfunction(inspect.getattr_static(type(obj), name, None))
+
+
+def instance_home(obj, name: str):
+    """The shortest-named module that holds the library object `obj` (an instance, such as
+    scipy.stats.norm) as its attribute `name`, or None: where generated code imports it."""
+    parts = (getattr(type(obj), "__module__", None) or "").split(".")
+    if not _is_library(parts[0]) or isinstance(obj, (type, types.ModuleType)):
+        return None
+    for n in range(1, len(parts) + 1):
+        module = sys.modules.get(".".join(parts[:n]))
+        if module is not None and getattr(module, name, None) is obj:
+            return module
+    return None
 
 
 def call_arguments(fn, args) -> list[tuple[str, object]]:

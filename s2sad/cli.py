@@ -292,6 +292,10 @@ class _Imports:
         for part in str(qualname).split("."):
             found = getattr(found, part, None)
         real = self._name(module)
+        from .callables import instance_home
+        home = instance_home(obj, name) if found is not obj else None
+        if home is not None:                  # `from scipy.stats import norm`
+            return self._add(home, f"from {home.__name__} import {name}")
         if found is not obj or real is None or "<" in qualname:
             return self.refused.append(f"{name!r} ({_short(obj)}), not importable by name")
         head, _, rest = qualname.partition(".")
@@ -395,8 +399,9 @@ def emit_module(target: Target, mode: str, wrt, example, command: str) -> str:
 def rules_table() -> str:
     """Every function with a derivative rule or declared non-differentiable, sorted by
     name, with the modes it supports."""
-    from .rules import NONDIFF, RULES
+    from .rules import NONDIFF, RULES, load_deferred
 
+    load_deferred()
     rows = [(rule.name, ", ".join(rule.modes)) for rule in RULES.values()]
     rows += [(str(name), "non-differentiable") for name in NONDIFF.values()]
     rows.sort()

@@ -112,6 +112,13 @@ class Expressions:
         if key in self.object_names:
             return self.object_names[key]
         text = self._public_path(obj)
+        if text is None and isinstance(obj, types.MethodType) and hint is None and \
+                not isinstance(obj.__self__, (type, types.ModuleType)):
+            owner = obj.__self__        # `norm.logpdf`: the object, named, then its method
+            label = getattr(owner, "name", None)
+            label = label if isinstance(label, str) and label.isidentifier() else \
+                type(owner).__name__.removesuffix("_gen")
+            text = f"{self.ref(owner, label)}.{obj.__name__}"
         if text is None:
             base = hint or getattr(obj, "__name__", None) or type(obj).__name__.lower()
             text = self.namer.fresh(base if base.isidentifier() else "const")

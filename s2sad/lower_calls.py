@@ -4,26 +4,30 @@
 every kind of callee -- a local function (inlined), a user function (its arguments
 bound to its parameters, *args packed in a tuple and **kwargs in a dict, `f(**d)`
 expanded when d's keys are known), a function s2sad made (`s2sad.grad(f)(x)`), a
-library function with a rule, a method, a value called at run time -- and refuses
-calls that would change a value in place.  It works on the lowerer's state (`env`,
-`stmts`, `parsed`, `param_kinds`) and calls its `expr`, `emit`, `static_value`,
-`local_callee` and `inline`.
+library function with a rule, a method, a method of a distribution frozen in the
+function (`norm(m, s).logpdf(x)`, lowered as `norm.logpdf(x, m, s)`), a value called
+at run time -- and refuses calls that would change a value in place.  It works on the
+lowerer's state (`env`, `stmts`, `library_calls`, `parsed`, `param_kinds`) and calls
+its `expr`, `emit`, `static_value`, `local_callee` and `inline`.
 """
 from __future__ import annotations
 
 import builtins
 import operator
+import sys
 
 import gast
 import numpy as np
 
 from . import mutation, prims, runtime
 from .aliasing import hashable
-from .callables import is_derivative, is_user_class, is_user_function, signature
+from .callables import (is_derivative, is_library_method, is_user_class, is_user_function,
+                        signature)
 from .compose import function_of, needs_adapter
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
 from .parsing import to_source
+from .rules import lookup
 
 # Generated code (differentiated again by hessian/hvp) may call in-place variants of the
 # functional updates; in IR they are the functional ones (the in-place pass decides anew).
@@ -81,6 +85,9 @@ class CallLowering:
         if isinstance(node.func, gast.Attribute):
             obj = self.expr(node.func.value)
             attr = node.func.attr
+            frozen = self.frozen_call(obj, attr, args, kwargs, node)
+            if frozen is not None:
+                return frozen
             # `np.add.at(y, idx, v)` and friends update `y` in place
             ufunc_at = attr == "at" and isinstance(obj, Const) and isinstance(obj.value, np.ufunc)
             self.refuse_mutation(node, "`y = y.copy(); y[idx] += v` on a copy" if ufunc_at else
@@ -114,6 +121,8 @@ class CallLowering:
         if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
             args, kwargs = self.bind_call(fn, args, kwargs, node), {}
         out = self.emit(fn, args, kwargs, hint=hint if hint != "t" else name, node=node)
+        if is_library_method(fn, "__call__"):        # `norm(m, s)`: a frozen distribution
+            self.library_calls[out] = self.stmts[-1]
         if is_user_function(fn):
             self.note_fresh_result(fn, out)
         return out
@@ -133,6 +142,26 @@ class CallLowering:
             raise UnsupportedSyntaxError([(self.parsed.loc(node), f"{name} {refusal[0]}")],
                                          fix=refusal[1])
         return made, args[1:]
+
+    def frozen_call(self, obj, attr, args, kwargs, node):
+        """`norm(loc, scale).logpdf(x)`, a method with a rule of a distribution frozen in
+        the function, as the call `norm.logpdf(x, loc, scale)`; None for other calls.  A
+        frozen distribution made elsewhere is refused (its parameters are not seen)."""
+        made = self.library_calls.get(obj) if isinstance(obj, Var) else None
+        dist = made.prim if made is not None else _frozen_from(getattr(obj, "value", None))
+        if dist is None or isinstance(dist, type) or not hashable(dist) or \
+                not is_library_method(dist, attr) or lookup(getattr(dist, attr)) is None:
+            return None
+        call = f"{type(dist).__name__.removesuffix('_gen')}.{attr}(x, ...)"
+        if made is None or len(args) != 1 or kwargs:
+            raise UnsupportedSyntaxError(
+                [(self.parsed.loc(node), f"'{to_source(node.func).strip()}(...)': a method of a "
+                  "frozen distribution is differentiated only when the distribution is made in "
+                  "the same function and the method is given x alone")],
+                fix=f"call the distribution's method with its parameters: `{call}` (as "
+                    "`scipy.stats.norm.logpdf(x, loc, scale)`)")
+        return self.emit(getattr(dist, attr), [args[0]] + list(made.args), dict(made.kwargs),
+                         hint=attr, node=node)
 
     def call_value(self, callee, args, kwargs, hint, node) -> Var:
         """`callee(*args, **kwargs)` as the `__call__` method of the value `callee`."""
@@ -207,6 +236,15 @@ def _has_out(kwargs) -> bool:
     """An `out=` argument other than None: the call writes into it."""
     out = kwargs.get("out")
     return out is not None and not (isinstance(out, Const) and out.value is None)
+
+
+def _frozen_from(value):
+    """The scipy.stats distribution a frozen one made elsewhere (`norm(0, 2)`) comes from."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not type(value).__module__.startswith("scipy.stats"):
+        return None
+    made_by = type(getattr(value, "dist", getattr(value, "_dist", None)))
+    return next((v for v in vars(stats).values() if type(v) is made_by), None)
 
 
 def _named(atom, hint):

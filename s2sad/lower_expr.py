@@ -25,7 +25,7 @@ from . import prims, runtime, scopes
 from .aliasing import AliasTracking
 from .lower_calls import CallLowering, _named
 from .lower_forms import SyntaxForms
-from .callables import is_user_namespace
+from .callables import is_library_method, is_user_namespace
 from .compose import made_by_s2sad
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
@@ -88,6 +88,7 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
         self.cells = dict(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
         self.env: dict = {}
         self.stmts: list = []
+        self.library_calls: dict = {}     # result -> its call of a library object (frozen dists)
         self.loc = parsed.loc(parsed.node)
         self.loop_depth = 0
         self.inline_depth = 0
@@ -213,6 +214,8 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
                 if is_user_namespace(base):
                     self.pin(attribute_pin(base, node.attr))
                 return True, getattr(base, node.attr)
+            if ok and is_library_method(base, node.attr):
+                return True, getattr(base, node.attr)   # `scipy.stats.norm.logpdf`
         if isinstance(node, gast.Call):      # `s2sad.grad(f, wrt=1)`: made now
             ok, operator_fn = self.static_value(node.func)
             if ok and getattr(operator_fn, "__s2sad_operator__", None) == "transform":

@@ -9,6 +9,7 @@ finite differences are meaningful.  `spec.call(*args)` evaluates the primal.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import operator
 from typing import Callable, NamedTuple
@@ -1049,3 +1050,4 @@ try:
 except ImportError:  # collected as part of a `tests` package
     from tests.rule_specs_linalg_more import register as _linalg_more
 _linalg_more(add, A, C, F, L)
+SPECS.extend(importlib.import_module(__name__.replace("specs", "specs_scipy_stats")).SPECS)

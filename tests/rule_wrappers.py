@@ -49,6 +49,7 @@ from s2sad import runtime as rt
 try:
     import scipy.linalg
     import scipy.special
+    import scipy.stats
 except ImportError:
     pass
 '''
@@ -148,7 +149,7 @@ def index_text(index) -> str:
 def callee(key) -> str:
     """How the generated module names the function of a registry key."""
     rule = RULES.get(key)
-    if rule is not None and rule.name.startswith(("scipy.special.", "scipy.linalg.")):
+    if rule is not None and rule.name.startswith(("scipy.special.", "scipy.linalg.", "scipy.stats.")):
         return rule.name
     if isinstance(key, np.ufunc):
         return f"np.{key.__name__}"

@@ -16,12 +16,17 @@ Elementwise functions are declared once, as partial derivatives (`defpartials`),
 and both modes are derived from that one table.  An elementwise rule's reverse
 contributions are summed back to the parameter's shape (unbroadcast), and its
 forward tangent is broadcast to the output's shape, by the transforms.
+
+A table whose library is slow to import registers on first need (`defer`): the first
+look-up of a function of that library imports it.
 """
 from __future__ import annotations
 
 import ast
 import builtins
+import importlib
 import math
+import types
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +72,8 @@ class Rule:
                      if table or not self.differentiable)
 
 
-# Keys are the primal itself: a function object, or `method(name)` for array methods.
+# Keys are the primal itself: a function object, `method(name)` for array methods, or
+# a bound method of a library object (`scipy.stats.norm.logpdf`: equal at every access).
 RULES: dict = {}          # key -> Rule
 NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitted
 # (function, attribute) -> helper: `r = fn(...)` whose `r.attribute` is read becomes,
@@ -97,19 +103,55 @@ def version() -> int:
     return _VERSION[0]
 
 
+# Rule tables whose library is slow to import (scipy.stats) register on first need:
+# {module prefix: rule module}.  A look-up that misses for a function of a module under
+# a prefix imports the rule module (which registers its rules) and looks again.
+DEFERRED: dict = {}
+
+
+def defer(prefixes: tuple, rule_module: str) -> None:
+    """Register `rule_module` (e.g. "s2sad.rules.scipy_stats") when a function of a
+    module starting with one of `prefixes` is first looked up."""
+    for prefix in prefixes:
+        DEFERRED[prefix] = rule_module
+
+
+def load_deferred(module_name: str | None = None) -> bool:
+    """Import the deferred rule modules for functions of `module_name` (all of them for
+    None); True when one was imported."""
+    wanted = {rule_module for prefix, rule_module in DEFERRED.items()
+              if module_name is None or module_name == prefix or
+              module_name.startswith(prefix + ".")}
+    for prefix in [p for p, rule_module in DEFERRED.items() if rule_module in wanted]:
+        del DEFERRED[prefix]
+    for rule_module in sorted(wanted):
+        importlib.import_module(rule_module)
+    return bool(wanted)
+
+
+def _load_for(fn) -> bool:
+    """Load the deferred table for `fn`'s module, if any (True when one loaded)."""
+    module = getattr(fn, "__module__", None) if DEFERRED else None
+    return isinstance(module, str) and load_deferred(module)
+
+
 def lookup(fn):
     """The Rule of `fn`, the string 'nondiff' for non-differentiable functions, or None."""
     try:
         if fn in NONDIFF:
             return "nondiff"
-        return RULES.get(fn)
+        rule = RULES.get(fn)
     except TypeError:  # unhashable callable objects have no rule
         return None
+    return lookup(fn) if rule is None and _load_for(fn) else rule
 
 
 def display_name(fn) -> str:
     if isinstance(fn, str):
         return fn.replace("method:", "ndarray.")
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType) and \
+            not isinstance(fn.__self__, type):
+        return _method_name(fn.__self__, fn.__name__)
     module = getattr(fn, "__module__", None) or ""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     if isinstance(fn, np.ufunc):
@@ -124,6 +166,16 @@ def display_name(fn) -> str:
     if module.startswith("s2sad.runtime."):
         module = "s2sad.runtime"     # a helper is named the way generated code calls it
     return f"{module}.{name}" if module and module != "builtins" else name
+
+
+def _method_name(owner, method: str) -> str:
+    """`scipy.stats.gamma.cdf` for a bound method of an object: its class's package (no
+    private modules), the object's `name` (or its class's, less `_gen`), the method."""
+    package = ".".join(p for p in type(owner).__module__.split(".") if not p.startswith("_"))
+    label = getattr(owner, "name", None)
+    if not (isinstance(label, str) and label.isidentifier()):
+        label = type(owner).__name__.removesuffix("_gen")
+    return f"{package}.{label}.{method}" if package else f"{label}.{method}"
 
 
 def _parse_signature(signature: str):
@@ -156,6 +208,7 @@ def _parse_term(text: str, allowed: set, where: str):
 def _register(rule: Rule, override: bool) -> Rule:
     key = rule.fn
     _check_key(key)
+    _load_for(key)          # a deferred table first: a user's rule then replaces its rule
     if not override and (key in RULES or key in NONDIFF):
         raise ValueError(f"a rule for {rule.name} is already registered")
     NONDIFF.pop(key, None)
@@ -228,14 +281,16 @@ def nondiff(*fns, override=True):
     """Declare functions non-differentiable: zero derivative, no derivative code."""
     for fn in fns:
         _check_key(fn)
+        _load_for(fn)
         RULES.pop(fn, None) if override else None
         NONDIFF[fn] = display_name(fn)
     _VERSION[0] += 1
     return fns[0] if len(fns) == 1 else fns
 
 
-__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "NOT_EVALUATED", "not_evaluated", "lookup", "defrule", "defpartials", "nondiff",
-           "method", "display_name", "math"]
+__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "NOT_EVALUATED", "not_evaluated",
+           "defer", "load_deferred", "lookup", "defrule", "defpartials", "nondiff", "method",
+           "display_name", "math"]
 
 
 def _register_ir_prims():

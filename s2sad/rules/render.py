@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..callables import LIBRARY_MODULES
-from . import NONDIFF, RULES
+from . import NONDIFF, RULES, load_deferred
 from .kinks import KINKS, NOTES
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
@@ -26,6 +26,7 @@ GROUPS = (
     ("numpy.random", "`numpy.random` (pathwise derivatives)"),
     ("ndarray", "`ndarray` methods and attributes"),
     ("scipy.special", "`scipy.special` (with SciPy installed)"),
+    ("scipy.stats", "`scipy.stats` (with SciPy installed)"),
     ("other", "IR primitives"),
 )
 NONDIFF_TITLES = {"numpy-elementwise": "NumPy", "numpy": "NumPy",
@@ -36,7 +37,8 @@ def group_of(name: str, elementwise: bool = False, key=None) -> str:
     """The documentation group of a registered function (by display name and key)."""
     if key is not None and not isinstance(key, str) and not callable(key):
         return "other"           # the IR's own primitives
-    for prefix in ("ndarray", "numpy.linalg", "numpy.random", "math", "operator", "scipy.special"):
+    for prefix in ("ndarray", "numpy.linalg", "numpy.random", "math", "operator", "scipy.special",
+                   "scipy.stats"):
         if name.startswith(prefix + "."):
             return prefix
     if name.startswith("numpy."):
@@ -79,6 +81,7 @@ def built_in(key) -> bool:
 
 def render() -> str:
     """The Markdown text of docs/rules.md."""
+    load_deferred()
     rules = sorted((r for r in RULES.values() if built_in(r.fn)), key=lambda r: r.name)
     nondiff = sorted((name, group_of(name, key=key)) for key, name in NONDIFF.items()
                      if built_in(key))

@@ -21,6 +21,7 @@ except ImportError:      # SciPy is optional
 
 _SQRT_PI_2 = 0.886226925452758      # sqrt(pi) / 2: erfinv'(x) = sqrt(pi)/2 exp(erfinv(x)**2)
 _TWO_SQRT_PI = 1.1283791670955126   # 2 / sqrt(pi): erf'(x) = 2/sqrt(pi) exp(-x**2)
+_SQRT_2PI = 2.5066282746310002    # sqrt(2 pi): the normal density's constant
 _PSI = "rt.polygamma(0, {})"
 
 
@@ -40,6 +41,10 @@ def _register():
     _P("erf", "x", x=f"{_TWO_SQRT_PI} * np.exp(-x * x)")
     _P("erfc", "x", x=f"-{_TWO_SQRT_PI} * np.exp(-x * x)")
     _P("erfinv", "x", x=f"{_SQRT_PI_2} * np.exp(ans * ans)")
+    # the normal CDF; log_ndtr' = phi / ndtr = exp(-x^2/2 - log_ndtr) / sqrt(2 pi), stably
+    _P("ndtr", "x", x=f"np.exp(-0.5 * x * x) / {_SQRT_2PI}")
+    _P("log_ndtr", "x", x=f"np.exp(-0.5 * x * x - ans) / {_SQRT_2PI}")
+    _P("ndtri", "x", x=f"{_SQRT_2PI} * np.exp(0.5 * ans * ans)")
     _P("gammaln", "x", x=_PSI.format("x"))
     _P("digamma", "x", x="rt.polygamma(1, x)")
     _P("gamma", "x", x=f"ans * {_PSI.format('x')}")

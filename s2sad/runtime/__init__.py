@@ -71,3 +71,4 @@ if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
     from .scipy_special import lse_weights, polygamma  # noqa: F401
     from .ode_adjoint import (ode_refuse, odeint_jvp, odeint_vjp,  # noqa: F401
                               solve_ivp_y, solve_ivp_y_jvp, solve_ivp_y_vjp)
+    from .scipy_stats import dirichlet_alpha, gammaln, mvn_cov  # noqa: F401
