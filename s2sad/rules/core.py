@@ -74,6 +74,10 @@ NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitte
 # there, a call of the helper with fn's arguments, and the helper's rule applies
 # (`solve_ivp(...).y`: rules/scipy_integrate.py; resolve.resolve_result_attributes).
 RESULT_ATTRIBUTES: dict = {}
+# (generator class, method name) -> helper: `rs.normal(m, s)` of a RandomState or
+# Generator `rs` becomes a call of the helper (with `rs` first), whose rule applies
+# (rules/constructors.py; resolve.py).
+GENERATOR_METHODS: dict = {}
 # fn -> (ndim, dtype) of its array result, or None for an unknown kind: functions that
 # call user code (an ODE's right-hand side), which kind inference must not run on
 # made-up example values (kinds.eqn_kind).
@@ -234,7 +238,7 @@ def nondiff(*fns, override=True):
     return fns[0] if len(fns) == 1 else fns
 
 
-__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "NOT_EVALUATED", "not_evaluated", "lookup", "defrule", "defpartials", "nondiff",
+__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "GENERATOR_METHODS", "NOT_EVALUATED", "not_evaluated", "lookup", "defrule", "defpartials", "nondiff",
            "method", "display_name", "math"]
 
 

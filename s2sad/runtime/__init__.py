@@ -10,7 +10,8 @@ concern:
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
 - `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
-  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `scipy_special` and
+  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `random_draws`: the
+  draws of generator objects (`rs.normal(m, s)`, in rules/constructors.py); `scipy_special` and
   `ode_adjoint` of the optional SciPy rules.
 
 This package imports neither `s2sad.rules` nor any other part of s2sad but
@@ -24,6 +25,9 @@ from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended,
                    plus_vjp, refuse_dict_loop, refuse_in_place, refuse_repetition, repeat_items,
                    repeat_items_vjp, setitem, setitem_inplace, setitem_value_vjp,
                    without_last, without_last_inplace, zeros_like)
+from .random_draws import (generator_exponential, generator_gumbel, generator_laplace,
+                           generator_logistic, generator_lognormal, generator_normal,
+                           generator_uniform)
 from .constructors import (arange_start_jvp, arange_start_vjp, arange_step_jvp,
                            arange_step_vjp, array_jvp, array_vjp, linspace_jvp,
                            linspace_vjp, reduce_to)
