@@ -99,8 +99,10 @@ def test_a_rule_registered_later_moves_off_the_to_do_list():
             vjp={"x": "np.fft.ifftshift(g, axes)"})
     try:
         after = coverage.summary(coverage.rows("numpy.fft", lambda key: True))
+        assert RULES[fn].name == "numpy.fft.fftshift"      # named by its namespace
         assert _row("numpy.fft", "numpy.fft.fftshift", lambda key: True).s2sad == \
             "forward, reverse"
+        assert not [r for r in coverage.rows("numpy", lambda key: True) if "fftshift" in r.name]
     finally:
         del RULES[fn]
     assert after["s2sad"] == before["s2sad"] + 1

@@ -123,7 +123,9 @@ def display_name(fn) -> str:
     module = {"_operator": "operator", "numpy.linalg._linalg": "numpy.linalg",
               "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy",
               "numpy.lib._function_base_impl": "numpy"}.get(module, module)
-    if module.startswith("numpy.") and not module.startswith("numpy.linalg"):
+    if module.startswith("numpy.fft."):
+        module = "numpy.fft"           # numpy.fft._pocketfft.fft is np.fft.fft
+    elif module.startswith("numpy.") and not module.startswith(("numpy.linalg", "numpy.fft")):
         module = "numpy"
     if module.startswith("s2sad.runtime."):
         module = "s2sad.runtime"     # a helper is named the way generated code calls it

@@ -76,23 +76,20 @@ def rows(section: str, shipped) -> list:
     """The rows of one section, sorted by name.  `shipped(key)` says whether a
     registered rule is one s2sad ships (not a user's)."""
     table = {}
-    for key, rule in list(RULES.items()):
-        if shipped(key) and section_of(rule.name) == section:
-            table[_key(key)] = Row(rule.name, _status(key), {})
-    for key, name in list(NONDIFF.items()):
-        if shipped(key) and section_of(name) == section:
-            table[_key(key)] = Row(name, "zero", {})
     module = _module(section)
-    for peer, names in PEERS:
+    for peer, names in PEERS:      # first: a look-up may register a deferred table
         nograd = AUTOGRAD_NOGRAD.get(section, frozenset()) if peer == "autograd" else ()
         for name in sorted(names.get(section, frozenset()) | frozenset(nograd)):
             obj = _resolve(module, name) if module is not None else None
             if obj is None:
                 continue
-            row = table.get(_key(obj))
-            if row is None:
-                row = table[_key(obj)] = Row(f"{section}.{name}", _status(obj), {})
+            row = table.setdefault(_key(obj), Row(f"{section}.{name}", _status(obj), {}))
             row.peers[peer] = "zero" if name in nograd else "yes"
+    named = [(key, rule.name) for key, rule in list(RULES.items())] + list(NONDIFF.items())
+    for key, name in named:       # s2sad's own names, and its rules no peer has
+        if shipped(key) and section_of(name) == section:
+            row = table.setdefault(_key(key), Row(name, _status(key), {}))
+            row.name = name
     return sorted(table.values(), key=lambda r: r.name)
 
 
