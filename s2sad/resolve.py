@@ -133,7 +133,7 @@ def resolve_named_fields(fn: Function) -> bool:
             continue
         kind = kinds.kind_of(eqn.args[0])
         if kind.tag == "tuple" and name in kind.fields:
-            eqn.prim, eqn.params = operator.getitem, {}
+            eqn.prim, eqn.params = operator.getitem, {"field": name}   # printed as `p.a`
             eqn.args = [eqn.args[0], Const(kind.fields.index(name))]
             changed = True
     return changed
