@@ -151,10 +151,13 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
             out, *grads = derivative(*values, 1.0)
             arguments.check_scalar_output(g, out)
-            if g is f and compose.spec_of(f) is None:   # plain functions: per call kinds
+            if g is f and compose.spec_of(f) is None and \
+                    not arguments.holds_named_tuple(values):   # plain functions: per call kinds
                 fast.remember(args, kwargs, derivative, values, f, single)
         else:
             out, grads = _forward_gradient(g, values, positions, check_finite, backend)
+        if arguments.holds_named_tuple(values):
+            grads = [arguments.restructure(d, values[i]) for d, i in zip(grads, positions)]
         grads = tuple(grads)
         return out, grads[0] if single else grads
     return _made_by_s2sad(value_and_grad_f, "value_and_grad", f, *_visible_positions(f, wrt),
@@ -284,7 +287,7 @@ def vjp(f, *primals, check_finite=False, backend="python", checkpoint=None):
         result = [None] * given
         for i, g in zip(positions, grads):
             if i - offset < given:
-                result[i - offset] = g
+                result[i - offset] = arguments.restructure(g, primals[i])
         return tuple(result)
     visible = primals[offset:offset + given]
     return out, _made_by_s2sad(pullback, "pullback", f, primals=visible,
@@ -403,7 +406,10 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
     """The generated derivative source of `f`, specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool); with
     `backend="numba"`, in the forms the Numba backend compiles; `checkpoint` as for
-    value_and_grad."""
+    value_and_grad.  A function with an elementwise rule (`np.tanh`) given no examples
+    is shown for float arguments."""
+    if example_args is None and rules.lookup(f) is not None:
+        example_args = arguments.rule_examples(f)
     if example_args is not None:     # *args, **kwargs, a rule's function: as when called
         f = _for_call(f, tuple(example_args), {})
     positions, _ = arguments.positions(f, wrt)

@@ -8,9 +8,9 @@ import inspect
 
 import numpy as np
 
-from . import kinds, matrices, runtime
+from . import kinds, matrices, rules, runtime
 from .callables import bound_arguments, signature
-from .errors import NonDifferentiableError
+from .errors import NonDifferentiableError, SourceUnavailableError
 from .parsing import unwrap_function
 
 ANNOTATION_KINDS = {float: kinds.FLOAT, int: kinds.INT, bool: kinds.BOOL,
@@ -118,6 +118,23 @@ def check_scalar_output(fn, out) -> None:
             f"full Jacobian or s2sad.vjp for vector-Jacobian products")
 
 
+def holds_named_tuple(values) -> bool:
+    """Whether a named tuple is among `values` or inside their lists, tuples, dicts."""
+    return any(hasattr(v, "_fields") or isinstance(v, (tuple, list)) and holds_named_tuple(v)
+               or isinstance(v, dict) and holds_named_tuple(v.values()) for v in values)
+
+
+def restructure(g, like):
+    """Gradient `g` (made of plain tuples) with the named tuples of argument `like`:
+    the gradient of `P(a=1.0, b=2.0)` is a `P`, as in JAX."""
+    if isinstance(like, (tuple, list)) and isinstance(g, (tuple, list)) and len(g) == len(like):
+        items = [restructure(a, b) for a, b in zip(g, like)]
+        return type(like)(*items) if hasattr(like, "_fields") else type(g)(items)
+    if isinstance(like, dict) and isinstance(g, dict):
+        return {k: restructure(v, like.get(k)) for k, v in g.items()}
+    return g
+
+
 def as_tangent(t, out):
     """A tangent with the shape and float dtype of the output `out`."""
     if isinstance(out, (tuple, list)):
@@ -175,3 +192,22 @@ def example_kinds(f, example_args) -> tuple:
     if example_args is None:
         return annotation_kinds(f)
     return kinds_of(bind(f, tuple(example_args), {}))
+
+
+def rule_examples(fn) -> tuple:
+    """Example arguments for `s2sad.source(fn)` of a function with a rule given none:
+    a float per required parameter of an elementwise function (`np.tanh`: the
+    derivative for a float).  Other functions' derivatives depend on their arguments'
+    shapes, so they need the caller's examples."""
+    rule, name = rules.lookup(fn), rules.display_name(fn)
+    if rule == "nondiff":
+        raise NonDifferentiableError(
+            f"{name} is declared non-differentiable: its derivative is zero, and s2sad "
+            "generates no code for it")
+    if not rule.elementwise:
+        raise SourceUnavailableError(
+            f"s2sad.source({name}) needs example_args: {name} has a derivative rule but "
+            "is not elementwise, so the code depends on its arguments' shapes; pass "
+            f"arguments as you would call it, e.g. s2sad.source({name}, "
+            "example_args=(np.ones((3, 3)),))")
+    return (1.0,) * sum(1 for p in rule.positional if p not in rule.defaults)

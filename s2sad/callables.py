@@ -21,6 +21,12 @@ def _is_library(module_name) -> bool:
     return (module_name or "").split(".")[0] in LIBRARY_MODULES
 
 
+def is_library_callable(fn) -> bool:
+    """A function that a library module defines (by its `__module__`)."""
+    module = getattr(fn, "__module__", None)
+    return isinstance(module, str) and _is_library(module)
+
+
 def is_user_function(prim) -> bool:
     """A plain Python function with no rule: its derivative is generated from source."""
     if not isinstance(prim, types.FunctionType) or lookup(prim) is not None or \

@@ -176,6 +176,8 @@ class Expressions:
             prec = PRECEDENCE[prim]
             return f"{PREFIX[prim]}{self.atom(args[0], prec)}", prec
         if prim is operator.getitem:
+            if eqn.params.get("field"):          # a named tuple's field (resolve.py)
+                return f"{self.atom(args[0], ATOMIC)}.{eqn.params['field']}", ATOMIC
             return f"{self.atom(args[0], ATOMIC)}[{self.index(args[1])}]", ATOMIC
         if prim is operator.contains:
             return (f"{self.atom(args[1], COMPARISON + 1)} in "

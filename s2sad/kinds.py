@@ -30,6 +30,7 @@ class Kind:
     ndim: int | None = None
     dtype: str | None = None
     items: tuple = ()
+    fields: tuple = ()     # a named tuple's field names (`p.a` reads item 0: resolve.py)
 
     def __str__(self) -> str:
         if self.tag == "array":
@@ -85,7 +86,9 @@ def of_value(value) -> Kind:
         return array(np.ndim(value), value.dtype)
     if isinstance(value, (tuple, list)) and len(value) <= 64:
         tag = "tuple" if isinstance(value, tuple) else "list"
-        return Kind(tag, items=tuple(of_value(v) for v in value))
+        fields = getattr(type(value), "_fields", ())
+        return Kind(tag, items=tuple(of_value(v) for v in value),
+                    fields=tuple(fields) if isinstance(fields, tuple) else ())
     if isinstance(value, dict) and len(value) <= 64 and all(isinstance(k, str) for k in value):
         return Kind("dict", items=tuple((k, of_value(v)) for k, v in value.items()))
     if isinstance(value, (list, dict, tuple)):

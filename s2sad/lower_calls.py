@@ -21,8 +21,8 @@ import numpy as np
 
 from . import mutation, prims, runtime
 from .aliasing import hashable
-from .callables import (is_derivative, is_library_method, is_user_class, is_user_function,
-                        signature)
+from .callables import (is_derivative, is_library_callable, is_library_method, is_user_class,
+                        is_user_function, signature)
 from .compose import function_of, needs_adapter
 from .errors import UnsupportedSyntaxError
 from .ir_nodes import Const, Eqn, Global, Var
@@ -116,7 +116,9 @@ class CallLowering:
         if fn is builtins.dict and not args and kwargs:     # dict(a=x) is {'a': x}
             return self.emit(runtime.build_dict, [Const(tuple(kwargs))] + list(kwargs.values()),
                              hint=hint if hint != "t" else "record", node=node)
-        if is_user_class(type(fn)) and callable(fn):     # a global `model(x)`
+        if is_user_class(type(fn)) and callable(fn) and not is_library_callable(fn):
+            # a global `model(x)` (not a compiled library function such as Cython's
+            # np.random.default_rng, whose type no library module defines)
             return self.call_value(Const(fn), args, kwargs, hint, node)
         if is_user_function(fn) or is_derivative(fn) and not needs_adapter(fn):
             args, kwargs = self.bind_call(fn, args, kwargs, node), {}

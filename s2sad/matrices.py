@@ -59,10 +59,16 @@ def _block(entries, shape_in, shape_out, like):
     """Stack `entries` (one per element of an input leaf of shape `shape_in`, each of
     shape `shape_out`) into an array of shape `shape_out + shape_in`."""
     array = np.stack([np.asarray(e) for e in entries], axis=-1)
-    array = array.reshape(tuple(shape_out) + tuple(shape_in))
-    if not array.ndim and not isinstance(like, np.generic) and not isinstance(like, np.ndarray):
-        return float(array)
-    return array
+    return _like_leaf(array.reshape(tuple(shape_out) + tuple(shape_in)), like)
+
+
+def _like_leaf(array, leaf):
+    """A block; a scalar one (a scalar output's derivative with respect to a scalar
+    leaf) of the leaf's type, as in JAX: a Python float for a float, a NumPy scalar for
+    a NumPy scalar, a 0-d array for a 0-d array."""
+    if array.ndim or isinstance(leaf, np.ndarray):
+        return array
+    return array[()] if isinstance(leaf, np.generic) else float(array)
 
 
 def _is_tree(value) -> bool:
@@ -97,7 +103,7 @@ def jacobian_reverse(x, out, row):
         for n, leaf in enumerate(xs):
             got = [np.asarray(r[n]) for r in rows.get(a, [])]
             array = np.stack(got) if got else np.zeros((0,))
-            blocks.append(_block_rows(array, np.shape(o), np.shape(leaf), leaf, o))
+            blocks.append(_like_leaf(array.reshape(np.shape(o) + np.shape(leaf)), leaf))
         per_output.append(rebuild(x, blocks))
     return out, per_output
 
@@ -110,14 +116,6 @@ def assemble(out, per_argument: list, single: bool):
     per_output = [per_argument[0][a] if single else tuple(p[a] for p in per_argument)
                   for a in range(n_outputs)]
     return rebuild(out, per_output) if _is_tree(out) else per_output[0]
-
-
-def _block_rows(array, shape_out, shape_in, leaf, out):
-    array = array.reshape(tuple(shape_out) + tuple(shape_in))
-    if not array.ndim and not isinstance(leaf, (np.ndarray, np.generic)) and \
-            not isinstance(out, (np.ndarray, np.generic)):
-        return float(array)
-    return array
 
 
 def hessian_blocks(values, positions, hvp):

@@ -46,16 +46,20 @@ class Namer:
         self.used.add(name)
 
     def fresh(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint or "t").strip("_") or "t"
-        if base[0].isdigit() or keyword.iskeyword(base):
-            base = "v_" + base
+        if hint and not hint.strip("_"):
+            base = "_"      # the user's `for _ in ...`: `_`, `_1`, `_2`, ...
+        else:
+            base = re.sub(r"\W", "_", hint or "t").strip("_") or "t"
+            if base[0].isdigit() or keyword.iskeyword(base):
+                base = "v_" + base
+        stem = "" if base == "_" else base
         # `used` only grows, so the search resumes where the last one for `base`
         # stopped (the same names as searching from 0; linear in a long function)
         n = self.tried.get(base, 0)
-        name = f"{base}_{n}" if n else base
+        name = f"{stem}_{n}" if n else base
         while name in self.used:
             n += 1
-            name = f"{base}_{n}"
+            name = f"{stem}_{n}"
         self.tried[base] = n
         self.used.add(name)
         return name

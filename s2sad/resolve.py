@@ -11,8 +11,9 @@ function) becomes a call of that function.  A method's *args arrive as one tuple
 built just before the call.  A static or class method called through an instance
 (`self.act(z)`) becomes a call of its function (without the instance, or with the
 class), as does `Class.create(x)` of a class method.  `d.keys()`, `d.values()` and
-`d.items()` of a dict of known keys become tuples, and `np.r_[a, b]`, `np.c_[a, b]`
-calls of `rt.r_`, `rt.c_` (whose rules follow the items; `getitem` has no derivative
+`d.items()` of a dict of known keys become tuples, `p.a` of a named tuple `p[0]`,
+`rs.normal(m, s)` of a NumPy generator `rt.generator_normal(rs, m, s)`, and
+`np.r_[a, b]`, `np.c_[a, b]` calls of `rt.r_`, `rt.c_` (whose rules follow the items; `getitem` has no derivative
 with respect to an index).
 
 Sequence operators.  Lowering cannot tell `a + b` on lists from `a + b` on numbers.
@@ -37,7 +38,7 @@ from .aliasing import insert_call_time_check
 from .callables import is_derivative, is_user_function, signature
 from .ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk_stmts
 from .pins import attribute_pin
-from .rules import RESULT_ATTRIBUTES, lookup
+from .rules import GENERATOR_METHODS, RESULT_ATTRIBUTES, lookup
 
 
 def resolve(fn: Function, infer, source_function) -> None:
@@ -45,7 +46,8 @@ def resolve(fn: Function, infer, source_function) -> None:
     `fn` specific (see above); `infer(fresh)` infers `fn`'s kinds again after a
     change; `source_function(f, arg_kinds)` is the compiler's plain function for a
     function s2sad made (compose.py)."""
-    if resolve_methods(fn) | resolve_index_builders(fn) | resolve_result_attributes(fn):
+    if resolve_methods(fn) | resolve_index_builders(fn) | resolve_result_attributes(fn) | \
+            resolve_named_fields(fn):
         infer(True)
     if resolve_derivatives(fn, source_function):
         infer(True)
@@ -121,6 +123,22 @@ def resolve_result_attributes(fn: Function) -> bool:
     return changed
 
 
+def resolve_named_fields(fn: Function) -> bool:
+    """`p.a` of a named tuple `p` (its kind lists the fields) becomes `p[i]`, the item
+    the field names, whose rule moves (co)tangents by position."""
+    changed = False
+    for eqn in walk_stmts(fn.body):
+        name = prims.method_name(getattr(eqn, "prim", None))
+        if not name or len(eqn.args) != 1 or not eqn.params.get("attribute"):
+            continue
+        kind = kinds.kind_of(eqn.args[0])
+        if kind.tag == "tuple" and name in kind.fields:
+            eqn.prim, eqn.params = operator.getitem, {"field": name}   # printed as `p.a`
+            eqn.args = [eqn.args[0], Const(kind.fields.index(name))]
+            changed = True
+    return changed
+
+
 def resolve_dict_views(fn: Function) -> bool:
     """`d.keys()`, `d.values()` and `d.items()` of a dict whose kind lists its keys
     become tuples: of its keys, of its values read by key, of (key, value) pairs (so
@@ -173,6 +191,9 @@ def _resolve_methods_in(block: Block, pins: list) -> bool:
             if not is_user_function(method):
                 stmt.prim, stmt.args, changed = method, args, True
                 continue
+        elif kind.tag == "object" and (kind.items[:1] + (name,)) in GENERATOR_METHODS:
+            stmt.prim, changed = GENERATOR_METHODS[kind.items[0], name], True   # rs.normal
+            continue
         elif kind.tag in ("object", "class") and kind.items and isinstance(kind.items[0], type):
             method, args = _class_attribute(kind, name, args)
             if method is not None and not is_user_function(method) and lookup(method):

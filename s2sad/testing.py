@@ -47,12 +47,14 @@ def _leaves(tree) -> list:
 
 def _map(fn, tree, *rest):
     """Apply `fn` leaf-wise over trees of the same structure (tuples, lists, dicts;
-    the result keeps the structure of `tree`)."""
+    the result keeps the structure of `tree`, named tuples included)."""
     if isinstance(tree, dict):
         return {k: _map(fn, tree[k], *(r[k] for r in rest)) for k in tree}
     if isinstance(tree, (tuple, list)):
-        return type(tree)(_map(fn, *parts) for parts in zip(tree, *rest)) \
-            if type(tree) in (tuple, list) else tuple(_map(fn, *p) for p in zip(tree, *rest))
+        items = [_map(fn, *parts) for parts in zip(tree, *rest)]
+        if hasattr(tree, "_fields"):
+            return type(tree)(*items)
+        return type(tree)(items) if type(tree) in (tuple, list) else tuple(items)
     return fn(tree, *rest)
 
 

@@ -617,6 +617,33 @@ add(np.random.lognormal, A((3,), "unit"), A((3,), "pos"), C((2, 3)), seed=11,
     float32=False)
 
 
+class _Restarting:
+    """A RandomState (or Generator) that starts again from its seed at every draw, so
+    that the spec's repeated calls (both modes, finite differences) see one draw; the
+    generated wrappers (rule_wrappers.py) make it afresh from `source_text`."""
+
+    def __init__(self, make, source_text):
+        self.make, self.source_text = make, source_text
+
+    def __getattr__(self, name):
+        return getattr(self.make(), name)
+
+    def __repr__(self):
+        return self.source_text
+
+
+for _gen in (C(_Restarting(lambda: np.random.RandomState(4), "np.random.RandomState(4)")),
+             C(_Restarting(lambda: np.random.default_rng(4), "np.random.default_rng(4)"))):
+    for _key in (runtime.generator_normal, runtime.generator_laplace,
+                 runtime.generator_logistic, runtime.generator_gumbel):
+        add(_key, _gen, A((3,)), A((3,), "pos"), C((2, 3)), float32=False)
+        add(_key, _gen, A(None), A(None, "pos"), float32=False)
+    add(runtime.generator_uniform, _gen, A((3,)), A((3,), "gt1"), C((2, 3)), float32=False)
+    add(runtime.generator_exponential, _gen, A((3,), "pos"), C((4, 3)), float32=False)
+    add(runtime.generator_lognormal, _gen, A((3,), "unit"), A((3,), "pos"), C((2, 3)),
+        float32=False)
+
+
 # ---- evaluating a rule's terms directly ------------------------------------------------
 
 def bind(rule, args, kwargs) -> dict:

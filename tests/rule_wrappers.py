@@ -105,6 +105,8 @@ def literal(x) -> str:
         return repr(x)
     if x is Ellipsis:
         return "Ellipsis"
+    if hasattr(x, "source_text"):         # an object the spec builds afresh at each call
+        return x.source_text
     if isinstance(x, type):
         for module, prefix in ((np, "np."), (builtins, "")):
             if getattr(module, x.__name__, None) is x:

@@ -229,14 +229,16 @@ def test_published_kink_values(kink):
 def test_runtime_helpers_are_used_by_rules():
     """Every helper s2sad.runtime exports from a module other than `core` and
     `snapshots` (whose helpers the transforms emit) is called by some rule, by `core`,
-    or stands for an attribute of a call's result (RESULT_ATTRIBUTES)."""
-    from s2sad.rules import RESULT_ATTRIBUTES
+    stands for an attribute of a call's result (RESULT_ATTRIBUTES) or for a generator's
+    draw (GENERATOR_METHODS)."""
+    from s2sad.rules import GENERATOR_METHODS, RESULT_ATTRIBUTES
     from s2sad.runtime import core, snapshots
     used = {chain[0] for rule in RULES.values()
             for text in list(rule.jvp.values()) + list(rule.vjp.values())
             for module, chain in _attributes(text) if module == "rt"}
     used |= {name for name, value in vars(core).items() if getattr(rt, name, None) is value}
     used |= {helper.__name__ for helper in RESULT_ATTRIBUTES.values()}
+    used |= {helper.__name__ for helper in GENERATOR_METHODS.values()}
     exported = {name for name, value in vars(rt).items()
                 if inspect.isfunction(value)
                 and value.__module__ not in (core.__name__, snapshots.__name__)}

@@ -4,13 +4,13 @@ from . import (constructors, containers, decompositions, elementwise, linalg, no
                operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
                runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
 from . import scipy_integrate, scipy_linalg, scipy_special  # noqa: F401,E402  (need SciPy)
-from .core import (NONDIFF, NOT_EVALUATED, RESULT_ATTRIBUTES, RULES, Rule, defer, defpartials,
-                   defrule, display_name, load_deferred, lookup, method, nondiff, not_evaluated,
-                   version)
+from .core import (GENERATOR_METHODS, NONDIFF, NOT_EVALUATED, RESULT_ATTRIBUTES, RULES, Rule,
+                   defer, defpartials, defrule, display_name, load_deferred, lookup, method,
+                   nondiff, not_evaluated, version)
 
 if scipy_special.sc is not None:    # scipy.stats is slow to import: its rules load on first use
     defer(("scipy.stats", "s2sad.runtime.scipy_stats"), "s2sad.rules.scipy_stats")
 
-__all__ = ["RULES", "NONDIFF", "NOT_EVALUATED", "RESULT_ATTRIBUTES", "Rule", "defpartials",
-           "defrule", "display_name", "load_deferred", "lookup", "method", "nondiff",
-           "not_evaluated", "version"]
+__all__ = ["RULES", "NONDIFF", "GENERATOR_METHODS", "NOT_EVALUATED", "RESULT_ATTRIBUTES",
+           "Rule", "defpartials", "defrule", "display_name", "load_deferred", "lookup",
+           "method", "nondiff", "not_evaluated", "version"]

@@ -2,12 +2,15 @@
 and ranges (np.full, np.linspace, np.arange), and random draws.
 
 Draws of location-scale families are differentiated pathwise (the draw is
-`loc + scale * noise`, and the noise is recovered from the result); draws with no
-floating parameter are non-differentiable (see nondiff.py).
+`loc + scale * noise`, and the noise is recovered from the result), whether from the
+global generator (`np.random.normal`) or a generator object (`rs.normal`, through the
+helpers GENERATOR_METHODS names); draws with no floating parameter are
+non-differentiable (see nondiff.py).
 """
 import numpy as np
 
-from .core import defpartials, defrule
+from .. import runtime as rt
+from .core import GENERATOR_METHODS, NOT_EVALUATED, defpartials, defrule
 
 defrule(np.array, "object, dtype=None, copy=True, order='K', subok=False, ndmin=0",
         jvp={"object": "rt.array_jvp(dobject, ans)"},
@@ -41,16 +44,24 @@ defrule(np.arange, "start, stop=None, step=1, dtype=None",
              "step": "rt.arange_step_vjp(g, step)"})
 
 _LOC_SCALE = {"loc": "1", "scale": "(ans - loc) / scale"}
-
-
-def _draw(fn, signature, **partials):
-    defpartials(fn, signature, name=f"numpy.random.{fn.__name__}", **partials)
-
-
-for _fn in (np.random.normal, np.random.laplace, np.random.logistic, np.random.gumbel):
-    _draw(_fn, "loc=0.0, scale=1.0, size=None", **_LOC_SCALE)
-_draw(np.random.uniform, "low=0.0, high=1.0, size=None",
-      low="(high - ans) / (high - low)", high="(ans - low) / (high - low)")
-_draw(np.random.exponential, "scale=1.0, size=None", scale="ans / scale")
-_draw(np.random.lognormal, "mean=0.0, sigma=1.0, size=None", mean="ans",
-      sigma="ans * (np.log(ans) - mean) / sigma")
+_LOC_SCALE_SIGNATURE = "loc=0.0, scale=1.0, size=None"
+# name -> (signature, partials) of the draws differentiated pathwise.
+DRAWS = {
+    **{name: (_LOC_SCALE_SIGNATURE, _LOC_SCALE)
+       for name in ("normal", "laplace", "logistic", "gumbel")},
+    "uniform": ("low=0.0, high=1.0, size=None",
+                {"low": "(high - ans) / (high - low)", "high": "(ans - low) / (high - low)"}),
+    "exponential": ("scale=1.0, size=None", {"scale": "ans / scale"}),
+    "lognormal": ("mean=0.0, sigma=1.0, size=None",
+                  {"mean": "ans", "sigma": "ans * (np.log(ans) - mean) / sigma"}),
+}
+for _name, (_signature, _partials) in DRAWS.items():
+    # np.random.normal(...): the global generator's draw
+    defpartials(getattr(np.random, _name), _signature, name=f"numpy.random.{_name}",
+                **_partials)
+    # rs.normal(...) of a RandomState or Generator `rs` (resolve.py calls the helper)
+    _helper = getattr(rt, f"generator_{_name}")
+    defpartials(_helper, "generator, " + _signature, **_partials)
+    NOT_EVALUATED[_helper] = None       # kinds must not draw from the user's generator
+    for _cls in (np.random.RandomState, np.random.Generator):
+        GENERATOR_METHODS[(_cls, _name)] = _helper

@@ -80,6 +80,10 @@ NONDIFF: dict = {}        # key -> display name; zero derivative, no code emitte
 # there, a call of the helper with fn's arguments, and the helper's rule applies
 # (`solve_ivp(...).y`: rules/scipy_integrate.py; resolve.resolve_result_attributes).
 RESULT_ATTRIBUTES: dict = {}
+# (generator class, method name) -> helper: `rs.normal(m, s)` of a RandomState or
+# Generator `rs` becomes a call of the helper (with `rs` first), whose rule applies
+# (rules/constructors.py; resolve.py).
+GENERATOR_METHODS: dict = {}
 # fn -> (ndim, dtype) of its array result, or None for an unknown kind: functions that
 # call user code (an ODE's right-hand side), which kind inference must not run on
 # made-up example values (kinds.eqn_kind).
@@ -161,7 +165,9 @@ def display_name(fn) -> str:
     module = {"_operator": "operator", "numpy.linalg._linalg": "numpy.linalg",
               "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy",
               "numpy.lib._function_base_impl": "numpy"}.get(module, module)
-    if module.startswith("numpy.") and not module.startswith("numpy.linalg"):
+    if module.startswith("numpy.fft."):
+        module = "numpy.fft"           # numpy.fft._pocketfft.fft is np.fft.fft
+    elif module.startswith("numpy.") and not module.startswith(("numpy.linalg", "numpy.fft")):
         module = "numpy"
     if module.startswith("s2sad.runtime."):
         module = "s2sad.runtime"     # a helper is named the way generated code calls it
@@ -288,9 +294,9 @@ def nondiff(*fns, override=True):
     return fns[0] if len(fns) == 1 else fns
 
 
-__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "NOT_EVALUATED", "not_evaluated",
-           "defer", "load_deferred", "lookup", "defrule", "defpartials", "nondiff", "method",
-           "display_name", "math"]
+__all__ = ["Rule", "RULES", "NONDIFF", "RESULT_ATTRIBUTES", "GENERATOR_METHODS", "NOT_EVALUATED",
+           "not_evaluated", "defer", "load_deferred", "lookup", "defrule", "defpartials",
+           "nondiff", "method", "display_name", "math"]
 
 
 def _register_ir_prims():

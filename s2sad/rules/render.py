@@ -5,16 +5,21 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from ..callables import LIBRARY_MODULES
-from . import NONDIFF, RULES, load_deferred
+from . import NONDIFF, RULES, coverage, load_deferred
 from .kinks import KINKS, NOTES
 
-DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOC_PATH = ROOT / "docs" / "rules.md"
+# Files that state the rule counts, between these markers (written by `write`).
+COUNTED = (ROOT / "README.md",)
+COUNT_MARKERS = ("<!-- rules-count -->", "<!-- /rules-count -->")
 
 GROUPS = (
     ("operator", "Python operators (`operator`)"),
@@ -79,6 +84,26 @@ def built_in(key) -> bool:
     return not module or module.split(".")[0] in LIBRARY_MODULES
 
 
+def counts() -> tuple[int, int]:
+    """(functions with a rule, functions declared non-differentiable) that s2sad ships."""
+    return (sum(1 for r in RULES.values() if built_in(r.fn)),
+            sum(1 for key in NONDIFF if built_in(key)))
+
+
+def count_text() -> str:
+    """The sentence every counted file carries between COUNT_MARKERS."""
+    rules, nondiff = counts()
+    return (f"{rules} functions have derivative rules in both modes and {nondiff} are "
+            "declared non-differentiable")
+
+
+def stamp_counts(text: str) -> str:
+    """`text` with the sentence between each pair of COUNT_MARKERS brought up to date."""
+    start, end = COUNT_MARKERS
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    return pattern.sub(lambda _: start + count_text() + end, text)
+
+
 def render() -> str:
     """The Markdown text of docs/rules.md."""
     load_deferred()
@@ -91,9 +116,8 @@ def render() -> str:
         "<!-- Generated from the rule registry by `python -m s2sad.rules.render`; "
         "do not edit by hand. -->",
         "",
-        f"{len(rules)} functions have derivative rules in both modes (forward and reverse); "
-        f"{len(nondiff)} functions are non-differentiable (derivative zero, no code "
-        "emitted).",
+        f"{COUNT_MARKERS[0]}{count_text()}{COUNT_MARKERS[1]} (non-differentiable: "
+        "derivative zero, no code emitted).",
         "",
         "Elementwise functions are given by their partial derivatives: the tangent is "
         "`sum(dx * ∂/∂x)` broadcast to the output, and the cotangent of `x` is "
@@ -138,13 +162,18 @@ def render() -> str:
         if members:
             title = NONDIFF_TITLES.get(group, title)
             out.append(f"- {title}: " + ", ".join(_code(n) for n in members))
-    out.append("")
+    out += [""] + coverage.render(built_in) + [""]
     return "\n".join(out)
 
 
 def write(path: Path = DOC_PATH) -> None:
+    """Write docs/rules.md (or `path`) and the rule counts of the COUNTED files."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render(), encoding="utf-8")
+    for counted in COUNTED:
+        text = counted.read_text(encoding="utf-8")
+        if stamp_counts(text) != text:
+            counted.write_text(stamp_counts(text), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ concern:
 - `strong`: products where a zero factor wins over inf and nan (forward-mode code);
 - `constructors`, `decompositions`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
   helpers of the rules of the same topic in `s2sad.rules` (`insertion`: of np.append,
-  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `scipy_special` and
+  np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `random_draws`: the
+  draws of generator objects (`rs.normal(m, s)`, in rules/constructors.py); `scipy_special` and
   `ode_adjoint` of the optional SciPy rules;
 - `snapshots`: the snapshots of checkpointed loops (reverse mode with checkpoint=).
 
@@ -26,6 +27,9 @@ from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended,
                    plus_vjp, refuse_dict_loop, refuse_in_place, refuse_repetition, repeat_items,
                    repeat_items_vjp, setitem, setitem_inplace, setitem_value_vjp,
                    without_last, without_last_inplace, zeros_like)
+from .random_draws import (generator_exponential, generator_gumbel, generator_laplace,
+                           generator_logistic, generator_lognormal, generator_normal,
+                           generator_uniform)
 from .snapshots import (checkpoint_bounds, checkpoint_final, checkpoint_restore,
                         checkpoint_save, checkpoint_segments, checkpoint_store,
                         checkpoint_verify)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import operator
 
+import numpy as np
+
 from .. import kinds, prims, runtime
 from ..errors import MissingRuleError
 from ..ir_nodes import Const, Eqn
-from ..rules import Rule, display_name, lookup
+from ..rules import GENERATOR_METHODS, Rule, display_name, lookup
 
 HOW_TO_ADD_RULE = ("give it a rule with s2sad.defvjp/s2sad.defjvp (or s2sad.defpartials for an "
                    "elementwise function), or declare it with s2sad.nondiff(fn) if its derivative "
@@ -35,6 +37,9 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
             fix="call the functions by name where they are picked (`np.sin(x) if c else "
                 "np.cos(x)`), or pass the function as an argument of the differentiated "
                 "function")
+    if receiver is not None and receiver.tag == "object" and \
+            receiver.items[:1] in ((np.random.RandomState,), (np.random.Generator,)):
+        raise _random_draw_error(eqn, method)
     if receiver is not None and receiver.tag in ("unknown", "object"):
         obj = getattr(eqn.args[0], "hint", None) or getattr(eqn.args[0], "name", "obj")
         cls = type(eqn.args[0].value).__name__ if isinstance(eqn.args[0], Const) else "ClassName"
@@ -55,6 +60,20 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
         raise MissingRuleError(why, eqn.loc, fix=f"iterate over it in a for loop (`for {loop} "
                                f"{obj}.{method}():`), which s2sad unrolls by key")
     raise MissingRuleError(why, eqn.loc, fix=HOW_TO_ADD_RULE)
+
+
+def _random_draw_error(eqn: Eqn, method: str) -> MissingRuleError:
+    """A draw of a NumPy generator whose parameters are differentiated, by a method
+    without a pathwise rule (rules/constructors.py lists those with one)."""
+    obj = getattr(eqn.args[0], "hint", None) or "rng"
+    known = sorted({name for _, name in GENERATOR_METHODS})
+    return MissingRuleError(
+        f"'{obj}.{method}(...)' draws a random number whose parameters are differentiated "
+        f"here; s2sad differentiates the draws {', '.join(known)} of a generator (pathwise: "
+        f"the derivative of the number drawn), not '{method}'", eqn.loc,
+        fix=f"write the draw as a function of a standard draw, which is then a constant: "
+            f"`loc + scale * {obj}.standard_normal(size)` for a normal one (and for other "
+            "distributions their transformation of a standard draw)")
 
 
 _TYPE_NAMES = {"array": "ndarray", "dict": "dict", "list": "list", "listof": "list",
