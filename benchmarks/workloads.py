@@ -23,12 +23,17 @@ import rk4_pendulum
 RNG = np.random.default_rng(0)
 
 
+# Each loss is made by a function of the NumPy module it uses, so that autograd's and
+# JAX's columns run the same code with autograd.numpy and jax.numpy.
+
 # ---- small MLP: 2 layers, tanh, batch of 32, 10 -> 32 -> 1 ---------------------------
 
-def mlp_loss(W1, b1, W2, b2, X, y):
-    h = np.tanh(X @ W1 + b1)
-    out = h @ W2 + b2
-    return np.mean((out - y) ** 2)
+def make_mlp(np):
+    def mlp_loss(W1, b1, W2, b2, X, y):
+        h = np.tanh(X @ W1 + b1)
+        out = h @ W2 + b2
+        return np.mean((out - y) ** 2)
+    return mlp_loss
 
 
 def mlp_hand(W1, b1, W2, b2, X, y):
@@ -50,8 +55,10 @@ def mlp_args(np_):
 
 # ---- matmul 1000 x 1000 --------------------------------------------------------------
 
-def matmul_loss(A, B):
-    return np.sum((A @ B) ** 2)
+def make_matmul(np):
+    def matmul_loss(A, B):
+        return np.sum((A @ B) ** 2)
+    return matmul_loss
 
 
 def matmul_hand(A, B):
@@ -65,8 +72,10 @@ def matmul_args(np_):
 
 # ---- vectorised Rosenbrock, n = 10,000 -----------------------------------------------
 
-def rosenbrock(x):
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+def make_rosenbrock(np):
+    def rosenbrock(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+    return rosenbrock
 
 
 def rosenbrock_hand(x):
@@ -83,11 +92,13 @@ def rosenbrock_args(np_):
 
 # ---- RNN, 50 steps -------------------------------------------------------------------
 
-def rnn_loss(W, U, b, xs):
-    h = np.zeros(W.shape[0])
-    for t in range(xs.shape[0]):
-        h = np.tanh(W @ h + U @ xs[t] + b)
-    return np.sum(h ** 2)
+def make_rnn(np):
+    def rnn_loss(W, U, b, xs):
+        h = np.zeros(W.shape[0])
+        for t in range(xs.shape[0]):
+            h = np.tanh(W @ h + U @ xs[t] + b)
+        return np.sum(h ** 2)
+    return rnn_loss
 
 
 def rnn_hand(W, U, b, xs):
@@ -112,11 +123,13 @@ def rnn_args(np_):
 
 # ---- softmax cross-entropy -----------------------------------------------------------
 
-def softmax_ce(W, X, labels):
-    logits = X @ W
-    shifted = logits - np.max(logits, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    return -np.mean(np.sum(log_probs * labels, axis=1))
+def make_softmax_ce(np):
+    def softmax_ce(W, X, labels):
+        logits = X @ W
+        shifted = logits - np.max(logits, axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+        return -np.mean(np.sum(log_probs * labels, axis=1))
+    return softmax_ce
 
 
 def softmax_ce_hand(W, X, labels):
@@ -135,17 +148,20 @@ def softmax_args(np_):
 def _scalar(module):
     def hand(*args):
         return tuple(module.grad_hand(*args))
-    return module.loss, hand, lambda np_: module.PARAMS, len(module.PARAMS)
+
+    def make(np_):
+        return module.loss if np_ is np else module.make_peer_loss(np_)
+    return make, hand, lambda np_: module.PARAMS, len(module.PARAMS)
 
 
 WORKLOADS = [
     ("RK4 scalar loop", *_scalar(rk4_pendulum), 1.2),
     ("branchy while", *_scalar(branchy_while), 1.2),
-    ("small MLP", mlp_loss, mlp_hand, mlp_args, 4, 1.2),
-    ("matmul 1000x1000", matmul_loss, matmul_hand, matmul_args, 2, 1.2),
-    ("Rosenbrock n=10,000", rosenbrock, rosenbrock_hand, rosenbrock_args, 1, 1.2),
-    ("RNN 50 steps", rnn_loss, rnn_hand, rnn_args, 3, 1.5),
-    ("softmax cross-entropy", softmax_ce, softmax_ce_hand, softmax_args, 1, 1.2),
+    ("small MLP", make_mlp, mlp_hand, mlp_args, 4, 1.2),
+    ("matmul 1000x1000", make_matmul, matmul_hand, matmul_args, 2, 1.2),
+    ("Rosenbrock n=10,000", make_rosenbrock, rosenbrock_hand, rosenbrock_args, 1, 1.2),
+    ("RNN 50 steps", make_rnn, rnn_hand, rnn_args, 3, 1.5),
+    ("softmax cross-entropy", make_softmax_ce, softmax_ce_hand, softmax_args, 1, 1.2),
 ]
 
 
@@ -154,27 +170,50 @@ def relative_error(got, want) -> float:
                max(1e-300, float(np.max(np.abs(np.asarray(w))))) for g, w in zip(got, want))
 
 
+def _peers(quick: bool):
+    """(name, grad maker, numpy module) of the installed peers: autograd, jax.jit."""
+    peers = []
+    autograd = common.load_autograd()
+    if autograd is not None:
+        peers.append(("autograd", lambda loss, wrt: autograd[0].grad(loss, wrt), autograd[1]))
+    jax = common.load_jax()
+    if jax is not None:
+        peers.append(("jax.jit", lambda loss, wrt: jax[0].jit(jax[0].grad(loss, wrt)), jax[1]))
+    return peers
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     s2sad = common.load_s2sad()
+    peers = _peers(quick)
     common.header("Gradient time / hand-written gradient time, measured in one run",
-                  ["s2sad: reverse mode, default backend; first call (generation) excluded"])
+                  ["s2sad: reverse mode, default backend; first call (generation) excluded",
+                   "peers (when installed): the same loss written with their numpy module"])
     rows = []
-    for name, loss, hand, make_args, n_wrt, goal in WORKLOADS:
+    repeat = 3 if quick else 9
+    for name, make, hand, make_args, n_wrt, goal in WORKLOADS:
         args = make_args(np)
         wrt = tuple(range(n_wrt))
-        grad = s2sad.grad(loss, wrt=wrt)
+        grad = s2sad.grad(make(np), wrt=wrt)
         err = relative_error(grad(*args), hand(*args))
-        repeat = 3 if quick else 9
-        t_primal = common.time_call(loss, args, repeat=repeat).min_us
+        t_primal = common.time_call(make(np), args, repeat=repeat).min_us
         t_hand = common.time_call(hand, args, repeat=repeat).min_us
         t_s2sad = common.time_call(grad, args, repeat=repeat).min_us
         ratio = t_s2sad / t_hand
-        rows.append([name, common.fmt_us(t_primal), common.fmt_us(t_hand),
-                     common.fmt_us(t_s2sad), common.fmt_ratio(ratio),
-                     f"<= {goal}", "met" if ratio <= goal else "not met", f"{err:.1e}"])
+        row = [name, common.fmt_us(t_primal), common.fmt_us(t_hand), common.fmt_us(t_s2sad),
+               common.fmt_ratio(ratio), f"<= {goal}", "met" if ratio <= goal else "not met",
+               f"{err:.1e}"]
+        for peer, make_grad, peer_np in peers:
+            try:
+                peer_grad = make_grad(make(peer_np), wrt)
+                t_peer = common.time_call(peer_grad, args, repeat=repeat,
+                                          slow_call_s=0.5).min_us
+                row.append(common.fmt_ratio(t_peer / t_hand))
+            except Exception as exc:      # a peer that cannot run this program
+                row.append(f"n/a ({type(exc).__name__})")
+        rows.append(row)
     common.print_table(["workload", "primal us", "hand us", "s2sad us", "s2sad/hand", "goal",
-                        "", "rel. err"], rows)
+                        "", "rel. err"] + [f"{p[0]}/hand" for p in peers], rows)
 
 
 if __name__ == "__main__":
