@@ -181,7 +181,14 @@ class CallLowering:
             if isinstance(stmt, Eqn) and stmt.outs[0] is value:
                 if stmt.prim is not runtime.build_dict:
                     return None
-                return dict(zip(stmt.args[0].value, stmt.args[1:], strict=True))
+                keys = stmt.args[0]
+                if not isinstance(keys, Const):     # a tuple display (in generated code)
+                    parts = self._tuple_parts(keys)
+                    if parts is None or not all(isinstance(k, Const) and not isinstance(
+                            k, Global) for k in parts):
+                        return None
+                    keys = Const(tuple(k.value for k in parts))
+                return dict(zip(keys.value, stmt.args[1:], strict=True))
         return None
 
     def bind_call(self, fn, args, kwargs, node) -> list:
