@@ -94,21 +94,25 @@ def function_of(operator_fn, target) -> tuple:
 
 # ---- plain functions ------------------------------------------------------------------
 
-def plain_function(spec: Spec, arg_kinds: tuple, compiler):
-    """The plain function of `spec` for visible arguments of `arg_kinds` (see above)."""
-    key = (tuple(arg_kinds), rules.version())     # a new rule changes the forward code
+def plain_function(spec: Spec, arg_kinds: tuple, compiler, keywords: tuple = ()):
+    """The plain function of `spec` for visible arguments of `arg_kinds` (see above);
+    with `keywords` (a function of *args/**kwargs called with keyword arguments), the
+    last len(keywords) of `arg_kinds` are theirs, and are passed positionally."""
+    key = (tuple(arg_kinds), rules.version(), tuple(keywords))   # a new rule: new code
     if key not in spec.plain:
-        spec.plain[key] = _build(spec, key[0], compiler)
+        spec.plain[key] = _build(spec, key[0], compiler, key[2])
     return spec.plain[key]
 
 
-def _build(spec: Spec, arg_kinds, compiler):
-    target = _Target(call_adapter(spec.target, len(arg_kinds), ())
-                     if needs_adapter(spec.target) and spec.op not in ("pullback", "jvp", "hvp")
-                     else spec.target)
+def _build(spec: Spec, arg_kinds, compiler, keywords=()):
+    adapted = needs_adapter(spec.target) and spec.op not in ("pullback", "jvp", "hvp")
+    if keywords and not adapted:
+        raise AssertionError("keywords are passed by position only through an adapter")
+    target = _Target(call_adapter(spec.target, len(arg_kinds) - len(keywords), keywords)
+                     if adapted else spec.target)
     if spec.op == "hessian":
         grad_spec = Spec("grad", spec.target, spec.wrt, True)
-        grad_plain = plain_function(grad_spec, arg_kinds, compiler)
+        grad_plain = plain_function(grad_spec, arg_kinds, compiler, keywords)
         outer = Spec("jacobian", grad_plain, spec.wrt, True)
         return _build(outer, arg_kinds, compiler)
     if spec.op == "pullback":      # a function of the cotangent; f's arguments are fixed
