@@ -96,8 +96,11 @@ class Expressions:
             return f"{self.ref(a.cell, 'cell_' + a.name)}.cell_contents"
         if a.namespace is None or self.globals is None or a.namespace is self.globals:
             return a.name
-        module = str(a.namespace.get("__name__", "module")).rpartition(".")[2]
-        return f"{self.ref(a.namespace, module + '_globals')}[{a.name!r}]"
+        name = str(a.namespace.get("__name__", "module"))
+        owner = sys.modules.get(name)
+        if owner is not None and vars(owner) is a.namespace and a.name.isidentifier():
+            return f"{self.ref(owner)}.{a.name}"     # an imported module's attribute
+        return f"{self.ref(a.namespace, name.rpartition('.')[2] + '_globals')}[{a.name!r}]"
 
     def const(self, value) -> str:
         if value is prims.UNDEFINED:
