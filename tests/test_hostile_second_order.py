@@ -252,3 +252,26 @@ def test_keywords_named_like_the_call_adapters_names(load):
     g = s2sad.grad(h)
     np.testing.assert_allclose(s2sad.grad(g)(0.4, a0=0.7, target=1.3),
                                -0.7 ** 2 * np.sin(0.4 * 0.7) * 1.3, rtol=1e-10)
+
+
+# ---- a **kwargs dict the generated code builds once and passes to two calls -------------
+
+TWO_CALLS = '''
+@shifted_by(0.3)
+def h0(p, q):
+    return np.sin(p) * q
+
+
+@scaled
+def f(x, y):
+    if np.sqrt(1.0 + y * y) > 0.5:
+        u = 0.3 * h0(x, y)
+        if u / (1.5 + np.sin(x)) < 1.0:
+            return h0(G_SCALE * x, x + x)
+    return y
+'''
+
+
+def test_second_derivatives_of_two_wrapper_calls_in_nested_branches(load):
+    f = load(TWO_CALLS).f
+    check_second(f, (0.6, 0.7))
