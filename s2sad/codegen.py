@@ -285,7 +285,7 @@ def generate_program(functions, check_finite=False, origins=None,
     every derivative value is checked right after it is computed.  A list passed as
     `origins` receives the user's Loc (or None) of every line of the text.  With
     `numba`, the text takes the forms Numba compiles (backends/numba_forms.py)."""
-    table = Objects(fn.name for fn, _ in functions)
+    table = Objects((fn.name for fn, _ in functions), functions[-1][0].globals)
     texts = []
     for n, (fn, title) in enumerate(functions):
         gen = CodeGen(fn, title, table)

@@ -45,10 +45,11 @@ PREFERRED_ALIAS = {"numpy": "np", "math": "math", "s2sad.runtime": "rt", "operat
 class Objects:
     """Names of the objects the generated functions of one program refer to."""
 
-    def __init__(self, function_names=()):
+    def __init__(self, function_names=(), globals_=None):
         self.objects: dict[str, object] = {}     # factory parameter name -> object
         self.names: dict[int, str] = {}          # id(object) -> name
         self.function_names = set(function_names)
+        self.globals = globals_     # the globals the program is loaded with (None: any)
 
 
 class Expressions:
@@ -64,6 +65,7 @@ class Expressions:
         self.fn, self.namer, self.alias = fn, namer, alias
         self.objects = table.objects
         self.object_names = table.names
+        self.globals = table.globals
         self.folded: dict = {}                   # Var -> (text, precedence)
 
     # ---- names and atoms ---------------------------------------------------------
@@ -82,10 +84,23 @@ class Expressions:
                 return f"({text})" if prec < min_prec else text
             return self.name(a)
         if isinstance(a, Global):
-            return f"{self.ref(a.cell, 'cell_' + a.name)}.cell_contents" if a.cell else a.name
+            return self.global_read(a)
         text = self.const(a.value)
         return f"({text})" if min_prec > PRECEDENCE[operator.neg] and text.startswith("-") \
             else text
+
+    def global_read(self, a: Global) -> str:
+        """A data global read when the code runs: from its closure cell, by name in the
+        program's globals, or from the globals of the (callee's) module it belongs to."""
+        if a.cell:
+            return f"{self.ref(a.cell, 'cell_' + a.name)}.cell_contents"
+        if a.namespace is None or self.globals is None or a.namespace is self.globals:
+            return a.name
+        name = str(a.namespace.get("__name__", "module"))
+        owner = sys.modules.get(name)
+        if owner is not None and vars(owner) is a.namespace and a.name.isidentifier():
+            return f"{self.ref(owner)}.{a.name}"     # an imported module's attribute
+        return f"{self.ref(a.namespace, name.rpartition('.')[2] + '_globals')}[{a.name!r}]"
 
     def const(self, value) -> str:
         if value is prims.UNDEFINED:

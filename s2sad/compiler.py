@@ -388,13 +388,14 @@ class Compiler:
             verify(deriv, scoped=False)
         return deriv
 
-    def source_function(self, fn, arg_kinds):
+    def source_function(self, fn, arg_kinds, keywords=()):
         """The Python function whose source is transformed for `fn` called with
         arguments of `arg_kinds`: the plain function of a function s2sad made
-        (compose.py), else the function behind a method, partial or callable object."""
+        (compose.py; `keywords` name the last arguments), else the function behind a
+        method, partial or callable object."""
         spec = compose.spec_of(fn)
         if spec is not None:
-            return compose.plain_function(spec, arg_kinds, self)
+            return compose.plain_function(spec, arg_kinds, self, keywords)
         return unwrap_function(fn)
 
     def compiled(self, fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,

@@ -16,6 +16,8 @@ Plain functions are specialised on the kinds of their arguments and cached.
 """
 from __future__ import annotations
 
+import builtins
+import keyword
 import linecache
 import types
 from dataclasses import dataclass, field
@@ -92,21 +94,25 @@ def function_of(operator_fn, target) -> tuple:
 
 # ---- plain functions ------------------------------------------------------------------
 
-def plain_function(spec: Spec, arg_kinds: tuple, compiler):
-    """The plain function of `spec` for visible arguments of `arg_kinds` (see above)."""
-    key = (tuple(arg_kinds), rules.version())     # a new rule changes the forward code
+def plain_function(spec: Spec, arg_kinds: tuple, compiler, keywords: tuple = ()):
+    """The plain function of `spec` for visible arguments of `arg_kinds` (see above);
+    with `keywords` (a function of *args/**kwargs called with keyword arguments), the
+    last len(keywords) of `arg_kinds` are theirs, and are passed positionally."""
+    key = (tuple(arg_kinds), rules.version(), tuple(keywords))   # a new rule: new code
     if key not in spec.plain:
-        spec.plain[key] = _build(spec, key[0], compiler)
+        spec.plain[key] = _build(spec, key[0], compiler, key[2])
     return spec.plain[key]
 
 
-def _build(spec: Spec, arg_kinds, compiler):
-    target = _Target(call_adapter(spec.target, len(arg_kinds), ())
-                     if needs_adapter(spec.target) and spec.op not in ("pullback", "jvp", "hvp")
-                     else spec.target)
+def _build(spec: Spec, arg_kinds, compiler, keywords=()):
+    adapted = needs_adapter(spec.target) and spec.op not in ("pullback", "jvp", "hvp")
+    if keywords and not adapted:
+        raise AssertionError("keywords are passed by position only through an adapter")
+    target = _Target(call_adapter(spec.target, len(arg_kinds) - len(keywords), keywords)
+                     if adapted else spec.target)
     if spec.op == "hessian":
         grad_spec = Spec("grad", spec.target, spec.wrt, True)
-        grad_plain = plain_function(grad_spec, arg_kinds, compiler)
+        grad_plain = plain_function(grad_spec, arg_kinds, compiler, keywords)
         outer = Spec("jacobian", grad_plain, spec.wrt, True)
         return _build(outer, arg_kinds, compiler)
     if spec.op == "pullback":      # a function of the cotangent; f's arguments are fixed
@@ -167,12 +173,18 @@ class _Writer:
 
     def __init__(self, target: _Target, arg_kinds, compiler):
         self.target, self.arg_kinds, self.compiler = target, tuple(arg_kinds), compiler
-        self.objects = {"np": np, "rt": runtime, "unit_like": unit_like}
-        self.leading = []
-        for n, value in enumerate(target.leading):
-            self.objects[f"bound_{n}"] = value
-            self.leading.append(f"bound_{n}")
-        self.params = [_safe(p, n) for n, p in enumerate(target.params)]
+        self.params = parameter_names(target.params, _WRITER_NAMES)
+        self.taken = set(self.params) | _WRITER_NAMES
+        # the builtins the code calls are bound too: no global of the user's shadows them
+        self.objects = {"np": np, "rt": runtime, "unit_like": unit_like, "range": range}
+        self.leading = [self.bind(f"bound_{n}", value)
+                        for n, value in enumerate(target.leading)]
+
+    def bind(self, base: str, value) -> str:
+        """Bind `value` under a new name (none of the parameters' or other objects')."""
+        name = fresh_name(base, self.taken)
+        self.objects[name] = value
+        return name
 
     def forward_code(self, positions) -> str:
         """Bind the forward-mode derivative of the target w.r.t. the visible
@@ -181,9 +193,8 @@ class _Writer:
         all_kinds = tuple(kinds.of_value(v) for v in self.target.leading) + self.arg_kinds
         code = self.compiler.compiled(self.target.fn if not offset else _bare(self.target.fn),
                                       "forward", tuple(p + offset for p in positions), all_kinds)
-        name = f"{self.target.name}_jvp" if self.target.name.isidentifier() else "target_jvp"
-        self.objects[name] = code
-        return name
+        return self.bind(f"{self.target.name}_jvp" if self.target.name.isidentifier()
+                         else "target_jvp", code)
 
     def call(self, jvp: str, positions, seeds: dict) -> str:
         """`jvp(args..., tangents...)` with `seeds[i]` as the tangent of position i
@@ -234,9 +245,7 @@ class _Writer:
                 f"parameter in the s2sad.vjp call ({len(self.params)}, not {len(primals)})")
         positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
         jvp = self.forward_code(positions)
-        for n, value in enumerate(primals):
-            self.objects[f"primal_{n}"] = value
-        self.params = [f"primal_{n}" for n in range(len(primals))]
+        self.params = [self.bind(f"primal_{n}", value) for n, value in enumerate(primals)]
         parts = []
         for i in range(len(primals)):
             if i not in positions:
@@ -255,7 +264,7 @@ class _Writer:
         """The plain function `(primals, tangents) -> jvp(f, ...)` or `-> hvp(f, ...)`:
         `(out, J t)`, or `H t` per argument (None for int/bool ones)."""
         names = list(self.params)
-        tangents = [f"t_{name}" for name in names]
+        tangents = [fresh_name(f"t_{name}", self.taken) for name in names]
         if len(_items(tangent_kinds, self.target, op)) != len(names):
             raise NonDifferentiableError(
                 f"s2sad.{op} of '{self.target.name}' needs one tangent per primal "
@@ -269,6 +278,7 @@ class _Writer:
                              params=["primals", "tangents"])
         # hvp: the gradient, w.r.t. the primals, of the tangent part of the jvp
         part = _Writer(self.target, self.arg_kinds, compiler)
+        part.taken |= set(tangents)
         jvp = part.forward_code(positions)
         inner = part.load("tangent", "directional derivative",
                           [f"return {jvp}({', '.join(part.leading + names)}, "
@@ -277,11 +287,11 @@ class _Writer:
         grad_spec = Spec("grad", inner, positions, False)
         gradient = plain_function(grad_spec, self.arg_kinds + tuple(
             self.arg_kinds[i] for i in positions), compiler)
-        self.objects["tangent_gradient"] = gradient
+        gradient_name = self.bind("tangent_gradient", gradient)
         slots = ["None"] * len(names)
         for n, i in enumerate(positions):
             slots[i] = f"grads[{n}]"
-        lines = unpack + [f"grads = tangent_gradient({', '.join(names)}, "
+        lines = unpack + [f"grads = {gradient_name}({', '.join(names)}, "
                           f"{', '.join(tangents[i] for i in positions)})",
                           "return (" + ", ".join(slots) + ",)"]
         return self.load("hvp", "Hessian-vector product", lines, params=["primals", "tangents"])
@@ -324,11 +334,32 @@ def _bare(fn):
     return unwrap_function(fn)
 
 
-def _safe(name: str, n: int) -> str:
-    """A parameter name for generated code (never one of the names it uses)."""
-    return name if name.isidentifier() and name not in ("np", "rt", "unit_like", "k", "grads",
-                                                        "value", "columns", "stacked") \
-        else f"arg_{n}"
+# the names a plain function's code uses besides its objects' (and every builtin's)
+_WRITER_NAMES = frozenset(dir(builtins)) | {
+    "np", "rt", "unit_like", "k", "grads", "value", "columns", "stacked", "cotangent",
+    "primals", "tangents"}
+
+
+def parameter_names(names, reserved) -> list:
+    """Names for generated code's parameters: the user's `names`, except that one
+    that is not an identifier, is `reserved` (a name the code uses) or repeats one
+    before it becomes `arg_<position>` (made unique)."""
+    out: list = []
+    for n, name in enumerate(names):
+        keep = name.isidentifier() and not keyword.iskeyword(name) and \
+            name not in reserved and name not in out
+        out.append(name if keep else fresh_name(f"arg_{n}", set(reserved) | set(names) | set(out)))
+    return out
+
+
+def fresh_name(base: str, taken: set) -> str:
+    """`base`, or `base_2`, `base_3`, ... : the first not in `taken` (then added to it)."""
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
 
 
 # ---- functions of *args / **kwargs -----------------------------------------------------
@@ -372,18 +403,19 @@ def call_adapter(fn, n_positional: int, keywords: tuple):
         leading, _ = bound_arguments(fn)
         user = _user_function(fn)
         globals_, label = user.__globals__, user.__name__
-    names = [f"a{n}" for n in range(n_positional)]
     keyword_names = [k for k in keywords if k.isidentifier()]
+    taken = set(keyword_names)      # the keywords' names are the callee's: kept
+    names = [fresh_name(f"a{n}", taken) for n in range(n_positional)]
     params = ", ".join(names + (["*"] + keyword_names if keyword_names else []))
-    objects = {f"bound_{n}": value for n, value in enumerate(leading)}
-    objects["target"] = user
-    args = [f"bound_{n}" for n in range(len(leading))] + names + \
-        [f"{k}={k}" for k in keyword_names]
+    objects = {fresh_name(f"bound_{n}", taken): value for n, value in enumerate(leading)}
+    called = fresh_name("target", taken)
+    args = list(objects) + names + [f"{k}={k}" for k in keyword_names]
+    objects[called] = user
     short = getattr(user, "__name__", "target")
     name = f"{short}_called" if short.isidentifier() else "target_called"
     text = (f"def {name}({params}):\n"
             f'    """{label} called with {n_positional} positional argument(s)."""\n'
-            f"    return target({', '.join(args)})\n")
+            f"    return {called}({', '.join(args)})\n")
     origins = [_definition(user)] * text.count("\n") \
         if isinstance(user, types.FunctionType) and spec_of(user) is None else None
     adapter = loader.load(text, name, f"<s2sad call of {label}>", objects, globals_, origins)

@@ -231,6 +231,9 @@ def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
         return arg_kinds[0]     # a write into an array keeps its dtype and ndim
     if eqn.prim is runtime.appended and arg_kinds[0].tag in SEQUENCE_TAGS:
         return _appended_kind(*arg_kinds)   # a list stays a list, whatever its items
+    if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
+        # its length is known even where an item's kind is not (`*args` of a call)
+        return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
     if any(k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and not isinstance(a, Const)
            for k, a in zip(arg_kinds + list(kw_kinds.values()),
                            list(eqn.args) + list(eqn.kwargs.values()))):
@@ -238,8 +241,6 @@ def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
     declared = not_evaluated(eqn.prim)
     if declared is not False:          # calls user code: not run on example values
         return UNKNOWN if declared is None else array(*declared)
-    if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
-        return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
     if eqn.prim is operator.getitem and type(eqn.args[1]) is Const and \
             _item_kind(arg_kinds[0], eqn.args[1].value) is not None:
         return _item_kind(arg_kinds[0], eqn.args[1].value)   # `t[0]`, `d["w"]`: as it is

@@ -178,10 +178,16 @@ class CallLowering:
         if isinstance(value, tuple):
             return value
         built = (prims.BUILD_TUPLE, prims.BUILD_LIST) if lists else (prims.BUILD_TUPLE,)
+        prim, args = self._maker(value)
+        return tuple(args) if prim in built else None
+
+    def _maker(self, value) -> tuple:
+        """(prim, args) of the equation in this function that made `value` (in this
+        block, or a display in an enclosing one), or (None, ())."""
         for stmt in reversed(self.stmts):
             if isinstance(stmt, Eqn) and stmt.outs[0] is value:
-                return tuple(stmt.args) if stmt.prim in built else None
-        return None
+                return stmt.prim, stmt.args
+        return self._defs.get(value, (None, ())) if isinstance(value, Var) else (None, ())
 
     def keywords(self, node) -> dict:
         """The keyword arguments of a call, `**d` expanded into d's items (d a dict
@@ -208,12 +214,17 @@ class CallLowering:
 
     def _dict_parts(self, value):
         """{key: atom} of a dict display built in this function, or None."""
-        for stmt in reversed(self.stmts):
-            if isinstance(stmt, Eqn) and stmt.outs[0] is value:
-                if stmt.prim is not runtime.build_dict:
-                    return None
-                return dict(zip(stmt.args[0].value, stmt.args[1:], strict=True))
-        return None
+        prim, args = self._maker(value)
+        if prim is not runtime.build_dict:
+            return None
+        keys = args[0]
+        if not isinstance(keys, Const):     # a tuple display (in generated code)
+            parts = self._tuple_parts(keys)
+            if parts is None or not all(isinstance(k, Const) and not isinstance(k, Global)
+                                        for k in parts):
+                return None
+            keys = Const(tuple(k.value for k in parts))
+        return dict(zip(keys.value, args[1:], strict=True))
 
     def bind_call(self, fn, args, kwargs, node) -> list:
         """All parameters of a user function's call, in order (defaults as constants)."""

@@ -32,6 +32,7 @@ from .ir_nodes import Const, Global, Var
 _TYPE_COMPARISONS = {operator.is_: False, operator.eq: False, operator.is_not: True,
                      operator.ne: True}
 _SHAPE = prims.method("shape")
+_DISPLAYS = (prims.BUILD_TUPLE, prims.BUILD_LIST, runtime.build_dict)   # `(a, b)`, `[a]`, `{k: v}`
 _CONTAINERS = {"tuple": tuple, "tupleof": tuple, "list": list, "listof": list, "dict": dict}
 
 
@@ -110,8 +111,8 @@ class TypeTests:
 
     @property
     def _defs(self) -> dict:
-        """Var -> (prim, args) of the items, slices, shapes, `type(x)` calls and user
-        calls emitted."""
+        """Var -> (prim, args) of the items, displays, slices, shapes, `type(x)` calls and
+        user calls emitted."""
         return self.__dict__.setdefault("_type_defs", {})
 
     def emit(self, prim, args, kwargs=None, hint="t", params=None, node=None) -> Var:
@@ -121,6 +122,7 @@ class TypeTests:
                 return folded
         out = super().emit(prim, args, kwargs, hint, params, node)
         if not kwargs and (prim is operator.getitem or prim is builtins.type or
+                           any(prim is d for d in _DISPLAYS) or
                            prim is prims.BUILD_SLICE or prim is np.shape or
                            isinstance(prim, str) and prim == _SHAPE and
                            (params or {}).get("attribute") or

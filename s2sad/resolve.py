@@ -62,7 +62,11 @@ def resolve_derivatives(fn: Function, source_function) -> bool:
     changed = False
     for stmt in walk_stmts(fn.body):
         if isinstance(stmt, Eqn) and is_derivative(stmt.prim):
-            stmt.prim = source_function(stmt.prim, [kinds.kind_of(a) for a in stmt.args])
+            # keyword arguments (of a function taking **kwargs) are passed after the others
+            keywords = tuple(stmt.kwargs)
+            stmt.args, stmt.kwargs = list(stmt.args) + list(stmt.kwargs.values()), {}
+            stmt.prim = source_function(stmt.prim, [kinds.kind_of(a) for a in stmt.args],
+                                        keywords)
             changed = True
     return changed
 

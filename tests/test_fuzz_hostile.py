@@ -4,8 +4,8 @@
   oracles: no failure, no refusal (the constructs s2sad refuses are left out), and
   programs that raise checked for derivatives raising the same exception;
 * `test_hostile_programs_second_order`: CI_HOSTILE_SECOND seeded programs through the
-  second-order oracles, without decorated functions, a name `f_jvp` or parameters
-  named after builtins (findings 1-4 of tests/fuzz_corpus/hostile_findings.md);
+  second-order oracles (decorated functions, a name `f_jvp` and parameters named
+  after builtins included: findings 1-4 of tests/fuzz_corpus/hostile_findings.md);
 * the generator (valid, deterministic, covers its constructs, renames) and the raise
   oracle (catches a derivative that returns, or raises another type, where f raises).
 The long run: `python -m tests.fuzz.run_long --hostile [--second-order] [--with-refused]`.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import collections
 import io
-import re
 import unicodedata
 
 import numpy as np
@@ -28,11 +27,6 @@ from tests.fuzz.raising import as_refusal, check_at_hostile, check_program_hosti
 
 CI_HOSTILE = 40             # ~6 s alone
 CI_HOSTILE_SECOND = 16      # ~8 s alone
-# Left out of the CI sample at second order (tests/fuzz_corpus/hostile_findings.md):
-# second derivatives through a functools.wraps wrapper lose the module's globals or
-# crash (findings 1 and 3), a parameter named `f_jvp` is refused (finding 2) and
-# jacobian(grad(f)) of an f with a parameter named `range` crashes (finding 4).
-SECOND_ORDER_EXCLUDED = {"h_entry_decorated", "h_decorated_helper"}
 
 REQUIRED = {
     "h_object", "h_static", "h_global", "h_gen", "h_any", "h_all", "h_not_any",
@@ -65,9 +59,6 @@ def test_hostile_programs_second_order():
     while counts["checked"] < CI_HOSTILE_SECOND:
         program = random_program(f"hostile-ci2:{k}")
         k += 1
-        if program.features & SECOND_ORDER_EXCLUDED or "f_jvp" in program.source \
-                or re.search(r"def \w+\([^)]*\b(range|len|zip|reversed)\b", program.source):
-            continue        # findings 1-4 of tests/fuzz_corpus/hostile_findings.md
         first, second = check_program_hostile(program, k, second=True, third=k % 4 == 0)
         counts["checked"] += 1
         counts[f"first {first.status}"] += 1
