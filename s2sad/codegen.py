@@ -285,6 +285,7 @@ def generate_program(functions, check_finite=False, origins=None,
     `origins` receives the user's Loc (or None) of every line of the text.  With
     `numba`, the text takes the forms Numba compiles (backends/numba_forms.py)."""
     table = Objects(fn.name for fn, _ in functions)
+    table.namespace = functions[-1][0].globals      # the entry point's module
     texts = []
     for n, (fn, title) in enumerate(functions):
         gen = CodeGen(fn, title, table)

@@ -47,6 +47,7 @@ class Objects:
 
     def __init__(self, function_names=()):
         self.objects: dict[str, object] = {}     # factory parameter name -> object
+        self.namespace = None                    # the globals the program runs in
         self.names: dict[int, str] = {}          # id(object) -> name
         self.function_names = set(function_names)
 
@@ -63,6 +64,7 @@ class Expressions:
     def __init__(self, fn: Function, table: Objects, namer: Namer, alias: dict):
         self.fn, self.namer, self.alias = fn, namer, alias
         self.objects = table.objects
+        self.namespace = table.namespace
         self.object_names = table.names
         self.folded: dict = {}                   # Var -> (text, precedence)
 
@@ -82,7 +84,12 @@ class Expressions:
                 return f"({text})" if prec < min_prec else text
             return self.name(a)
         if isinstance(a, Global):
-            return f"{self.ref(a.cell, 'cell_' + a.name)}.cell_contents" if a.cell else a.name
+            if a.cell:
+                return f"{self.ref(a.cell, 'cell_' + a.name)}.cell_contents"
+            if a.namespace is None or a.namespace is self.namespace:
+                return a.name
+            module = str(a.namespace.get("__name__", "module")).replace(".", "_")
+            return f"{self.ref(a.namespace, 'globals_of_' + module)}[{a.name!r}]"
         text = self.const(a.value)
         return f"({text})" if min_prec > PRECEDENCE[operator.neg] and text.startswith("-") \
             else text

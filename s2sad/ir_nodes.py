@@ -41,13 +41,15 @@ class Const:
 
 
 class Global(Const):
-    """A module global or closure variable holding data: read when the derivative runs."""
+    """A module global or closure variable holding data: read when the derivative runs,
+    from `cell`, or from `namespace` (the globals of the function that names it: the
+    derivative of a callee from another module runs in its caller's module)."""
 
-    __slots__ = ("name", "cell", "kind")
+    __slots__ = ("name", "cell", "kind", "namespace")
 
-    def __init__(self, name, value, cell=None):
+    def __init__(self, name, value, cell=None, namespace=None):
         super().__init__(value)
-        self.name, self.cell = name, cell
+        self.name, self.cell, self.namespace = name, cell, namespace
         self.kind = None     # set when the derivative is specialised on it (see api)
 
     def __repr__(self) -> str:

@@ -171,7 +171,7 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
         if name in self.globals:
             value = self.globals[name]
             if not is_static(value):
-                return Global(name, value)
+                return Global(name, value, namespace=self.globals)
             self.pin(Pin(self.globals, name, value, "dict"))
             return Const(value)
         if hasattr(builtins, name):
