@@ -96,9 +96,12 @@ def _oracle(path, out):
         return made
     for name in OPERATORS:
         setattr(autograd, name, recording(getattr(autograd, name)))
-    _run(path)
-    with open(out, "wb") as fh:
-        pickle.dump(records, fh)
+    try:
+        _run(path)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        with open(out, "wb") as fh:
+            pickle.dump(records, fh)
 
 
 def _under_s2sad(path, oracle_file, out):
@@ -135,6 +138,7 @@ def _under_s2sad(path, oracle_file, out):
     try:
         _run(path)
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         with open(out, "w") as fh:
             json.dump(results, fh)
 
@@ -175,6 +179,14 @@ def _last_error(stderr):
     return name.split(".")[-1].strip(), message.strip()
 
 
+def _load(path, codec, mode):
+    try:
+        with open(path, mode) as fh:
+            return codec.load(fh)
+    except (OSError, EOFError, ValueError, pickle.UnpicklingError):
+        return []
+
+
 def run_examples(ag_dir, work, only, timeout, stage):
     """Rows (as autograd_suite's table reads them) for every example program."""
     src = os.path.join(ag_dir, "examples")
@@ -191,7 +203,7 @@ def run_examples(ag_dir, work, only, timeout, stage):
         me = os.path.abspath(__file__)
         ran = subprocess.run([sys.executable, me, "--child", "oracle", os.path.join(src, name),
                               stem + ".oracle"], env=env, capture_output=True, text=True)
-        records = pickle.load(open(stem + ".oracle", "rb")) if os.path.exists(stem + ".oracle") else []
+        records = _load(stem + ".oracle", pickle, "rb")
         if not records:
             rows["ex:" + name] = [_row(name, "skipped", *_last_error(ran.stderr))]
             print(f"  example {name}: no oracle ({_last_error(ran.stderr)[0]})", file=sys.stderr)
@@ -199,7 +211,7 @@ def run_examples(ag_dir, work, only, timeout, stage):
         ran = subprocess.run([sys.executable, me, "--child", "s2sad", os.path.join(dest, name),
                               stem + ".oracle", stem + ".json"], env=env, capture_output=True,
                              text=True)
-        results = json.load(open(stem + ".json")) if os.path.exists(stem + ".json") else []
+        results = _load(stem + ".json", json, "r")
         row = [_row(f"{name}#{k + 1}", "passed") if r == "passed" else
                _row(f"{name}#{k + 1}", "failed", "AssertionError", r)
                for k, r in enumerate(results) if r != "diverged"]

@@ -44,12 +44,14 @@ def _missing(name):
 # written once per calling form (number of arguments, differentiated positions,
 # keyword names), with every other argument a closure constant.
 
-def _binder_source(nargs, argnums, kwnames):
+def _binder_source(nargs, argnums, kwnames, spread):
     consts = [f"c{i}" for i in range(nargs) if i not in argnums]
-    pick = {p: ("x" if len(argnums) == 1 else f"x[{k}]") for k, p in enumerate(argnums)}
+    pick = {p: (f"x{k}" if spread else "x" if len(argnums) == 1 else f"x[{k}]")
+            for k, p in enumerate(argnums)}
     call = [pick.get(i, f"c{i}") for i in range(nargs)] + [f"{k}=k_{k}" for k in kwnames]
     params = ", ".join(["fun"] + consts + [f"k_{k}" for k in kwnames])
-    return (f"def make({params}):\n    def bound(x):\n"
+    xs = ", ".join(f"x{k}" for k in range(len(argnums))) if spread else "x"
+    return (f"def make({params}):\n    def bound({xs}):\n"
             f"        return fun({', '.join(call)})\n    return bound\n")
 
 
@@ -70,12 +72,13 @@ def _argnums(argnum):
     return tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
 
 
-def _bind(fun, argnum, args, kwargs):
-    """(g, x): g(x) = fun(*args, **kwargs) as a function of the `argnum` arguments."""
+def _bind(fun, argnum, args, kwargs, spread=False):
+    """(g, x): g(x) = fun(*args, **kwargs) as a function of the `argnum` arguments (a
+    tuple of them when `argnum` is a tuple); with `spread`, g(*x), one parameter each."""
     nums = _argnums(argnum)
-    make = _load(_binder_source(len(args), nums, tuple(kwargs))).make
+    make = _load(_binder_source(len(args), nums, tuple(kwargs), spread)).make
     g = make(fun, *(a for i, a in enumerate(args) if i not in nums), *kwargs.values())
-    x = args[nums[0]] if len(nums) == 1 else tuple(args[i] for i in nums)
+    x = args[nums[0]] if len(nums) == 1 and not spread else tuple(args[i] for i in nums)
     return g, x
 
 
@@ -109,7 +112,14 @@ def _like(x):
     return float(_RNG.randn())
 
 
+def _has_float(x):
+    return any(np.issubdtype(np.result_type(leaf), np.floating) for leaf in _leaves(x)
+               if not callable(leaf) and leaf is not None)
+
+
 def _check(f, args, modes, order):
+    if not _has_float(args):        # complex or int: s2sad says what it makes of them
+        s2sad.vjp(f, *args)
     _s2_check_grads(f, args, tuple(_MODES[m] for m in modes))
     if order > 1 and "fwd" in modes:
         _check(_jvp_of(f, len(args)), tuple(args) + tuple(_like(a) for a in args), modes,
@@ -126,8 +136,8 @@ def check_grads(fun, wrt=0, modes=("fwd", "rev"), order=2):
     """autograd's `check_grads(fun, argnum, modes, order)(*args, **kwargs)`
     (`argnum` rewritten to `wrt`)."""
     def checker(*args, **kwargs):
-        g, x = _bind(fun, wrt, args, kwargs)
-        _check(g, (x,), tuple(modes), order)
+        g, xs = _bind(fun, wrt, args, kwargs, spread=True)
+        _check(g, xs, tuple(modes), order)
     return checker
 
 

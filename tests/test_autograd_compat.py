@@ -120,3 +120,26 @@ def test_jvp_of_arrays_inside_derivative_still_differentiates():
     check_grads(_jvp_of_sin, (X, v))
     np.testing.assert_allclose(s2sad.jacobian(_jvp_of_sin)(X, v), np.diag(-np.sin(X) * v),
                                rtol=1e-12, atol=1e-15)
+
+
+# ---- `*args[1:]`: a constant slice of *args has a known length ---------------------
+
+def _weighted(a, b, c):
+    return np.sum(a * b) + np.sum(np.cos(c) * a)
+
+
+def _symmetrized_first(*args):
+    """autograd's test helpers wrap functions this way."""
+    return _weighted(0.5 * (args[0] + args[0][::-1]), *args[1:])
+
+
+def _middle_dropped(*args):
+    return _weighted(*args[:1], np.tanh(args[1]), *args[2:3])
+
+
+@pytest.mark.parametrize("fn", [_symmetrized_first, _middle_dropped])
+def test_star_of_constant_slice_of_varargs(fn):
+    args = (RS.randn(3), RS.randn(3), RS.randn(3))
+    check_grads(fn, args)
+    np.testing.assert_allclose(s2sad.hessian(fn, wrt=2)(*args),
+                               fd_hessian(fn, args, 2), rtol=1e-5, atol=1e-7)
