@@ -269,6 +269,9 @@ class _Writer:
             raise NonDifferentiableError(
                 f"s2sad.{op} of '{self.target.name}' needs one tangent per primal "
                 f"({len(names)})")
+        for i, kind in enumerate(self.arg_kinds):
+            if kind.tag in _CONTAINERS and kinds.can_be_active(kind):
+                _check_wrt_kind(self.target, i, kind, op)   # raises: not silently constant
         positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
         unpack = [f"{', '.join(names)}, = primals", f"{', '.join(tangents)}, = tangents"]
         if op == "jvp":
@@ -315,6 +318,9 @@ def _definition(fn) -> Loc:
     filename, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
     return loader.origin(filename, line) or Loc(filename, line, 0,
                                                linecache.getline(filename, line))
+
+
+_CONTAINERS = ("tuple", "list", "listof", "tupleof", "dict")
 
 
 def _differentiable(kind) -> bool:

@@ -168,6 +168,19 @@ class TypeTests:
             return None
         return _flatten(tuple(p.value for p in parts))
 
+    def _constant_slice(self, index):
+        """The slice `index` stands for when its bounds are constants, else None."""
+        if isinstance(index, Const):
+            return index.value if isinstance(index.value, slice) else None
+        made = self._defs.get(index)
+        if made is None or made[0] is not prims.BUILD_SLICE:
+            return None
+        bounds = [a.value if isinstance(a, Const) and not isinstance(a, Global) else False
+                  for a in made[1]]
+        if all(b is None or type(b) is int for b in bounds):
+            return slice(*bounds)
+        return None
+
     def static_kind(self, atom, depth=0):
         """The kind of `atom` known while lowering (see the module docstring), or None."""
         if isinstance(atom, Global) or depth > 50:
@@ -182,6 +195,11 @@ class TypeTests:
         prim, args = made
         if prim is operator.getitem:
             index = args[1]
+            piece = self._constant_slice(index)
+            if piece is not None:       # `args[1:]`: the items in the slice
+                seq = self.static_kind(args[0], depth + 1)
+                return kinds.Kind(seq.tag, items=tuple(seq.items[piece])) \
+                    if seq is not None and seq.tag in ("tuple", "list") else None
             if isinstance(index, Var) and (self.static_kind(index, depth + 1) == kinds.SLICE or
                                            self._defs.get(index, (None,))[0] is prims.BUILD_SLICE):
                 return None        # a slice of the sequence, not an item
