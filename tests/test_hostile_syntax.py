@@ -584,3 +584,34 @@ def test_functions_of_the_same_name_get_distinct_derivative_names(tmp_path):
         sys.path.remove(str(tmp_path))
         for name in ("same_name_a", "same_name_b"):
             sys.modules.pop(name, None)
+
+
+class _DeadCallError(Exception):
+    pass
+
+
+def _raises_when_large(x):
+    n = 0
+    while n < 3:
+        if x > 2.0:
+            raise _DeadCallError("too large")
+        n = n + 1
+    return x * 2.0
+
+
+def _result_unused(x):
+    unused = x * 3.0
+    unused += _raises_when_large(x)
+    return x * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_call_whose_result_is_unused_still_runs_and_raises(mode):
+    """Dead-code elimination keeps calls of user code: the derivative raises where the
+    function raises (found by the hostile fuzzer, seed 8)."""
+    with pytest.raises(_DeadCallError):
+        _result_unused(3.0)
+    with pytest.raises(_DeadCallError):
+        s2sad.grad(_result_unused, mode=mode)(3.0)
+    assert s2sad.grad(_result_unused, mode=mode)(1.5) == pytest.approx(3.0, rel=1e-12)
+    assert s2sad.hessian(_result_unused)(1.5) == pytest.approx(2.0, rel=1e-12)

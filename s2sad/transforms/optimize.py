@@ -15,6 +15,7 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
+from ..callables import is_user_function
 from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, not_a_statement, reads, sub_blocks,
                   walk)
 from . import shapes
@@ -201,7 +202,12 @@ def _simplify_flag_if(stmt: If, mapping: dict) -> None:
 
 
 def _has_effect(eqn: Eqn) -> bool:
-    return eqn.prim in _KEEP or bool(eqn.params.get("effect"))
+    """Kept even when nothing reads its outputs: tape operations, asserts and raises,
+    declared effects, and a call of user code in the primal sweep (it may raise, as
+    the function does: a derivative must raise where the function raises)."""
+    return eqn.prim in _KEEP or bool(eqn.params.get("effect")) or (
+        eqn.role == "primal" and (isinstance(eqn.prim, prims.DerivativeCall) or
+                                  is_user_function(eqn.prim)))
 
 
 def _dce(block: Block, used: set, mapping: dict) -> bool:
