@@ -1,5 +1,5 @@
 """Derivative rules, grouped by topic.  Importing this package registers them all."""
-from . import (constructors, containers, elementwise, linalg, nondiff,  # noqa: F401
+from . import (calculus, constructors, containers, elementwise, fft, linalg, nondiff,  # noqa: F401
                operators, python_builtins, reductions, runtime_rules, runtime_rules_linalg,
                runtime_rules_reductions, runtime_rules_shape, scalar_math, shape)
 from . import scipy_special  # noqa: F401,E402  (registers only if SciPy is installed)

@@ -102,8 +102,9 @@ def display_name(fn) -> str:
         return "numpy.random." + name.split(".", 1)[1]
     module = {"_operator": "operator", "numpy.linalg._linalg": "numpy.linalg",
               "numpy._core.fromnumeric": "numpy", "numpy._core.numeric": "numpy",
-              "numpy.lib._function_base_impl": "numpy"}.get(module, module)
-    if module.startswith("numpy.") and not module.startswith("numpy.linalg"):
+              "numpy.lib._function_base_impl": "numpy", "numpy.fft._pocketfft": "numpy.fft",
+              "numpy.fft._helper": "numpy.fft"}.get(module, module)
+    if module.startswith("numpy.") and not module.startswith(("numpy.linalg", "numpy.fft")):
         module = "numpy"
     if module.startswith("s2sad.runtime."):
         module = "s2sad.runtime"     # a helper is named the way generated code calls it

@@ -6,6 +6,8 @@ through this namespace, so each name imported below is part of that contract:
 removing or renaming one breaks generated code.  The helpers live in modules by
 concern:
 
+- `calculus`: of np.diff's edges, np.partition, np.gradient, np.trapezoid;
+- `fft`: numpy.fft's transforms and their transposes, |z| of complex values;
 - `common`: dtypes, shapes, indices and cotangent casting shared by the others;
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
 - `constructors`, `elementwise`, `linalg`, `norms`, `reductions`, `shape`: the
@@ -15,6 +17,7 @@ concern:
 This package imports neither `s2sad.rules` nor any other part of s2sad but
 `s2sad.errors`.
 """
+from .calculus import (edge_part, edge_place, join_edges, partition_jvp, partition_vjp)
 from .common import float_dtype, is_basic_index, safe_ratio, unbroadcast
 from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended, appended_inplace,
                    build_dict, build_dict_from, cast_like, check_finite, concat_items,
@@ -29,6 +32,8 @@ from .elementwise import (builtin_extremum_jvp, builtin_extremum_vjp, clip_da, c
                           clip_dlo, copysign_dx, diff_items, fdiv, finite_mask, fmax_weight,
                           hypot_jvp, hypot_vjp, iter_sum_jvp, iter_sum_vjp, log_dbase, log_dx,
                           max_weight, pow_dx, pow_dy, sign, sinc_dx, strong_mul, where_mask)
+from .fft import (fft_adjoint, fft_apply, imag_vjp, phase, phase_jvp, phase_vjp,
+                  refuse_complex_curvature)
 from .insertion import (append_part, append_vjp, c_, c_vjp, delete_vjp, insert_part,
                         insert_vjp, r_, r_vjp)
 from .linalg import (as_matrix, det_jvp, det_vjp, dot_vjp_a, dot_vjp_b, eig_gaps,

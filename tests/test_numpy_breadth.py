@@ -1,0 +1,207 @@
+"""NumPy breadth: each calling form of numpy.fft, np.einsum, np.tensordot, np.diff,
+np.cumsum/np.cumprod, np.sort/np.partition, the stacks and np.atleast_*d, checked
+through the whole compiler.
+
+Every case is a scalar function of real arguments, cos(.) of the call summed (so second
+derivatives are not trivially zero), and is checked by
+1. `check_grads`: forward mode against central differences in random directions,
+   reverse mode against <w, FD(v)>, and the forward-vs-reverse dot-product test;
+2. `s2sad.hvp` along a random direction against the central difference of `s2sad.grad`;
+3. float32 arguments: float32 gradients (both modes) close to the float64 gradient.
+Complex values are intermediate only: arguments and results are real.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.testing import check_grads
+
+R = np.random.default_rng(7)
+H6 = np.exp(1j * np.arange(6.0)) * np.linspace(0.5, 1.5, 6)
+
+
+def _a(*shape):
+    return R.normal(size=shape)
+
+
+def _s(y):
+    return np.sum(np.cos(y))
+
+
+# ---- numpy.fft ---------------------------------------------------------------------
+def fft_power(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2) + _s(x)
+
+
+def fft_filter(x):
+    return _s(np.real(np.fft.ifft(np.fft.fft(x) * H6)))
+
+
+def fft_n_imag_conj(x):
+    return _s(np.imag(np.fft.ifft(np.fft.fft(x, n=8) * 2.0))) + _s(np.real(np.conj(np.fft.fft(x, 6))))
+
+
+def rfft_n_ortho(x):
+    return _s(np.fft.irfft(np.fft.rfft(x, n=9, norm="ortho") * np.cos(np.arange(5.0)), n=7))
+
+
+def fft_axis_forward(x):
+    return _s(np.abs(np.fft.fft(x, axis=0, norm="forward")) + np.fft.ifft(x, 3, 1, "backward").imag)
+
+
+def fft2_abs(x):
+    return _s(np.abs(np.fft.fft2(x)))
+
+
+def ifft2_s(x):
+    return _s(np.real(np.fft.ifft2(x, s=(3, 5), norm="ortho")))
+
+
+def fftn_axes(x):
+    return _s(np.abs(np.fft.fftn(x, axes=(0, 2), norm="ortho")))
+
+
+def rfftn_irfftn(x):
+    return _s(np.fft.irfftn(np.fft.rfftn(x) * 0.5, s=x.shape, axes=(0, 1)))
+
+
+def rfft2_s(x):
+    return _s(np.abs(np.fft.rfft2(x, s=(4, 6))))
+
+
+def irfft2_square(x):
+    return _s(np.fft.irfft2(0.3 * np.fft.rfft2(x, norm="ortho") ** 2, norm="forward"))
+
+
+def fft_shifts(x):
+    return _s(np.fft.fftshift(x) * np.fft.ifftshift(np.sin(x), axes=0))
+
+
+def complex_attributes(x):
+    z = np.fft.fft(x)
+    return _s(z.real * z.imag + np.abs(z.conj() * 1j))
+
+
+def fft_convolution(x, k):
+    n = x.shape[0]
+    return _s(np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(k, n=n), n=n))
+
+
+# ---- einsum, tensordot, kron -------------------------------------------------------
+def einsum_ellipsis(x, y):
+    return _s(np.einsum("...ij,...jk->...ik", x, y))
+
+
+def einsum_implicit(x, y):
+    return _s(np.einsum("ij,jk", x, y))
+
+
+def einsum_diagonal_trace(x):
+    return _s(np.einsum("ii->i", x)) + np.cos(np.einsum("ii", x))
+
+
+def einsum_three_optimize(x, y, z):
+    return _s(np.einsum("ij,jk,kl->il", x, y, z, optimize=True))
+
+
+def einsum_greedy_broadcast(x, y):
+    return _s(np.einsum("i...,i...->...", x, y, optimize="greedy"))
+
+
+def einsum_repeated(x, y):
+    return _s(np.einsum("ii,ij->j", x, y))
+
+
+def tensordot_forms(x, y):
+    return (_s(np.tensordot(x, y, 1)) + _s(np.tensordot(x, y.T, axes=2))
+            + _s(np.tensordot(x, y, axes=(1, 0))) + _s(np.tensordot(x, y, axes=([1], [0])))
+            + _s(np.tensordot(x[0], y[0], axes=0)))
+
+
+def kron_forms(x, y):
+    return _s(np.kron(x, y)) + _s(np.kron(x[0], y[:, 0]))
+
+
+# ---- diff, cumsum, cumprod, sort, partition ----------------------------------------
+def diff_forms(x, p):
+    return (_s(np.diff(x, n=2, axis=0)) + _s(np.diff(x, prepend=0.5, append=x[:, -1:]))
+            + _s(np.diff(x, axis=1, prepend=p)) + _s(np.diff(x, 1, 0, append=p[:3].T)))
+
+
+def cumulative_forms(x):
+    return (_s(np.cumsum(x)) + _s(np.cumsum(x, axis=1, dtype=np.float64)) + _s(x.cumsum(0))
+            + _s(np.cumprod(x)) + _s(np.cumprod(x, axis=0)) + _s(x.cumprod(axis=1)))
+
+
+def sort_partition_forms(x):
+    return (_s(np.sort(x, axis=0, kind="stable") * np.arange(3.0)) + _s(np.sort(x, axis=None))
+            + _s(np.sort(x, -1, "mergesort")[:, :2]) + _s(np.partition(x, 1)[:, 1:])
+            + _s(np.partition(x, (0, 2), axis=0)[0]) + _s(np.partition(x, 3, axis=None)[:4]))
+
+
+# ---- stacks and atleast_*d ---------------------------------------------------------
+def stack_forms(x, y):
+    return (_s(np.hstack((x, y))) + _s(np.vstack([x[:, 0], y[:, 0]])) + _s(np.dstack((x, x)))
+            + _s(np.column_stack((x[:, 0], y))) + _s(np.row_stack((x, x))))
+
+
+def atleast_forms(x, y):
+    a, b = np.atleast_1d(x[0, 0], y)
+    c, d = np.atleast_2d(x[0, 0], y[0])
+    return _s(a) + _s(b) + _s(c * 2.0) + _s(d) + _s(np.atleast_3d(x)) + _s(np.atleast_2d(y))
+
+
+ZEROS = np.array([[1.5, 0.0, 2.0], [0.5, 1.2, 0.0], [0.0, 2.0, -1.0]])
+CASES = [
+    (fft_power, (_a(6),)), (fft_filter, (_a(6),)), (fft_n_imag_conj, (_a(6),)),
+    (rfft_n_ortho, (_a(6),)), (fft_axis_forward, (_a(4, 3),)), (fft2_abs, (_a(3, 4),)),
+    (ifft2_s, (_a(3, 4),)), (fftn_axes, (_a(2, 3, 4),)), (rfftn_irfftn, (_a(3, 4),)),
+    (rfft2_s, (_a(3, 5),)), (irfft2_square, (_a(4, 6),)), (fft_shifts, (_a(5, 2),)),
+    (complex_attributes, (_a(5),)), (fft_convolution, (_a(8), _a(3))),
+    (einsum_ellipsis, (_a(2, 3, 4), _a(2, 4, 2))), (einsum_implicit, (_a(2, 3), _a(3, 4))),
+    (einsum_diagonal_trace, (_a(3, 3),)), (einsum_three_optimize, (_a(2, 3), _a(3, 4), _a(4, 2))),
+    (einsum_greedy_broadcast, (_a(3, 2), _a(3, 2))), (einsum_repeated, (_a(3, 3), _a(3, 2))),
+    (tensordot_forms, (_a(3, 3), _a(3, 3))), (kron_forms, (_a(2, 2), _a(3, 1))),
+    (diff_forms, (_a(4, 3), _a(4, 1))), (cumulative_forms, (ZEROS,)),
+    (sort_partition_forms, (_a(4, 3),)), (stack_forms, (_a(3, 2), _a(3, 1))),
+    (atleast_forms, (_a(2, 2), _a(3))),
+]
+IDS = [f.__name__ for f, _ in CASES]
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=IDS)
+def test_first_derivatives(f, args):
+    check_grads(f, args)
+
+
+def _direction(args, seed=1):
+    rng = np.random.default_rng(seed)
+    return tuple(rng.normal(size=np.shape(a)) for a in args)
+
+
+@pytest.mark.parametrize("f, args", CASES, ids=IDS)
+def test_hvp_matches_differences_of_the_gradient(f, args):
+    wrt = tuple(range(len(args)))
+    v = _direction(args)
+    got = s2sad.hvp(f, args, v)
+    h = 1e-5
+    grad = s2sad.grad(f, wrt=wrt)
+    plus = grad(*(a + h * d for a, d in zip(args, v)))
+    minus = grad(*(a - h * d for a, d in zip(args, v)))
+    for g, p, m in zip(got, plus, minus):
+        ref = (np.asarray(p) - np.asarray(m)) / (2 * h)
+        assert np.shape(g) == np.shape(ref)
+        assert np.allclose(g, ref, rtol=2e-5, atol=2e-5 * (1 + np.max(np.abs(ref))))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f, args", CASES, ids=IDS)
+def test_float32_gradients(f, args, mode):
+    wrt = tuple(range(len(args)))
+    ref = s2sad.grad(f, wrt=wrt)(*args)
+    got = s2sad.grad(f, wrt=wrt, mode=mode)(*(a.astype(np.float32) for a in args))
+    for g, r in zip(got, ref):
+        assert g.dtype == np.float32 and g.shape == r.shape
+        assert np.allclose(g, r, rtol=2e-3, atol=2e-3 * (1 + np.max(np.abs(r))))
