@@ -1,6 +1,7 @@
 """Specs (see tests/rule_specs.py) of the numpy.fft rules, the complex-value rules
 (np.abs, np.real, np.imag, np.conjugate), np.diff's edges, np.partition, np.row_stack,
-and their runtime helpers.  Appended to rule_specs.SPECS by `extend(add)`.
+np.gradient, np.trapezoid, np.convolve, np.correlate, np.interp, np.polyval, np.meshgrid,
+np.linalg.multi_dot, and their runtime helpers.  Appended to rule_specs.SPECS by `extend(add)`.
 
 The arguments are real, as s2sad's are; complex values appear as the outputs of the
 transforms (checked under the cotangent convention of s2sad/runtime/fft.py) and as
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from s2sad.rules import method
-from s2sad.runtime import calculus as _rc, fft as _rf
+from s2sad.runtime import calculus as _rc, fft as _rf, signal as _rs
 
 
 def _complex(*shape):
@@ -72,3 +73,62 @@ def extend(add, A, C, F, L):
     add(np.abs, A((2, 2), "nonzero"))
     for name in ("real", "imag", "conj"):
         add(method(name), A((2, 3)))
+
+    _more_specs(add, A, C, F, L)
+
+
+XP = np.array([-1.0, 0.0, 0.7, 1.5])
+_X_OFF_KNOTS = np.array([-1.4, -0.5, 0.3, 1.1, 1.9])     # outside, inside, never on a knot
+
+
+def _more_specs(add, A, C, F, L):
+    """np.gradient, np.trapezoid and the rules of s2sad/rules/signal.py."""
+    xp = C(XP, "xp")
+    add(np.gradient, A((5,)))
+    add(np.gradient, A((3, 4)), C(0.5), C(np.array([0.0, 0.4, 1.0, 1.2]), "coords"))
+    add(np.gradient, A((3, 4)), axis=1, edge_order=2)
+    add(np.gradient, A((4, 3)), C(2.0), axis=(0,))
+    add(_rc.gradient_apply, A((3, 4)), C((0.5,)), C(None), C(2))
+    add(_rc.gradient_adjoint, L(A((3, 4)), A((3, 4)), kind=tuple), A((3, 4)), C(()), C(None),
+        C(1), wrt=("t",))
+    add(_rc.gradient_adjoint, A((4,)), A((4,)), C((0.3,)), C(0), C(2), wrt=("t",))
+    trapz = getattr(np, "trapezoid", None) or getattr(np, "trapz")
+    add(trapz, A((5,)))
+    add(trapz, A((3, 4)), C(None), C(0.5), C(0))
+    add(trapz, A((3, 4)), A((4,)))
+    add(trapz, A((3, 4)), A((3, 4)), axis=1)
+    add(trapz, A((4, 3)), A((4,)), axis=0)
+    add(_rc.trapezoid_y_vjp, A((3,)), A((3, 4)), A((4,)), C(1.0), C(1))
+    add(_rc.trapezoid_y_vjp, A((4,)), A((3, 4)), C(None), C(0.5), C(0), wrt=("t",))
+    add(_rc.trapezoid_x_vjp, A((3,)), A((3, 4)), A((4,)), C(1))
+    add(_rc.trapezoid_x_vjp, A((4,)), A((3, 4)), A((3, 4)), C(0))
+    for mode in ("full", "same", "valid"):
+        add(np.convolve, A((5,)), A((3,)), C(mode))
+        add(np.correlate, A((3,)), A((5,)), C(mode))
+    add(np.convolve, A((4,)), A((4,)))
+    add(np.correlate, A((5,)), A((2,)))
+    add(_rs.conv_adjoint, A((7,)), A((3,)), C(5), C("full"))
+    add(_rs.conv_adjoint, A((3,)), A((5,)), C(3), C("valid"))
+    add(_rs.conv_adjoint, A((5,)), A((3,)), C(5), C("same"))
+    x = F(lambda rng: _X_OFF_KNOTS.copy(), "x5")
+    add(np.interp, x, xp, A((4,)))
+    add(np.interp, x, xp, A((4,)), C(0.0), C(1.0))
+    add(np.interp, F(lambda rng: 0.3, "0.3"), xp, A((4,)))
+    add(np.interp, A((5,), "unit"), xp, A((4,)), wrt=("x",))
+    for helper in (_rs.interp_slope, _rs.interp_fp_vjp, _rs.interp_slope_vjp):
+        first = () if helper is _rs.interp_slope else (A((5,)),)
+        add(helper, *first, x, xp, A((4,)))
+        add(helper, *first, x, xp, A((4,)), C(0.0), C(None), wrt=first and ("t",) or ("fp",))
+    add(_rs.interp_fp_vjp, A((5,)), A((5,), "unit"), xp, A((4,)), wrt=("t", "x"))
+    add(np.polyval, A((4,)), A((3,)))
+    add(np.polyval, A((3,)), A(None))
+    add(np.polyval, L(A(None), A(None)), A((2, 2)))
+    add(np.meshgrid, A((3,)), A((2,)))
+    add(np.meshgrid, A((3,)), A((2,)), A((2,)), indexing="ij")
+    add(np.meshgrid, A((3,)), A((2,)), sparse=True)
+    add(_rs.meshgrid_apply, L(A((3,)), A((2,)), kind=tuple), C("xy"), C(False))
+    add(_rs.meshgrid_vjp, L(A((2, 3)), A((2, 3)), kind=tuple), L(A((3,)), A((2,)), kind=tuple),
+        C("xy"), C(False), wrt=("t",))
+    add(np.linalg.multi_dot, L(A((2, 3)), A((3, 4)), A((4, 2))))
+    add(np.linalg.multi_dot, L(A((3,)), A((3, 4)), A((4,))))
+    add(np.linalg.multi_dot, L(A((2, 3)), A((3,))))

@@ -1,6 +1,7 @@
 """NumPy breadth: each calling form of numpy.fft, np.einsum, np.tensordot, np.diff,
-np.cumsum/np.cumprod, np.sort/np.partition, the stacks and np.atleast_*d, checked
-through the whole compiler.
+np.cumsum/np.cumprod, np.sort/np.partition, the stacks, np.atleast_*d, np.convolve,
+np.correlate, np.interp, np.polyval, np.meshgrid, multi_dot, np.gradient and
+np.trapezoid, checked through the whole compiler.
 
 Every case is a scalar function of real arguments, cos(.) of the call summed (so second
 derivatives are not trivially zero), and is checked by
@@ -153,6 +154,56 @@ def atleast_forms(x, y):
     return _s(a) + _s(b) + _s(c * 2.0) + _s(d) + _s(np.atleast_3d(x)) + _s(np.atleast_2d(y))
 
 
+# ---- convolve, correlate, interp, polyval, meshgrid, multi_dot, gradient, trapezoid ---
+def convolve_modes(x, k):
+    return (_s(np.convolve(x, k)) + _s(np.convolve(k, x, "same"))
+            + _s(np.convolve(x, k, mode="valid")))
+
+
+def correlate_modes(x, k):
+    return (_s(np.correlate(x, k)) + _s(np.correlate(k, x, "same"))
+            + _s(np.correlate(x, k, mode="full")))
+
+
+XP = np.array([0.0, 0.5, 1.3, 2.0])
+XI = np.array([-0.3, 0.2, 0.5, 0.9, 1.7, 2.0, 2.5])     # outside, on knots, at the end
+
+
+def interp_in_x(x, fp):
+    return _s(np.interp(x, XP, fp)) + np.cos(np.interp(float(x[1]), XP, fp, 0.0, 1.0))
+
+
+def interp_in_fp(fp):
+    return (_s(np.interp(XI, XP, fp)) + _s(np.interp(XI, XP, fp, left=0.0, right=1.0))
+            + _s(np.interp(0.7, XP, fp * 2.0)))
+
+
+def polyval_forms(p, x):
+    return _s(np.polyval(p, x)) + _s(np.polyval(p, 0.7)) + _s(np.polyval([x[0], 2.0, p[1]], x))
+
+
+def meshgrid_forms(x, y):
+    gx, gy = np.meshgrid(x, y)
+    u, v = np.meshgrid(x, y, indexing="ij", sparse=True)
+    return _s(gx * gy) + _s(u * v)
+
+
+def multi_dot_forms(x, y, z):
+    return (_s(np.linalg.multi_dot([x, y, z])) + _s(np.linalg.multi_dot([x[0], y, z[:, 0]]))
+            + _s(np.linalg.multi_dot((y.T, x.T))))
+
+
+def gradient_forms(f):
+    gx, gy = np.gradient(f, 0.3, np.array([0.0, 0.4, 1.0, 1.2]))
+    return (_s(gx * gy) + _s(np.gradient(f, axis=1)) + _s(np.gradient(f, 0.5, edge_order=2))
+            + _s(np.gradient(f, 2.0, axis=0, edge_order=2)) + _s(np.gradient(f[0])))
+
+
+def trapezoid_forms(y, x):
+    return (_s(np.trapezoid(y)) + np.cos(np.trapezoid(y[0], x)) + _s(np.trapezoid(y, x, axis=1))
+            + _s(np.trapezoid(y, dx=0.3, axis=0)) + np.cos(np.trapezoid(y[0], x=x ** 2)))
+
+
 ZEROS = np.array([[1.5, 0.0, 2.0], [0.5, 1.2, 0.0], [0.0, 2.0, -1.0]])
 CASES = [
     (fft_power, (_a(6),)), (fft_filter, (_a(6),)), (fft_n_imag_conj, (_a(6),)),
@@ -167,6 +218,11 @@ CASES = [
     (diff_forms, (_a(4, 3), _a(4, 1))), (cumulative_forms, (ZEROS,)),
     (sort_partition_forms, (_a(4, 3),)), (stack_forms, (_a(3, 2), _a(3, 1))),
     (atleast_forms, (_a(2, 2), _a(3))),
+    (convolve_modes, (_a(5), _a(3))), (correlate_modes, (_a(5), _a(3))),
+    (interp_in_x, (np.array([-0.3, 0.2, 0.9, 1.7, 2.5]), _a(4))), (interp_in_fp, (_a(4),)),
+    (polyval_forms, (_a(4), _a(3))), (meshgrid_forms, (_a(3), _a(2))),
+    (multi_dot_forms, (_a(2, 3), _a(3, 4), _a(4, 2))), (gradient_forms, (_a(3, 4),)),
+    (trapezoid_forms, (_a(3, 4), np.array([0.0, 0.3, 1.0, 1.5]))),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
@@ -205,3 +261,40 @@ def test_float32_gradients(f, args, mode):
     for g, r in zip(got, ref):
         assert g.dtype == np.float32 and g.shape == r.shape
         assert np.allclose(g, r, rtol=2e-3, atol=2e-3 * (1 + np.max(np.abs(r))))
+
+
+# ---- what s2sad refuses, instead of a wrong derivative --------------------------------
+def interp_periodic(x):
+    return np.sum(np.interp(x, XP, np.cos(XP), period=2.0))
+
+
+def gradient_spacing(f, h):
+    return np.sum(np.gradient(f, h) ** 2)
+
+
+def trapezoid_spacing(y, h):
+    return np.trapezoid(y, dx=h)
+
+
+def abs_of_complex(x):
+    return np.sum(np.abs(np.fft.fft(x)))
+
+
+def test_interp_with_period_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="period"):
+        s2sad.grad(interp_periodic)(np.array([0.3, 1.1]))
+
+
+@pytest.mark.parametrize("f", [gradient_spacing, trapezoid_spacing])
+def test_differentiable_spacings_are_refused(f):
+    with pytest.raises(s2sad.S2SADError) as info:
+        s2sad.grad(f, wrt=(0, 1))(np.array([1.0, 2.0, 4.0]), 0.5)
+    assert "test_numpy_breadth.py" in str(info.value)
+
+
+def test_third_derivatives_of_complex_abs_are_refused():
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    def hvp_of_x(x):
+        return s2sad.hvp(abs_of_complex, (x,), (np.ones(4),))[0][0]
+    with pytest.raises(s2sad.S2SADError, match="complex"):
+        s2sad.grad(hvp_of_x)(x)

@@ -83,3 +83,109 @@ def partition_vjp(g, a, kth, axis=-1, /):
     out = np.zeros(arr.shape, float_dtype(g, a))
     np.put_along_axis(out, order, g, axis=ax)
     return like(out.reshape(np.shape(a)), a)
+
+
+# ---- np.gradient(f, *varargs, axis, edge_order): linear in f ------------------------
+
+def _gradient_axes(f, varargs, axis):
+    """[(axis, spacing)] of np.gradient's outputs, in order (spacing: a scalar or
+    coordinates), and whether it returns one array."""
+    ndim = np.ndim(f)
+    axes = tuple(range(ndim)) if axis is None else \
+        (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = tuple(int(a) % ndim for a in axes)
+    spacing = list(varargs) or [1.0]
+    if len(spacing) == 1 and len(axes) > 1:
+        spacing = spacing * len(axes)
+    return list(zip(axes, spacing)), len(axes) == 1
+
+
+def _gradient_matrix(m, spacing, edge_order, dtype):
+    """W with W @ column = np.gradient(column, spacing, edge_order=...) for length m."""
+    return np.gradient(np.eye(m, dtype=dtype), spacing, axis=0, edge_order=edge_order)
+
+
+def gradient_apply(t, varargs=(), axis=None, edge_order=1, /):
+    """np.gradient(t, *varargs, axis=axis, edge_order=edge_order)."""
+    return np.gradient(t, *varargs, axis=axis, edge_order=edge_order)
+
+
+def gradient_adjoint(g, f, varargs=(), axis=None, edge_order=1, /):
+    """Cotangent of f from the cotangent(s) g of np.gradient(f, ...)'s output(s)."""
+    plan, single = _gradient_axes(f, varargs, axis)
+    gs = (g,) if single else tuple(g)
+    dtype = float_dtype(f)
+    out = np.zeros(np.shape(f), dtype)
+    for (ax, spacing), gi in zip(plan, gs):
+        if gi is None:
+            continue
+        w = _gradient_matrix(np.shape(f)[ax], spacing, edge_order, dtype)
+        gi = np.broadcast_to(np.asarray(gi, dtype), np.shape(f))
+        out = out + np.moveaxis(np.tensordot(w.T, np.moveaxis(gi, ax, 0), axes=1), 0, ax)
+    return like(out, f)
+
+
+# ---- np.trapezoid(y, x, dx, axis): linear in y, linear in x ---------------------------
+
+def _weights(y, coords, step, axis):
+    """w with np.trapezoid(y, coords, step, axis) = sum(w * y, axis) (w broadcasts)."""
+    ndim = np.ndim(y)
+    axis = int(axis) % ndim
+    n = np.shape(y)[axis]
+    if coords is None:
+        w = np.full(n, float(step)) if n else np.zeros(0)
+        if n:
+            w[0] = w[-1] = 0.5 * step if n > 1 else 0.0
+        return w.reshape([n if a == axis else 1 for a in range(ndim)])
+    c = np.asarray(coords)
+    if c.ndim == 1:
+        c = c.reshape([n if a == axis else 1 for a in range(ndim)])
+        c_axis = axis
+    else:
+        c_axis = axis if c.ndim == ndim else int(axis) % c.ndim
+    d = np.diff(c, axis=c_axis)
+    pad = [(0, 0)] * c.ndim
+    before, after = list(pad), list(pad)
+    before[c_axis], after[c_axis] = (1, 0), (0, 1)
+    return 0.5 * (np.pad(d, before) + np.pad(d, after))
+
+
+def trapezoid_step(coords, step, /):
+    """np.trapezoid's spacing: `step` without coordinates, 1.0 (unused) with them."""
+    return step if coords is None else 1.0
+
+
+def trapezoid_y_vjp(t, y, coords=None, step=1.0, axis=-1, /):
+    """Cotangent of y in np.trapezoid(y, coords, step, axis) from the output's t."""
+    w = _weights(y, coords, step, axis)
+    g = np.expand_dims(np.asarray(t), int(axis) % np.ndim(y))
+    out = np.broadcast_to(g * w, np.shape(y))
+    return like(np.asarray(out, float_dtype(t, y, w)), y)
+
+
+def trapezoid_x_vjp(t, y, coords, axis=-1, /):
+    """Cotangent of the coordinates in np.trapezoid(y, coords, axis=axis) from the
+    output's t: the transpose of coords -> w(coords), applied to t * y."""
+    ndim = np.ndim(y)
+    axis = int(axis) % ndim
+    s = np.expand_dims(np.asarray(t), axis) * np.asarray(y)      # d output / d w
+    c = np.asarray(coords)
+    c_axis = 0 if c.ndim == 1 else (axis if c.ndim == ndim else axis % c.ndim)
+    if c.ndim == 1:
+        s = np.sum(s, axis=tuple(a for a in range(s.ndim) if a != axis))
+    else:
+        s = _sum_to(s, c.shape)
+    n = s.shape[c_axis]
+    # w_i = (d_(i-1) + d_i) / 2, d_k = c_(k+1) - c_k: d's cotangent is (s_k + s_(k+1)) / 2
+    sd = 0.5 * (np.take(s, np.arange(n - 1), axis=c_axis) + np.take(s, np.arange(1, n), axis=c_axis))
+    pad = [(0, 0)] * s.ndim
+    pad[c_axis] = (1, 1)
+    out = -np.diff(np.pad(sd, pad), axis=c_axis)
+    return like(np.asarray(out, float_dtype(t, y, c)), coords)
+
+
+def _sum_to(s, shape):
+    extra = s.ndim - len(shape)
+    s = np.sum(s, axis=tuple(range(extra))) if extra > 0 else s
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and s.shape[i] != 1)
+    return np.sum(s, axis=axes, keepdims=True) if axes else s
