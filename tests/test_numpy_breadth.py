@@ -204,6 +204,19 @@ def trapezoid_forms(y, x):
             + _s(np.trapezoid(y, dx=0.3, axis=0)) + np.cos(np.trapezoid(y[0], x=x ** 2)))
 
 
+# ---- complex values made from real arguments ---------------------------------------
+H3 = np.exp(1j * np.arange(3.0))
+
+
+def complex_products(x):
+    z = np.sin(x) * H3 + 1j
+    return np.sum(np.abs(x * H3) ** 2 + np.real(np.exp(x * H3))) + np.sum(np.imag(z * z))
+
+
+def complex_of_a_float(x):
+    return np.real(np.exp(1j * x[0])) * np.imag(np.conjugate(x[1] * H3[1])) + np.abs(x[2] + 2j)
+
+
 ZEROS = np.array([[1.5, 0.0, 2.0], [0.5, 1.2, 0.0], [0.0, 2.0, -1.0]])
 CASES = [
     (fft_power, (_a(6),)), (fft_filter, (_a(6),)), (fft_n_imag_conj, (_a(6),)),
@@ -223,10 +236,12 @@ CASES = [
     (polyval_forms, (_a(4), _a(3))), (meshgrid_forms, (_a(3), _a(2))),
     (multi_dot_forms, (_a(2, 3), _a(3, 4), _a(4, 2))), (gradient_forms, (_a(3, 4),)),
     (trapezoid_forms, (_a(3, 4), np.array([0.0, 0.3, 1.0, 1.5]))),
+    (complex_products, (_a(3),)), (complex_of_a_float, (_a(3),)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
 
+@pytest.mark.filterwarnings("error::numpy.exceptions.ComplexWarning")
 @pytest.mark.parametrize("f, args", CASES, ids=IDS)
 def test_first_derivatives(f, args):
     check_grads(f, args)
@@ -298,3 +313,23 @@ def test_third_derivatives_of_complex_abs_are_refused():
         return s2sad.hvp(abs_of_complex, (x,), (np.ones(4),))[0][0]
     with pytest.raises(s2sad.S2SADError, match="complex"):
         s2sad.grad(hvp_of_x)(x)
+
+
+def spectrum(x):
+    return np.fft.rfft(x, n=6) * 2.0
+
+
+def test_complex_outputs_follow_the_cotangent_convention():
+    """A complex output's tangent is the derivative of its real and imaginary parts; its
+    cotangent c stands for L = Re(sum(c * output)), so the pullback is dL/dx."""
+    rng = np.random.default_rng(3)
+    x, v = rng.normal(size=5), rng.normal(size=5)
+    c = rng.normal(size=4) + 1j * rng.normal(size=4)
+    h = 1e-6
+    _, tangent = s2sad.jvp(spectrum, (x,), (v,))
+    assert np.allclose(tangent, (spectrum(x + h * v) - spectrum(x - h * v)) / (2 * h), atol=1e-7)
+    _, pullback = s2sad.vjp(spectrum, x)
+    (grad,) = pullback(c)
+    loss = lambda y: np.real(np.sum(c * spectrum(y)))  # noqa: E731
+    fd = [(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(5)]
+    assert grad.dtype == np.float64 and np.allclose(grad, fd, atol=1e-7)
