@@ -333,3 +333,32 @@ def test_complex_outputs_follow_the_cotangent_convention():
     loss = lambda y: np.real(np.sum(c * spectrum(y)))  # noqa: E731
     fd = [(loss(x + h * e) - loss(x - h * e)) / (2 * h) for e in np.eye(5)]
     assert grad.dtype == np.float64 and np.allclose(grad, fd, atol=1e-7)
+
+
+def norm_of_spectrum(x):
+    return np.linalg.norm(np.fft.fft(x))
+
+
+def vdot_of_complex(x):
+    z = x * np.exp(1j * x)
+    return np.real(np.vdot(z, z))
+
+
+def sign_of_spectrum(x):
+    return np.sum(np.real(np.sign(np.fft.fft(x))))
+
+
+def convolve_of_spectra(x):
+    z = np.fft.fft(x)
+    return np.real(np.sum(np.convolve(z, z)))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("f", [norm_of_spectrum, vdot_of_complex, sign_of_spectrum,
+                               convolve_of_spectra])
+def test_rules_for_real_values_are_refused_at_complex_values(f, mode):
+    """np.linalg.norm, np.vdot, np.sign and np.convolve hold for real values only: at
+    complex values s2sad says so, naming the line, instead of a wrong derivative."""
+    with pytest.raises(s2sad.S2SADError, match="complex values") as info:
+        s2sad.grad(f, mode=mode)(np.array([0.3, -0.5, 1.2, 0.7]))
+    assert "test_numpy_breadth.py" in str(info.value)

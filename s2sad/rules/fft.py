@@ -36,10 +36,11 @@ linear(rt_fft.fft_apply, "t, kind, s=None, axes=None, norm=None",
 linear(rt_fft.fft_adjoint, "t, x, kind, s=None, axes=None, norm=None",
        "rt.cast_like(rt.fft_apply(rt.cast_like(g, x), kind, s, axes, norm), t)", zero=("x",))
 
-# complex values: |z|' = Re(conj(p) dz) with p = z/|z| (sign(x) for real x)
+# complex values: |z|' = Re(conj(p) dz) with p = z/|z| (sign(x) for real x).  A real
+# output's cotangent is real: np.real(g) drops what a complex consumer (|z| * z) adds.
 defrule(np.abs, "x",
         jvp={"x": "np.real(np.conjugate(rt.phase(x)) * dx)"},
-        vjp={"x": "rt.cast_like(g * np.conjugate(rt.phase(x)), x)"})
+        vjp={"x": "rt.cast_like(np.real(g) * np.conjugate(rt.phase(x)), x)"})
 defrule(rt_fft.phase, "x", jvp={"x": "rt.phase_jvp(dx, x)"}, vjp={"x": "rt.phase_vjp(g, x)"})
 defrule(rt_fft.phase_jvp, "t, x",
         jvp={"t": "rt.phase_jvp(dt, x)", "x": "rt.refuse_complex_curvature(ans, x)"},
@@ -50,14 +51,13 @@ defrule(rt_fft.phase_vjp, "t, x",
         vjp={"t": "rt.cast_like(rt.phase_jvp(g, x), t)",
              "x": "rt.refuse_complex_curvature(rt.zeros_like(x), x)"})
 nondiff(rt_fft.refuse_complex_curvature)
-defrule(np.real, "val", jvp={"val": "np.real(dval)"}, vjp={"val": "rt.cast_like(g, val)"},
-        override=True)
-defrule(np.imag, "val", jvp={"val": "np.imag(dval)"}, vjp={"val": "rt.imag_vjp(g, val)"})
 linear(rt_fft.imag_vjp, "t, x", "rt.cast_like(np.imag(g), t)", zero=("x",))
+for _keys, _name in (((np.real, method("real")), "real"), ((np.imag, method("imag")), "imag")):
+    for _key in _keys:
+        defrule(_key, "val", jvp={"val": f"np.{_name}(dval)"},
+                vjp={"val": "rt.cast_like(np.real(g), val)" if _name == "real"
+                     else "rt.imag_vjp(np.real(g), val)"})
 defrule(np.conjugate, "x, out=None", jvp={"x": "np.conjugate(dx)"},
         vjp={"x": "rt.cast_like(np.conjugate(g), x)"})
-for _name in ("real", "imag"):
-    defrule(method(_name), "a", jvp={"a": f"np.{_name}(da)"},
-            vjp={"a": "rt.cast_like(g, a)" if _name == "real" else "rt.imag_vjp(g, a)"})
-defrule(method("conj"), "a", jvp={"a": "np.conjugate(da)"},
-        vjp={"a": "rt.cast_like(np.conjugate(g), a)"})
+defrule(method("conj"), "x", jvp={"x": "np.conjugate(dx)"},
+        vjp={"x": "rt.cast_like(np.conjugate(g), x)"})
