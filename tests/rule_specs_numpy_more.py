@@ -1,7 +1,7 @@
 """Specs (see tests/rule_specs.py) of the numpy.fft rules, the complex-value rules
 (np.abs, np.real, np.imag, np.conjugate), np.diff's edges, np.partition, np.row_stack,
 np.gradient, np.trapezoid, np.convolve, np.correlate, np.interp, np.polyval, np.meshgrid,
-np.linalg.multi_dot, and their runtime helpers.  Appended to rule_specs.SPECS by `extend(add)`.
+np.linalg.multi_dot, np.select, np.cov, np.corrcoef, and their runtime helpers.  Appended to rule_specs.SPECS by `extend(add)`.
 
 The arguments are real, as s2sad's are; complex values appear as the outputs of the
 transforms (checked under the cotangent convention of s2sad/runtime/fft.py) and as
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from s2sad.rules import method
-from s2sad.runtime import calculus as _rc, fft as _rf, signal as _rs
+from s2sad.runtime import calculus as _rc, covariance as _rcov, fft as _rf, signal as _rs
 
 
 def _complex(*shape):
@@ -132,3 +132,20 @@ def _more_specs(add, A, C, F, L):
     add(np.linalg.multi_dot, L(A((2, 3)), A((3, 4)), A((4, 2))))
     add(np.linalg.multi_dot, L(A((3,)), A((3, 4)), A((4,))))
     add(np.linalg.multi_dot, L(A((2, 3)), A((3,))))
+    conds = F(lambda rng: [np.array([True, False, False, True]), np.array([True, True, False, False])],
+              "conds")
+    add(np.select, conds, L(A((4,)), A((4,))), A((4,)))
+    add(np.select, conds, L(A((4,)), A(None)))
+    add(np.select, conds, L(A((2, 4)), A((1, 4))), A(None), label="-broadcast")
+    add(_rs.select_jvp, L(A((4,)), A((4,))), conds, A((4,)))
+    add(_rs.select_vjp, A((4,)), conds, L(A((4,)), A((4,))), A((4,)), wrt=("t",))
+    add(np.cov, A((3, 5)))
+    add(np.cov, A((5, 2)), rowvar=False, bias=True)
+    add(np.cov, A((6,)), ddof=2)
+    add(np.corrcoef, A((3, 5)))
+    add(np.corrcoef, A((5, 2)), rowvar=False)
+    add(_rcov.cross_cov, A((3, 5)), A((2, 5)))
+    add(_rcov.cross_cov, A((5, 3)), A((5, 2)), C(False), C(True), C(None), C(True))
+    add(_rcov.cov_vjp, A((3, 2)), A((3, 5)), A((2, 5)))
+    add(_rcov.cov_vjp, A((2, 3)), A((5, 3)), A((5, 2)), C(False), C(False), C(0), C(True))
+    add(_rcov.cov_weights_refused, C(None), C(None), A((2, 2)))

@@ -1,7 +1,7 @@
 """NumPy breadth: each calling form of numpy.fft, np.einsum, np.tensordot, np.diff,
 np.cumsum/np.cumprod, np.sort/np.partition, the stacks, np.atleast_*d, np.convolve,
-np.correlate, np.interp, np.polyval, np.meshgrid, multi_dot, np.gradient and
-np.trapezoid, checked through the whole compiler.
+np.correlate, np.interp, np.polyval, np.meshgrid, multi_dot, np.gradient,
+np.trapezoid, np.select, np.cov and np.corrcoef, checked through the whole compiler.
 
 Every case is a scalar function of real arguments, cos(.) of the call summed (so second
 derivatives are not trivially zero), and is checked by
@@ -204,6 +204,22 @@ def trapezoid_forms(y, x):
             + _s(np.trapezoid(y, dx=0.3, axis=0)) + np.cos(np.trapezoid(y[0], x=x ** 2)))
 
 
+def select_forms(x, y):
+    return (_s(np.select([x < 0, x > 1.0], [x ** 2, y * x], default=y))
+            + _s(np.select([x > 0.2], [np.sin(x)])) + _s(np.select([x < 0, x > 0.5], [x ** 2, 3.0], 0.5 * x)))
+
+
+def covariance_forms(m):
+    return (_s(np.cov(m)) + _s(np.cov(m, rowvar=False)) + _s(np.cov(m, bias=True))
+            + _s(np.cov(m, ddof=0)) + np.cos(np.cov(m[0])) + _s(np.corrcoef(m))
+            + _s(np.corrcoef(m, rowvar=False)))
+
+
+def real_parts_times_complex(x):
+    z = np.fft.fft(x) * np.exp(0.5j * x)
+    return np.sum(np.real(np.real(z) * z + np.imag(z) * z + np.abs(z) * z.conj() + z.imag * z))
+
+
 # ---- complex values made from real arguments ---------------------------------------
 H3 = np.exp(1j * np.arange(3.0))
 
@@ -237,6 +253,8 @@ CASES = [
     (multi_dot_forms, (_a(2, 3), _a(3, 4), _a(4, 2))), (gradient_forms, (_a(3, 4),)),
     (trapezoid_forms, (_a(3, 4), np.array([0.0, 0.3, 1.0, 1.5]))),
     (complex_products, (_a(3),)), (complex_of_a_float, (_a(3),)),
+    (real_parts_times_complex, (_a(4),)),
+    (select_forms, (np.array([-0.5, 0.3, 0.8, 1.5, 2.0]), _a(5))), (covariance_forms, (_a(3, 4),)),
 ]
 IDS = [f.__name__ for f, _ in CASES]
 
@@ -362,3 +380,12 @@ def test_rules_for_real_values_are_refused_at_complex_values(f, mode):
     with pytest.raises(s2sad.S2SADError, match="complex values") as info:
         s2sad.grad(f, mode=mode)(np.array([0.3, -0.5, 1.2, 0.7]))
     assert "test_numpy_breadth.py" in str(info.value)
+
+
+def weighted_cov(m):
+    return np.sum(np.cov(m, aweights=np.ones(4)))
+
+
+def test_weighted_covariance_is_refused():
+    with pytest.raises(s2sad.S2SADError, match="aweights"):
+        s2sad.grad(weighted_cov)(np.ones((2, 4)) + np.arange(4.0))

@@ -1,5 +1,5 @@
-"""np.convolve, np.correlate, np.interp, np.polyval, np.meshgrid, np.linalg.multi_dot
-(helpers in s2sad/runtime/signal.py).
+"""np.convolve, np.correlate, np.interp, np.polyval, np.meshgrid, np.linalg.multi_dot,
+np.select (helpers in s2sad/runtime/signal.py).
 
 np.convolve is bilinear: each operand's cotangent is `rt.conv_adjoint` (a correlation
 with the other operand), whose own derivatives are np.convolve and itself.
@@ -78,3 +78,19 @@ defrule(np.linalg.multi_dot, "arrays, *, out=None",
         vjp={"arrays": f"rt.cast_like(rt.einsum_patterns_vjp(g, {_SUB}, (arrays,), "
                        "rt.einsum_base(arrays))[0], arrays)"})
 nondiff(rs.multi_dot_subscripts)
+
+# np.select: each choice (and the default) where it is chosen; the conditions are constant
+defrule(np.select, "condlist, choicelist, default=0",
+        jvp={"choicelist": "rt.select_jvp(dchoicelist, condlist, 0.0)",
+             "default": "rt.select_jvp(rt.zeros_like(choicelist), condlist, ddefault)"},
+        vjp={"choicelist": "rt.cast_like(rt.select_vjp(g, condlist, choicelist, default)[0], "
+                           "choicelist)",
+             "default": "rt.select_vjp(g, condlist, choicelist, default)[1]"})
+defrule(rs.select_jvp, "t, condlist, default_t=0.0",
+        jvp={"t": "rt.select_jvp(dt, condlist, 0.0)",
+             "default_t": "rt.select_jvp(rt.zeros_like(t), condlist, ddefault_t)"},
+        vjp={"t": "rt.cast_like(rt.select_vjp(g, condlist, t, default_t)[0], t)",
+             "default_t": "rt.select_vjp(g, condlist, t, default_t)[1]"})
+defrule(rs.select_vjp, "t, condlist, choicelist, default=0",
+        jvp={"t": "rt.select_vjp(dt, condlist, choicelist, default)"},
+        vjp={"t": "rt.cast_like(rt.select_jvp(g[0], condlist, g[1]), t)"})

@@ -8,6 +8,7 @@ concern:
 
 - `calculus`: of np.diff's edges, np.partition, np.gradient, np.trapezoid;
 - `signal`: of np.convolve, np.correlate, np.interp, np.meshgrid, multi_dot;
+- `covariance`: of np.cov and np.corrcoef;
 - `fft`: numpy.fft's transforms and their transposes, |z| of complex values;
 - `common`: dtypes, shapes, indices and cotangent casting shared by the others;
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
@@ -21,6 +22,7 @@ This package imports neither `s2sad.rules` nor any other part of s2sad but
 from .calculus import (edge_part, edge_place, gradient_adjoint, gradient_apply, join_edges,
                        partition_jvp, partition_vjp, trapezoid_step, trapezoid_x_vjp,
                        trapezoid_y_vjp)
+from .covariance import cov_vjp, cov_weights_refused, cross_cov
 from .common import float_dtype, is_basic_index, safe_ratio, unbroadcast
 from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended, appended_inplace,
                    build_dict, build_dict_from, cast_like, check_finite, concat_items,
@@ -58,7 +60,8 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
                     sort_vjp, split_pieces, split_vjp, stack_vjp, stacked, stacked_vjp,
                     take_along_axis_vjp, take_vjp, tile_vjp, trace_vjp, transpose_vjp)
 from .signal import (conv_adjoint, edge_value_tangent, interp_fp_vjp, interp_slope,
-                     interp_slope_vjp, meshgrid_apply, meshgrid_vjp, multi_dot_subscripts)
+                     interp_slope_vjp, meshgrid_apply, meshgrid_vjp, multi_dot_subscripts,
+                     select_jvp, select_vjp)
 from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import float_dtype, like
+from .common import float_dtype, like, unbroadcast
 
 
 # ---- np.diff(a, n, axis, prepend, append): a between its edges (None: no edge) --------
@@ -174,7 +174,7 @@ def trapezoid_x_vjp(t, y, coords, axis=-1, /):
     if c.ndim == 1:
         s = np.sum(s, axis=tuple(a for a in range(s.ndim) if a != axis))
     else:
-        s = _sum_to(s, c.shape)
+        s = unbroadcast(s, c)
     n = s.shape[c_axis]
     # w_i = (d_(i-1) + d_i) / 2, d_k = c_(k+1) - c_k: d's cotangent is (s_k + s_(k+1)) / 2
     sd = 0.5 * (np.take(s, np.arange(n - 1), axis=c_axis) + np.take(s, np.arange(1, n), axis=c_axis))
@@ -182,10 +182,3 @@ def trapezoid_x_vjp(t, y, coords, axis=-1, /):
     pad[c_axis] = (1, 1)
     out = -np.diff(np.pad(sd, pad), axis=c_axis)
     return like(np.asarray(out, float_dtype(t, y, c)), coords)
-
-
-def _sum_to(s, shape):
-    extra = s.ndim - len(shape)
-    s = np.sum(s, axis=tuple(range(extra))) if extra > 0 else s
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and s.shape[i] != 1)
-    return np.sum(s, axis=axes, keepdims=True) if axes else s

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NonDifferentiableError
-from .common import float_dtype, like
+from .common import float_dtype, like, unbroadcast
 
 
 # ---- np.convolve(a, v, mode): bilinear ----------------------------------------------
@@ -132,3 +132,29 @@ def multi_dot_subscripts(arrays, /):
         terms[-1] = letters[n - 1]
     out = ("" if first else letters[0]) + ("" if last else letters[n])
     return ",".join(terms) + "->" + out
+
+
+# ---- np.select(condlist, choicelist, default): piecewise, linear in the choices -------
+
+def select_vjp(g, condlist, choicelist, default=0, /):
+    """Cotangents of (choicelist items, default) in np.select: g where each is chosen."""
+    shape = np.broadcast_shapes(np.shape(g), *map(np.shape, condlist))
+    g = np.broadcast_to(np.asarray(0.0 if g is None else g), shape)
+    taken = np.zeros(shape, bool)
+    parts = []
+    for cond, choice in zip(condlist, choicelist):
+        mask = np.broadcast_to(cond, shape) & ~taken
+        taken |= mask
+        parts.append(_summed(np.where(mask, g, 0.0), choice))
+    return tuple(parts), _summed(np.where(taken, 0.0, g), default)
+
+
+def _summed(t, x):
+    """t summed to x's shape (x was broadcast), as a cotangent of x's kind."""
+    return like(np.asarray(unbroadcast(t, x), float_dtype(t, x)), x)
+
+
+def select_jvp(t, condlist, default_t=0.0, /):
+    """np.select(condlist, t, default_t) (the tangent: t the choices' tangents)."""
+    t = [0.0 if item is None else item for item in (t or [0.0] * len(condlist))]
+    return np.select(condlist, t, 0.0 if default_t is None else default_t)
