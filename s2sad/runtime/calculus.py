@@ -43,6 +43,8 @@ def _spans(a, prepend, append, axis):
 def edge_part(t, a, prepend, append, axis, which, /):
     """The part of t = join_edges(...)'s (co)tangent that belongs to `which` ('a',
     'prepend' or 'append'), summed back to that argument's shape."""
+    if prepend is None and append is None:     # plain np.diff: t is a's
+        return t
     first, middle, last = _spans(a, prepend, append, axis)
     start, stop = {"prepend": (0, first), "a": (first, first + middle),
                    "append": (first + middle, first + middle + last)}[which]
@@ -56,6 +58,8 @@ def edge_part(t, a, prepend, append, axis, which, /):
 def edge_place(t, a, prepend, append, axis, which, /):
     """join_edges(...) with t in the place of `which` and zeros in the other places
     (edge_part's transpose)."""
+    if prepend is None and append is None:
+        return t
     dtype = float_dtype(t, a)
     zero = {k: None if v is None else np.zeros(np.shape(_edge(v, np.asanyarray(a), axis)), dtype)
             for k, v in (("prepend", prepend), ("append", append))}
