@@ -84,6 +84,8 @@ def of_value(value) -> Kind:
         return INT if isinstance(value, int) else array(0, value.dtype)
     if isinstance(value, (np.ndarray, np.generic)):
         return array(np.ndim(value), value.dtype)
+    if isinstance(value, complex):      # 2j: a complex scalar (values made with it can be active)
+        return array(0, np.complex128)
     if isinstance(value, (tuple, list)) and len(value) <= 64:
         tag = "tuple" if isinstance(value, tuple) else "list"
         fields = getattr(type(value), "_fields", ())

@@ -19,7 +19,7 @@ import numpy as np
 from s2sad import prims, runtime
 from s2sad.rules import method
 
-ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+ATTRIBUTES = {"T", "shape", "ndim", "size", "dtype", "itemsize", "nbytes", "real", "imag"}
 
 
 class RuleSpec(NamedTuple):
@@ -149,7 +149,7 @@ def _name(key) -> str:
     module = getattr(key, "__module__", "") or ""
     prefix = {"math": "math.", "_operator": "operator.", "builtins": ""}.get(module)
     if prefix is None:
-        prefix = "np.linalg." if "linalg" in module else \
+        prefix = "np.linalg." if "linalg" in module else "np.fft." if "fft" in module else \
             "np.random." if "random" in module else "np."
     return prefix + key.__name__
 
@@ -650,7 +650,7 @@ def bind(rule, args, kwargs) -> dict:
     """Parameter name -> value, as the transforms bind a call (defaults filled in)."""
     args, bound = list(args), {}
     for name in rule.params:
-        if args:
+        if args and name in rule.positional:
             bound[name] = args.pop(0)
         elif name in kwargs:
             bound[name] = kwargs[name]
@@ -1032,6 +1032,14 @@ add(_rt.atleast, L(A(()), A((2, 3))), C(3))
 add(_rt.atleast_vjp, A((1, 1)), L(A(None)), C(2))
 add(_rt.atleast_vjp, L(A((1, 1, 1)), A((2, 3, 1))), L(A(()), A((2, 3))), C(3))
 
+
+# ---- numpy.fft, complex values, np.diff's edges, np.partition (another module) ------------
+
+try:
+    import rule_specs_numpy_more as _more
+except ImportError:  # collected as part of a `tests` package
+    from tests import rule_specs_numpy_more as _more
+_more.extend(add, A, C, F, L)
 
 # ---- scipy.special (optional: registered only when SciPy is installed) -------------------
 

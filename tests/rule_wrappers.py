@@ -89,6 +89,8 @@ def _scalar(x) -> str:
         return repr(x)
     if isinstance(x, (int, np.integer)):
         return repr(int(x))
+    if isinstance(x, (complex, np.complexfloating)):      # constants of the fft helpers
+        return repr(complex(x))
     raise TypeError(f"no literal for {x!r}")
 
 
@@ -157,6 +159,7 @@ def callee(key) -> str:
         return f"np.{key.__name__}"
     name = getattr(key, "__name__", None)
     for module, prefix in ((np, "np."), (np.linalg, "np.linalg."), (np.random, "np.random."),
+                           (np.fft, "np.fft."),
                            (math, "math."), (builtins, ""), (operator, "operator."),
                            (runtime, "rt.")):
         if name and getattr(module, name, None) is key:

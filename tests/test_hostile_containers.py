@@ -530,9 +530,9 @@ def test_an_index_that_depends_on_the_input_is_refused_in_both_modes():
 
 def test_a_numpy_function_without_a_rule_is_named_by_its_module():
     def unruled(x):
-        return np.sum(np.polyval(x, 0.5))
+        return np.sum(np.unwrap(x))
 
-    message = refused(lambda: s2sad.grad(unruled)(X), "'numpy.polyval'")
+    message = refused(lambda: s2sad.grad(unruled)(X), "'numpy.unwrap'")
     assert "ndarray" not in message
 
 

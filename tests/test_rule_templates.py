@@ -125,10 +125,12 @@ class Case:
     def with_params(self, values: dict):
         """The primal output with some parameters replaced (positional or keyword)."""
         args, kwargs = list(self.args), dict(self.spec.kwargs)
-        position = {name: i for i, name in enumerate(self.rule.params)}
+        position = {name: i for i, name in enumerate(self.rule.positional)}
         for name, value in values.items():
             if name == self.rule.varargs:
-                args[len(self.rule.params):] = list(value)
+                args[len(self.rule.positional):] = list(value)
+            elif name not in position:        # a keyword-only parameter
+                kwargs[name] = value
             elif position[name] < len(args):
                 args[position[name]] = value
             else:

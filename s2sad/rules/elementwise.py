@@ -49,11 +49,8 @@ defpartials_strong(np.power, "x, y", ("y",), **POW)
 defpartials_strong(np.float_power, "x, y", ("y",), **POW)
 _P(np.remainder, "x, y", x="1", y="-np.floor_divide(x, y)")
 _P(np.fmod, "x, y", x="1", y="-((x - ans) / y)")
-_P(np.abs, "x", x="np.sign(x)")
 _P(np.fabs, "x", x="np.sign(x)")
 _P(np.copysign, "x, y", x="rt.copysign_dx(x, y)")
-_P(np.conjugate, "x", x="1")
-_P(np.real, "val", val="1")
 _P(np.ldexp, "x, i", x="np.ldexp(np.ones_like(x), i)")
 
 # Exponentials and logarithms.

@@ -51,7 +51,7 @@ _product(np.kron, "a, b")
 _product(np.cross, "a, b")
 
 # einsum: a sum of einsums over "patterns" of operand layers (runtime/norms.py)
-defrule(np.einsum, "subscripts, *operands",
+defrule(np.einsum, "subscripts, *operands, optimize=False",   # optimize: speed only
         jvp={"operands": "rt.einsum_patterns(subscripts, (operands, doperands), "
                          "rt.einsum_shift(rt.einsum_base(operands), 1))"},
         vjp={"operands": "rt.einsum_patterns_vjp(g, subscripts, (operands,), "

@@ -46,8 +46,6 @@ _linear((np.roll,), "a, shift, axis=None",
 _linear((np.tile,), "A, reps", "np.tile(dA, reps)", "rt.tile_vjp(g, A, reps)", param="A")
 _linear((np.repeat, method("repeat")), "a, repeats, axis=None",
         "np.repeat(da, repeats, axis)", "rt.repeat_vjp(g, a, repeats, axis)")
-_linear((np.diff,), "a, n=1, axis=-1",
-        "np.diff(da, n, axis)", "rt.diff_vjp(g, a, n, axis)")
 _linear((np.sort,), "a, axis=-1, kind=None, order=None",
         "rt.sort_jvp(da, a, axis)", "rt.sort_vjp(g, a, axis)")
 _linear((np.diag,), "v, k=0", "np.diag(dv, k)", "rt.diag_vjp(g, v, k)", param="v")
@@ -76,6 +74,9 @@ _linear((np.stack,), "arrays, axis=0, out=None, dtype=None, casting='same_kind'"
 for _fn in (np.vstack, np.hstack, np.dstack, np.column_stack):
     _linear((_fn,), "tup", f"np.{_fn.__name__}(dtup)",
             f"rt.stacked_vjp(g, tup, {_fn.__name__!r})", param="tup")
+if hasattr(np, "row_stack"):      # np.vstack's deprecated alias (NumPy < 2.5)
+    _linear((np.row_stack,), "tup", "np.vstack(dtup)", "rt.stacked_vjp(g, tup, 'vstack')",
+            param="tup")
 for _fn in (np.split, np.array_split):
     _linear((_fn,), "ary, indices_or_sections, axis=0",
             f"np.{_fn.__name__}(dary, indices_or_sections, axis)",

@@ -6,6 +6,10 @@ through this namespace, so each name imported below is part of that contract:
 removing or renaming one breaks generated code.  The helpers live in modules by
 concern:
 
+- `calculus`: of np.diff's edges, np.partition, np.gradient, np.trapezoid;
+- `signal`: of np.convolve, np.correlate, np.interp, np.meshgrid, multi_dot;
+- `covariance`: of np.cov and np.corrcoef;
+- `fft`: numpy.fft's transforms and their transposes, |z| of complex values;
 - `common`: dtypes, shapes, indices and cotangent casting shared by the others;
 - `core`: (co)tangent bookkeeping, containers and call-time checks;
 - `strong`: products where a zero factor wins over inf and nan (forward-mode code);
@@ -19,6 +23,10 @@ concern:
 This package imports neither `s2sad.rules` nor any other part of s2sad but
 `s2sad.errors`.
 """
+from .calculus import (edge_part, edge_place, gradient_adjoint, gradient_apply, join_edges,
+                       partition_jvp, partition_vjp, trapezoid_step, trapezoid_x_vjp,
+                       trapezoid_y_vjp)
+from .covariance import cov_vjp, cov_weights_refused, cross_cov
 from .common import float_dtype, is_basic_index, safe_ratio, unbroadcast
 from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended, appended_inplace,
                    build_dict, build_dict_from, cast_like, check_finite, check_type_is,
@@ -47,6 +55,8 @@ from .elementwise import (builtin_extremum_jvp, builtin_extremum_vjp, clip_da, c
                           clip_dlo, copysign_dx, diff_items, fdiv, finite_mask, fmax_weight,
                           hypot_jvp, hypot_vjp, iter_sum_jvp, iter_sum_vjp, log_dbase, log_dx,
                           max_weight, pow_dx, pow_dy, sign, sinc_dx, where_mask)
+from .fft import (fft_adjoint, fft_apply, imag_vjp, phase, phase_jvp, phase_vjp,
+                  refuse_complex_curvature)
 from .insertion import (append_part, append_vjp, c_, c_vjp, delete_vjp, insert_part,
                         insert_vjp, r_, r_vjp)
 from .linalg import (as_matrix, det_jvp, det_vjp, dot_vjp_a, dot_vjp_b, eig_gaps,
@@ -68,6 +78,9 @@ from .shape import (atleast, atleast_vjp, axes_arg, broadcast_all, broadcast_arr
                     sort_vjp, split_pieces, split_vjp, stack_vjp, stacked, stacked_vjp,
                     take_along_axis_vjp, take_vjp, tile_vjp, trace_vjp, transpose_vjp)
 from .strong import strong_mul, tangent_div, tangent_mul, tangent_product
+from .signal import (conv_adjoint, edge_value_tangent, interp_fp_vjp, interp_slope,
+                     interp_slope_vjp, meshgrid_apply, meshgrid_vjp, multi_dot_subscripts,
+                     select_jvp, select_vjp)
 from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules

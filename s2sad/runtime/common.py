@@ -92,6 +92,12 @@ def is_basic_index(index) -> bool:
                for p in parts) and not any(isinstance(p, bool) for p in parts)
 
 
+def real_for(g, x):
+    """g, or its real part when g is complex and x is real: a real value's share of a
+    complex cotangent (the convention of runtime/fft.py)."""
+    return np.real(g) if np.iscomplexobj(g) and not np.iscomplexobj(x) else g
+
+
 def zeros_float(x):
     """A writable float array of zeros with x's shape (x may be an array_like)."""
     return np.zeros(np.shape(x), float_dtype(x))

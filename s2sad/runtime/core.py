@@ -328,6 +328,8 @@ def cast_like(g, x, /):
             items = (g,) * len(x) if np.ndim(g) == 0 and g == 0 else list(np.broadcast_to(
                 g, (len(x),) + np.shape(g)[1:]))
         return _same_kind(x, [cast_like(a, b) for a, b in zip(items, x)])
+    if g is not None and np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)        # a real input's share of a complex cotangent (runtime/fft.py)
     if isinstance(x, float) and not isinstance(x, np.generic):
         return float(unbroadcast(g, x) if np.ndim(g) else g)   # x was broadcast: summed
     if _other_array(x) and _other_array(g):   # a Dask result's tangent: keep it lazy

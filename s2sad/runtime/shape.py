@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .common import float_dtype, is_basic_index, like, unbroadcast, zeros_float
+from .common import float_dtype, is_basic_index, like, real_for, unbroadcast, zeros_float
 from .core import zeros_like
 
 
@@ -310,7 +310,7 @@ def getitem_vjp(g, a, index, /):
         else:
             out[index] = like(g, a[index])
         return tuple(out)
-    out = zeros_float(a)
+    out, g = zeros_float(a), real_for(g, a)
     if is_basic_index(index):
         out[index] = g
     else:
@@ -323,7 +323,7 @@ def item_jvp(da, args, /):
 
 
 def item_vjp(g, a, args, /):
-    out = zeros_float(a)
+    out, g = zeros_float(a), real_for(g, a)
     if not args:
         out.reshape(-1)[0] = g
     elif len(args) == 1 and np.ndim(args[0]) == 0:

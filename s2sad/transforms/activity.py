@@ -16,7 +16,7 @@ from .. import prims
 from ..errors import MissingRuleError
 from ..ir_nodes import Eqn, Function, If, Loop, Var, not_a_statement, reads, walk
 from ..kinds import can_be_active
-from ..rules import lookup
+from ..rules import complex_safe, lookup
 
 
 def _blocks_differentiation(eqn: Eqn) -> bool:
@@ -44,9 +44,13 @@ def _forward(block, found: set) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
-            if not _blocks_differentiation(stmt) and any(a in found for a in reads(stmt)):
+            if not any(a in found for a in reads(stmt)):
+                continue
+            if not _blocks_differentiation(stmt):
                 for v in stmt.outs:
                     changed |= _mark(v, found)
+            elif lookup(stmt.prim) == "nondiff":
+                complex_safe.check_nondiff(stmt.prim, stmt)
         elif isinstance(stmt, If):
             changed |= _forward(stmt.then, found) | _forward(stmt.orelse, found)
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):

@@ -8,7 +8,7 @@ import numpy as np
 from .. import kinds, prims, runtime
 from ..errors import MissingRuleError
 from ..ir_nodes import Const, Eqn
-from ..rules import GENERATOR_METHODS, Rule, display_name, lookup
+from ..rules import GENERATOR_METHODS, Rule, complex_safe, display_name, lookup
 
 HOW_TO_ADD_RULE = ("give it a rule with s2sad.defvjp/s2sad.defjvp (or s2sad.defpartials for an "
                    "elementwise function), or declare it with s2sad.nondiff(fn) if its derivative "
@@ -22,6 +22,7 @@ def rule_for(eqn: Eqn, mode: str) -> Rule:
     if isinstance(rule, Rule):
         table = rule.jvp if mode == "forward" else rule.vjp
         if table:
+            complex_safe.check(rule.fn, eqn)
             return rule
     name = display_name(eqn.prim) if not isinstance(eqn.prim, prims.Prim) else eqn.prim.name
     method = prims.method_name(eqn.prim)
