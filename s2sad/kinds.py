@@ -336,9 +336,24 @@ def _const_key(atom):
 
 
 def _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length) -> Kind:
+    kind = _run_on_examples(eqn, arg_kinds, kw_kinds, variant, length, False)
+    if kind == UNKNOWN and any(isinstance(a, Const) and isinstance(a.value, np.ndarray)
+                               for a in list(eqn.args) + list(eqn.kwargs.values())):
+        # an array constant of another shape than the examples: an example of its kind
+        kind = _run_on_examples(eqn, arg_kinds, kw_kinds, variant, length, True)
+    return kind
+
+
+def _run_on_examples(eqn, arg_kinds, kw_kinds, variant, length, arrays_too) -> Kind:
+    """The kind of `eqn`'s result run on examples of its arguments' kinds (constants
+    as they are; with `arrays_too`, array constants replaced by examples of their kinds)."""
+    def atom(a, k):
+        if arrays_too and isinstance(a, Const) and isinstance(a.value, np.ndarray):
+            return example(k, variant, length)
+        return _example_atom(a, k, variant, length)
     try:
-        args = [_example_atom(a, k, variant, length) for a, k in zip(eqn.args, arg_kinds)]
-        kwargs = {k: _example_atom(eqn.kwargs[k], v, variant, length)
+        args = [atom(a, k) for a, k in zip(eqn.args, arg_kinds)]
+        kwargs = {k: atom(eqn.kwargs[k], v)
                   for k, v in kw_kinds.items()}
         name = prims.method_name(eqn.prim)
         if name is not None:

@@ -54,6 +54,14 @@ def is_static(value) -> bool:
         callable(value) and not isinstance(value, np.ndarray))
 
 
+def _complex(value) -> bool:
+    """Complex data, taken as a constant of its object (pinned): the derivative must
+    know it is complex (rules that hold only for real values are refused there), and a
+    global read when the derivative runs has no known dtype."""
+    return isinstance(value, complex) or isinstance(value, (np.ndarray, np.generic)) and \
+        np.iscomplexobj(value)
+
+
 class LocalFunction:
     """A function defined inside the differentiated one (a nested def or a lambda);
     it is inlined where it is called, seeing the enclosing variables at that point."""
@@ -165,13 +173,13 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
             except ValueError:
                 raise UnsupportedSyntaxError([(self.parsed.loc(node), f"free variable '{name}' "
                                                "is not assigned yet")]) from None
-            if not is_static(value):
+            if not is_static(value) and not _complex(value):
                 return Global(name, value, self.cells[name])
             self.pin(Pin(self.cells[name], name, value, "cell"))
             return Const(value)
         if name in self.globals:
             value = self.globals[name]
-            if not is_static(value):
+            if not is_static(value) and not _complex(value):
                 return Global(name, value, namespace=self.globals)
             self.pin(Pin(self.globals, name, value, "dict"))
             return Const(value)

@@ -389,3 +389,30 @@ def weighted_cov(m):
 def test_weighted_covariance_is_refused():
     with pytest.raises(s2sad.S2SADError, match="aweights"):
         s2sad.grad(weighted_cov)(np.ones((2, 4)) + np.arange(4.0))
+
+
+# ---- complex data read from a global or a closure ------------------------------------
+
+FILTER = np.exp(1j * np.arange(4.0))
+
+
+def _norm_of_filtered(x):
+    return np.linalg.norm(x * FILTER)
+
+
+def _power_of_filtered(x):
+    return np.sum(np.abs(x * FILTER) ** 2)
+
+
+def _closure_power(h):
+    return lambda x: np.sum(np.abs(x * h) ** 2)
+
+
+def test_complex_globals_are_known_complex():
+    """A complex array read from a global or a cell is a constant of known dtype, so a
+    rule that holds for real values only is refused there (not a wrong derivative)."""
+    x = np.arange(1.0, 5.0)
+    with pytest.raises(s2sad.NonDifferentiableError, match="complex"):
+        s2sad.grad(_norm_of_filtered)(x)
+    np.testing.assert_allclose(s2sad.grad(_power_of_filtered)(x), 2 * x, rtol=1e-12)
+    np.testing.assert_allclose(s2sad.grad(_closure_power(2 * FILTER))(x), 8 * x, rtol=1e-12)
