@@ -1,0 +1,278 @@
+"""Loop-invariant code motion (transforms/hoist.py): what moves out of a loop, what
+must stay (effects, operations that may raise in a loop that may not run, values the
+loop defines), and that reverse mode then neither recomputes nor tapes the moved
+values."""
+import math
+import operator
+
+import numpy as np
+import pytest
+
+from s2sad import kinds, prims
+from s2sad.ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var
+from s2sad.kinds import FLOAT, INT, array
+from s2sad.transforms.hoist import hoist
+from s2sad.transforms.optimize import optimize
+from s2sad.transforms.reverse import reverse
+from s2sad.verify import verify
+
+from .helpers import compiled, eqns, lowered, only, stmts_of
+
+
+def moved(ir) -> list:
+    """The functions of the equations `hoist` moves out of loops, in order."""
+    outside = {id(e) for e in eqns(ir.body)} - {id(e) for loop in stmts_of(ir.body, Loop)
+                                                for e in eqns(loop.body)}
+    hoist(ir)
+    verify(ir, scoped=False)
+    inner = {id(e) for loop in stmts_of(ir.body, Loop) for e in eqns(loop.body)}
+    return [e.prim for e in eqns(ir.body) if id(e) not in inner and id(e) not in outside]
+
+
+# ---- what moves ---------------------------------------------------------------------
+
+def negated_rate(a, x, n):
+    y = x
+    for i in range(n):
+        y = y + -a * y
+    return y
+
+
+def test_a_negation_of_a_value_from_outside_moves_out_of_a_loop_of_unknown_length():
+    assert moved(lowered(negated_rate, FLOAT, FLOAT, INT)) == [operator.neg]
+
+
+def scaled_twice(a, x, n):
+    y = x
+    for i in range(n):
+        y = y * (a * 0.5) + a * 0.5
+    return y
+
+
+def test_a_value_computed_twice_in_the_loop_moves_out_once():
+    ir = lowered(scaled_twice, FLOAT, FLOAT, INT)
+    assert moved(ir) == [operator.mul]
+    loop = only(stmts_of(ir.body, Loop))
+    assert [e.prim for e in eqns(loop.body)] == [operator.mul, operator.add]
+
+
+def nested(a, x, n):
+    y = x
+    for i in range(n):
+        for j in range(n):
+            y = y * (-a)
+    return y
+
+
+def test_an_invariant_of_nested_loops_moves_out_of_both():
+    ir = lowered(nested, FLOAT, FLOAT, INT)
+    assert moved(ir) == [operator.neg]
+    assert isinstance(ir.body.stmts[ir.body.stmts.index(only(
+        [s for s in ir.body.stmts if isinstance(s, Loop)])) - 1], Eqn)
+
+
+def divided_first(a, b, x):
+    y = x
+    for i in range(3):
+        y = y * (a / b)
+    return y
+
+
+def test_a_division_moves_out_of_a_range_that_certainly_runs_when_it_comes_first():
+    assert moved(lowered(divided_first, FLOAT, FLOAT, FLOAT)) == [operator.truediv]
+
+
+def by_literal(a, x, n):
+    y = x
+    for i in range(n):
+        y = y + a / 6.0
+    return y
+
+
+def test_a_float_divided_by_a_nonzero_literal_moves_out_of_any_loop():
+    assert moved(lowered(by_literal, FLOAT, FLOAT, INT)) == [operator.truediv]
+
+
+def halving(a, x):
+    while x > 1.0:
+        x = x * 0.5 - a * 0.25
+    return x
+
+
+def test_float_arithmetic_moves_out_of_a_while_loop():
+    assert moved(lowered(halving, FLOAT, FLOAT)) == [operator.mul]
+
+
+def transposed(W, h, n):
+    for i in range(n):
+        h = np.tanh(W.T @ h)
+    return h
+
+
+def test_an_array_attribute_moves_out():
+    assert moved(lowered(transposed, array(2, "float64"), array(1, "float64"), INT)) == \
+        [prims.method("T")]
+
+
+# ---- what stays ----------------------------------------------------------------------
+
+def divided(a, b, x, n):
+    y = x
+    for i in range(n):
+        y = y * (a / b)
+    return y
+
+
+def test_a_division_by_a_variable_stays_in_a_loop_that_may_not_run():
+    ir = lowered(divided, FLOAT, FLOAT, FLOAT, INT)
+    assert moved(ir) == []
+    assert compiled(ir)(1.0, 0.0, 2.0, 0) == 2.0    # n = 0: no ZeroDivisionError
+
+
+def test_a_division_stays_in_a_range_that_runs_no_iteration():
+    ir = lowered(divided, FLOAT, FLOAT, FLOAT, INT)
+    loop = only(stmts_of(ir.body, Loop))
+    loop.bounds = [Const(0)]
+    assert moved(ir) == []
+
+
+def sqrt_in_while(c, x):
+    while x > 1.0:
+        x = x * 0.5 + math.sqrt(c)
+    return x
+
+
+def test_a_math_function_stays_in_a_while_loop():
+    ir = lowered(sqrt_in_while, FLOAT, FLOAT)
+    assert moved(ir) == []
+    assert compiled(ir)(-1.0, 0.5) == 0.5           # math.sqrt(-1.0) is never called
+
+
+def divided_second(a, b, x):
+    y = x
+    for i in range(3):
+        y = math.sqrt(y)
+        y = y * (a / b)
+    return y
+
+
+def test_a_division_after_a_statement_that_may_raise_stays():
+    # math.sqrt(-1.0) raises ValueError in the first iteration: moving a / b before the
+    # loop would raise ZeroDivisionError instead
+    ir = lowered(divided_second, FLOAT, FLOAT, FLOAT)
+    assert moved(ir) == []
+    with pytest.raises(ValueError):
+        compiled(ir)(1.0, 0.0, -1.0)
+
+
+def in_branch(a, x, n):
+    y = x
+    for i in range(n):
+        if y > 0.0:
+            y = y * (-a)
+    return y
+
+
+def test_an_equation_in_a_branch_of_the_body_stays():
+    assert moved(lowered(in_branch, FLOAT, FLOAT, INT)) == []
+
+
+def test_values_the_loop_defines_stay():
+    assert moved(lowered(negated_rate, FLOAT, FLOAT, INT)) == [operator.neg]
+    ir = lowered(negated_rate, FLOAT, FLOAT, INT)
+    hoist(ir)
+    loop = only(stmts_of(ir.body, Loop))
+    assert [e.prim for e in eqns(loop.body)] == [operator.mul, operator.add]
+
+
+def loop_of(stmts, carried, x, n) -> Function:
+    y, y2 = Var("y", FLOAT), Var("y2", FLOAT)
+    body = Block(stmts, [carried])
+    loop = Loop("range", [y], [x], body, [y2], bounds=[n], index=Var("i", INT))
+    return y, loop
+
+
+def test_effects_stay_in_the_loop():
+    a, x, n = Var("a", FLOAT), Var("x", FLOAT), Var("n", INT)
+    y, y2, y3, ok = Var("y", FLOAT), Var("y2", FLOAT), Var("y3", FLOAT), Var("ok", kinds.BOOL)
+    stmts = [Eqn([ok], operator.gt, [a, Const(0.0)]),
+             Eqn([], prims.ASSERT, [ok, Const("a must be positive")]),
+             Eqn([], prims.TAPE_PUSH, [a]),
+             Eqn([y3], operator.neg, [a], params={"effect": True}),
+             Eqn([y2], operator.mul, [y, y3])]
+    loop = Loop("range", [y], [x], Block(stmts, [y2]), [Var("out", FLOAT)], bounds=[n],
+                index=Var("i", INT))
+    fn = Function("f", [a, x, n], Block([loop], [loop.outs[0]]), param_names=["a", "x", "n"])
+    hoist(fn)
+    assert fn.body.stmts == [loop]
+    assert [e.prim for e in loop.body.stmts] == [operator.gt, prims.ASSERT, prims.TAPE_PUSH,
+                                                  operator.neg, operator.mul]
+
+
+def test_a_global_moves_only_when_the_loop_calls_no_other_function():
+    def make(call):
+        g, x, n = Global("G", 2.0), Var("x", FLOAT), Var("n", INT)
+        g.kind = FLOAT               # (specialised on: a float when the derivative runs)
+        y, t, y2 = Var("y", FLOAT), Var("t", FLOAT), Var("y2", FLOAT)
+        stmts = [Eqn([t], operator.neg, [g]), Eqn([y2], call, [y, t])]
+        loop = Loop("range", [y], [x], Block(stmts, [y2]), [Var("out", FLOAT)], bounds=[n],
+                    index=Var("i", INT))
+        fn = Function("f", [x, n], Block([loop], [loop.outs[0]]), param_names=["x", "n"])
+        hoist(fn)
+        return [e.prim for e in fn.body.stmts if isinstance(e, Eqn)]
+
+    def rebinds(y, t):            # a user function could rebind the global G
+        return y * t
+    assert make(operator.mul) == [operator.neg]
+    assert make(rebinds) == []
+
+
+# ---- reverse mode: moved values are neither recomputed nor taped ---------------------
+
+def rk4_like(a, c, x0):
+    x, v = x0, 0.0
+    for i in range(20):
+        k1 = -a * math.sin(x) - c * v
+        k2 = -a * math.sin(x + 0.05 * v) - c * (v + 0.05 * k1)
+        x = x + 0.1 * (v + 0.5 * k1)
+        v = v + 0.1 * (k1 + k2) / 2.0
+    return x * x + v
+
+
+def reverse_optimized(fn, *arg_kinds):
+    ir = lowered(fn, *arg_kinds)
+    deriv = reverse(ir, list(range(len(arg_kinds))), None)
+    verify(deriv, scoped=False)
+    optimize(deriv, list(arg_kinds) + [FLOAT])
+    verify(deriv, scoped=False)
+    return deriv
+
+
+def test_reverse_mode_neither_tapes_nor_recomputes_an_invariant():
+    deriv = reverse_optimized(rk4_like, FLOAT, FLOAT, FLOAT)
+    forward_loop, reverse_loop = stmts_of(deriv.body, Loop)
+    negations = [e for e in eqns(deriv.body) if e.prim is operator.neg and e.role == "primal"]
+    neg = only(negations)
+    assert neg in deriv.body.stmts                      # before the loop, computed once
+    push = only(e for e in eqns(forward_loop.body) if e.prim is prims.TAPE_PUSH)
+    assert neg.outs[0] not in push.args
+    reads = [e for e in eqns(reverse_loop.body) if neg.outs[0] in e.args]
+    assert reads                                        # the adjoint reads it directly
+    a, c, x0 = 1.3, 0.2, 0.7
+    out, *grads = compiled(deriv)(a, c, x0, 1.0)
+    assert out == pytest.approx(rk4_like(a, c, x0), rel=1e-14)
+    for i, g in enumerate(grads):
+        args = [a, c, x0]
+        step = 1e-6
+        up, down = list(args), list(args)
+        up[i] += step
+        down[i] -= step
+        assert g == pytest.approx((rk4_like(*up) - rk4_like(*down)) / (2 * step), rel=1e-6)
+
+
+def test_reverse_mode_tapes_fewer_values_per_iteration():
+    deriv = reverse_optimized(rk4_like, FLOAT, FLOAT, FLOAT)
+    push = only(e for e in eqns(deriv.body) if e.prim is prims.TAPE_PUSH)
+    loop = stmts_of(deriv.body, Loop)[0]
+    local = {v for e in eqns(loop.body) for v in e.outs} | set(loop.carried)
+    assert all(v in local for v in push.args)           # nothing defined outside is taped

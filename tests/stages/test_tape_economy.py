@@ -1,0 +1,97 @@
+"""Tape economy (transforms/tape_economy.py): a value the reverse sweep reads only for
+its shape is not taped when another value proved to have its shape can be read."""
+import numpy as np
+
+from s2sad import prims, runtime
+from s2sad.ir_nodes import Loop
+from s2sad.kinds import FLOAT, INT, array
+from s2sad.transforms.optimize import optimize
+from s2sad.transforms.reverse import reverse
+from s2sad.verify import verify
+
+from .helpers import compiled, eqns, lowered, only, stmts_of
+
+VECTOR = array(1, "float64")
+
+
+def reverse_optimized(fn, wrt, *arg_kinds):
+    deriv = reverse(lowered(fn, *arg_kinds), wrt, None)
+    optimize(deriv, list(arg_kinds) + [FLOAT])
+    verify(deriv, scoped=False)
+    return deriv
+
+
+def taped(deriv) -> list:
+    """The hints of the values pushed in the (one) forward loop."""
+    return [v.hint for v in only(e for e in eqns(deriv.body) if e.prim is prims.TAPE_PUSH).args]
+
+
+def shape_readers(deriv) -> list:
+    return [e for e in eqns(deriv.body) if e.prim is runtime.unbroadcast]
+
+
+def carried(x, w, n):
+    h = x
+    for i in range(n):
+        z = x * w[i]            # z has x's shape: the adjoint reads x instead of taping z
+        h = np.tanh(h + z)
+    return np.sum(h)
+
+
+def test_a_shape_reference_proved_equal_to_a_parameter_reads_the_parameter():
+    deriv = reverse_optimized(carried, [0, 1], VECTOR, VECTOR, INT)
+    assert "z" not in taped(deriv)
+    x = deriv.params[0]
+    assert any(e.args[1] is x for e in shape_readers(deriv))
+    x0, w0 = np.array([0.3, -0.2, 0.5]), np.array([0.7, 1.1, -0.4, 0.9])
+    out, gx, gw = compiled(deriv)(x0, w0, 4, 1.0)
+    eps = 1e-6
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = eps
+        fd = (carried(x0 + e, w0, 4) - carried(x0 - e, w0, 4)) / (2 * eps)
+        assert abs(gx[i] - fd) < 1e-7
+
+
+def recurrent(W, U, b, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t] + b)
+    return np.sum(h ** 2)
+
+
+def test_a_shape_reference_proved_equal_to_a_value_taped_anyway_reads_that_value():
+    kinds = (array(2, "float64"), array(2, "float64"), VECTOR, array(2, "float64"))
+    deriv = reverse_optimized(recurrent, [0, 1, 2], *kinds)
+    # tanh's input has the shape of its output h, which the adjoint reads anyway; the
+    # products' shapes are not proved equal to anything taped, so they stay
+    pushed = taped(deriv)
+    assert len(pushed) == 6 and pushed.count("h") == 2
+    reverse_loop = stmts_of(deriv.body, Loop)[1]
+    pop = only(e for e in eqns(reverse_loop.body) if e.prim is prims.TAPE_POP)
+    first = shape_readers(deriv)[0]
+    assert first.args[1] is pop.outs[pushed.index("h")]
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(4, 4)) * 0.5, rng.normal(size=(4, 2)), rng.normal(size=4),
+            rng.normal(size=(3, 2)))
+    out, gW, gU, gb = compiled(deriv)(*args, 1.0)
+    eps = 1e-6
+    for i in range(4):
+        e = np.zeros(4)
+        e[i] = eps
+        fd = (recurrent(args[0], args[1], args[2] + e, args[3]) -
+              recurrent(args[0], args[1], args[2] - e, args[3])) / (2 * eps)
+        assert abs(gb[i] - fd) < 1e-7
+
+
+def reduced(x, n):
+    s = 0.0
+    for i in range(n):
+        z = x * (i + 1.0)
+        s = s + np.sum(np.sin(z))
+    return s
+
+
+def test_a_value_read_for_more_than_its_shape_stays_taped():
+    deriv = reverse_optimized(reduced, [0], VECTOR, INT)
+    assert "z" in taped(deriv)                # np.cos(z) reads its values
