@@ -11,6 +11,7 @@ import pytest
 from s2sad import kinds, prims
 from s2sad.ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var
 from s2sad.kinds import FLOAT, INT, array
+from s2sad.transforms.forward import forward
 from s2sad.transforms.hoist import hoist
 from s2sad.transforms.optimize import optimize
 from s2sad.transforms.reverse import reverse
@@ -276,3 +277,41 @@ def test_reverse_mode_tapes_fewer_values_per_iteration():
     loop = stmts_of(deriv.body, Loop)[0]
     local = {v for e in eqns(loop.body) for v in e.outs} | set(loop.carried)
     assert all(v in local for v in push.args)           # nothing defined outside is taped
+
+
+def shared_sine(a, x, n):
+    s = math.sin(a)
+    y = x
+    for i in range(n):
+        y = y * math.sin(a) + s     # math.sin may raise: it stays, then CSE shares s
+    return y
+
+
+def test_a_taped_value_defined_outside_every_loop_is_read_directly():
+    deriv = reverse_optimized(shared_sine, FLOAT, FLOAT, INT)
+    s = only(e for e in eqns(deriv.body) if e.prim is math.sin and e.role == "primal").outs[0]
+    forward_loop, reverse_loop = stmts_of(deriv.body, Loop)
+    push = only(e for e in eqns(forward_loop.body) if e.prim is prims.TAPE_PUSH)
+    assert s not in push.args
+    assert any(s in e.args for e in eqns(reverse_loop.body))
+    a, x = 0.7, 1.3
+    out, ga, gx, _ = compiled(deriv)(a, x, 3, 1.0)
+    step = 1e-6
+    assert ga == pytest.approx((shared_sine(a + step, x, 3) - shared_sine(a - step, x, 3)) /
+                               (2 * step), rel=1e-6)
+    assert gx == pytest.approx(math.sin(a) ** 3, rel=1e-12)
+
+
+def test_forward_mode_moves_an_invariant_and_its_tangent_out_of_the_loop():
+    deriv = forward(lowered(negated_rate, FLOAT, FLOAT, INT), [0, 1], None)
+    optimize(deriv, [FLOAT, FLOAT, INT, FLOAT, FLOAT])
+    verify(deriv, scoped=False)
+    loop = only(stmts_of(deriv.body, Loop))
+    outside = [e for e in deriv.body.stmts if isinstance(e, Eqn)]
+    assert [e.prim for e in outside if e.prim is operator.neg] == [operator.neg] * 2
+    assert not any(e.prim is operator.neg for e in eqns(loop.body))
+    a, x, n = 0.3, 1.1, 4
+    out, tangent = compiled(deriv)(a, x, n, 1.0, 0.0)
+    step = 1e-6
+    assert tangent == pytest.approx((negated_rate(a + step, x, n) - negated_rate(a - step, x, n))
+                                    / (2 * step), rel=1e-6)
