@@ -172,9 +172,18 @@ def main() -> None:
         ratio = t_s2sad / t_hand
         rows.append([name, common.fmt_us(t_primal), common.fmt_us(t_hand),
                      common.fmt_us(t_s2sad), common.fmt_ratio(ratio),
-                     f"<= {goal}", "met" if ratio <= goal else "not met", f"{err:.1e}"])
+                     f"<= {goal}", "met" if ratio <= goal else "not met", f"{err:.1e}",
+                     taped_per_iteration(s2sad, loss, wrt, args)])
     common.print_table(["workload", "primal us", "hand us", "s2sad us", "s2sad/hand", "goal",
-                        "", "rel. err"], rows)
+                        "", "rel. err", "taped/iter"], rows)
+    print("taped/iter: values s2sad's reverse code pushes on the tape per loop iteration "
+          "(static count, most over the branches; - without a loop)")
+
+
+def taped_per_iteration(s2sad, loss, wrt, args) -> str:
+    """The values pushed per iteration of each loop of the reverse code run for `args`."""
+    loops = common.count_tape_sites(str(s2sad.source(loss, wrt=wrt, example_args=args)))
+    return " + ".join(str(lp["values"][1]) for lp in loops) or "-"
 
 
 if __name__ == "__main__":
