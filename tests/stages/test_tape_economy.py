@@ -30,27 +30,63 @@ def shape_readers(deriv) -> list:
     return [e for e in eqns(deriv.body) if e.prim is runtime.unbroadcast]
 
 
-def carried(x, w, n):
+def projected(A, x, w, n):
     h = x
     for i in range(n):
         z = x * w[i]            # z has x's shape: the adjoint reads x instead of taping z
-        h = np.tanh(h + z)
+        h = np.tanh(A @ h + z)
     return np.sum(h)
 
 
 def test_a_shape_reference_proved_equal_to_a_parameter_reads_the_parameter():
-    deriv = reverse_optimized(carried, [0, 1], VECTOR, VECTOR, INT)
+    deriv = reverse_optimized(projected, [0, 1, 2], array(2, "float64"), VECTOR, VECTOR, INT)
     assert "z" not in taped(deriv)
-    x = deriv.params[0]
+    x = deriv.params[1]
     assert any(e.args[1] is x for e in shape_readers(deriv))
+    A = np.array([[0.3, -1.2, 0.4], [0.8, 0.1, -0.6], [0.2, 0.5, 0.9]])
     x0, w0 = np.array([0.3, -0.2, 0.5]), np.array([0.7, 1.1, -0.4, 0.9])
-    out, gx, gw = compiled(deriv)(x0, w0, 4, 1.0)
+    out, gA, gx, gw = compiled(deriv)(A, x0, w0, 4, 1.0)
     eps = 1e-6
     for i in range(3):
         e = np.zeros(3)
         e[i] = eps
-        fd = (carried(x0 + e, w0, 4) - carried(x0 - e, w0, 4)) / (2 * eps)
+        fd = (projected(A, x0 + e, w0, 4) - projected(A, x0 - e, w0, 4)) / (2 * eps)
         assert abs(gx[i] - fd) < 1e-7
+
+
+def carried(x, w, n):
+    h = x
+    for i in range(n):
+        h = np.tanh(h + x * w[i])     # h keeps x's shape in every iteration
+    return np.sum(h)
+
+
+def test_a_carried_value_that_keeps_its_shape_needs_no_shape_reference():
+    deriv = reverse_optimized(carried, [0, 1], VECTOR, VECTOR, INT)
+    assert sorted(taped(deriv)) == ["h", "t"]          # tanh's output and w[i]
+    assert [e.args[1].hint for e in shape_readers(deriv)] == ["t"]     # w[i]'s cotangent
+
+
+def widened(h0, b, n):
+    h = h0
+    for i in range(n):
+        h = h * 0.5 + b           # h0 of shape (1,) takes b's shape (3,) in the loop
+    return np.sum(h * h)
+
+
+def test_a_carried_value_that_changes_shape_keeps_its_shape_references():
+    deriv = reverse_optimized(widened, [0, 1], VECTOR, VECTOR, INT)
+    assert shape_readers(deriv)
+    h0, b = np.array([0.4]), np.array([0.3, -0.5, 1.2])
+    out, gh0, gb = compiled(deriv)(h0, b, 3, 1.0)
+    assert gh0.shape == (1,) and gb.shape == (3,)
+    eps = 1e-6
+    fd = (widened(h0 + eps, b, 3) - widened(h0 - eps, b, 3)) / (2 * eps)
+    assert abs(gh0[0] - fd) < 1e-7
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = eps
+        assert abs(gb[i] - (widened(h0, b + e, 3) - widened(h0, b - e, 3)) / (2 * eps)) < 1e-7
 
 
 def recurrent(W, U, b, xs):
