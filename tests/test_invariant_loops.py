@@ -30,6 +30,18 @@ def rk4(p, dt):
     return theta * theta + 0.5 * omega * omega
 
 
+def rk4_array(theta0, a, c):
+    """Array state, scalar parameters: the carried arrays keep theta0's shape."""
+    theta, omega = theta0, np.zeros_like(theta0)
+    for i in range(8):
+        k1w = -a * np.sin(theta) - c * omega
+        k2t = omega + 0.05 * k1w
+        k2w = -a * np.sin(theta + 0.05 * omega) - c * k2t
+        theta = theta + 0.05 * (omega + k2t)
+        omega = omega + 0.05 * (k1w + k2w)
+    return np.sum(theta * theta) + np.sum(omega * omega)
+
+
 def rnn(W, U, b, xs):
     """An array loop: W.T, 0.5 * b and U @ xs[0] are loop-invariant."""
     h = np.zeros(W.shape[0])
@@ -85,6 +97,7 @@ RNN_ARGS = (RNG.normal(size=(4, 4)) * 0.4, RNG.normal(size=(4, 3)) * 0.4, RNG.no
 @pytest.mark.parametrize("f, args", [
     (rk4, (P, 0.1)),
     (rnn, RNN_ARGS),
+    (rk4_array, (np.array([0.3, -0.8, 1.1]), 1.7, 0.3)),
     (whiles, (1.3, 0.4)),
     (nested, (np.array([0.4, 0.3, 0.9]), 3)),
     (branches, (np.array([0.5, 0.2, 0.7]), 6)),
@@ -114,6 +127,7 @@ def gradient_differences(f, x, rest, eps=1e-5):
 @pytest.mark.parametrize("f, x, rest", [
     (rk4, P, (0.1,)),
     (nested, np.array([0.4, 0.3, 0.9]), (3,)),
+    (rk4_array, np.array([0.3, -0.8, 1.1]), (1.7, 0.3)),
     (branches, np.array([0.5, 0.2, 0.7]), (6,)),
     (lambda b, W, U, xs: rnn(W, U, b, xs), RNN_ARGS[2], (RNN_ARGS[0], RNN_ARGS[1], RNN_ARGS[3])),
 ])

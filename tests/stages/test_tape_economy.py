@@ -2,7 +2,7 @@
 its shape is not taped when another value proved to have its shape can be read."""
 import numpy as np
 
-from s2sad import prims, runtime
+from s2sad import kinds, prims, runtime
 from s2sad.ir_nodes import Loop
 from s2sad.kinds import FLOAT, INT, array
 from s2sad.transforms.optimize import optimize
@@ -131,3 +131,24 @@ def reduced(x, n):
 def test_a_value_read_for_more_than_its_shape_stays_taped():
     deriv = reverse_optimized(reduced, [0], VECTOR, INT)
     assert "z" in taped(deriv)                # np.cos(z) reads its values
+
+
+def rk4_array(theta0, a, c):
+    theta, omega = theta0, np.zeros_like(theta0)
+    for i in range(8):
+        k1w = -a * np.sin(theta) - c * omega
+        k2t = omega + 0.05 * k1w
+        k2w = -a * np.sin(theta + 0.05 * omega) - c * k2t
+        theta = theta + 0.05 * (omega + k2t)
+        omega = omega + 0.05 * (k1w + k2w)
+    return np.sum(theta * theta) + np.sum(omega * omega)
+
+
+def test_an_array_state_loop_sums_back_only_to_its_scalar_parameters():
+    deriv = reverse_optimized(rk4_array, [0, 1, 2], VECTOR, FLOAT, FLOAT)
+    # theta and omega keep theta0's shape in every iteration: no cotangent of an array
+    # is summed back, so no array is taped only for its shape
+    assert {kinds.kind_of(e.args[1]).tag for e in shape_readers(deriv)} == {"float"}
+    pop = only(e for e in eqns(deriv.body) if e.prim is prims.TAPE_POP)
+    reads = [a for e in eqns(deriv.body) if e.prim is not runtime.unbroadcast for a in e.args]
+    assert all(v in reads for v in pop.outs)
