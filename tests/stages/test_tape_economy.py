@@ -8,6 +8,7 @@ from s2sad.kinds import FLOAT, INT, array
 from s2sad.transforms.optimize import optimize
 from s2sad.transforms.reverse import reverse
 from s2sad.verify import verify
+from tests.test_invariant_loops import rk4_array
 
 from .helpers import compiled, eqns, lowered, only, stmts_of
 
@@ -131,17 +132,6 @@ def reduced(x, n):
 def test_a_value_read_for_more_than_its_shape_stays_taped():
     deriv = reverse_optimized(reduced, [0], VECTOR, INT)
     assert "z" in taped(deriv)                # np.cos(z) reads its values
-
-
-def rk4_array(theta0, a, c):
-    theta, omega = theta0, np.zeros_like(theta0)
-    for i in range(8):
-        k1w = -a * np.sin(theta) - c * omega
-        k2t = omega + 0.05 * k1w
-        k2w = -a * np.sin(theta + 0.05 * omega) - c * k2t
-        theta = theta + 0.05 * (omega + k2t)
-        omega = omega + 0.05 * (k1w + k2w)
-    return np.sum(theta * theta) + np.sum(omega * omega)
 
 
 def test_an_array_state_loop_sums_back_only_to_its_scalar_parameters():
