@@ -81,6 +81,13 @@ def branches(x, n):
     return y * a
 
 
+def decay(k, x, n):
+    """math.sqrt(k) and math.exp(-k) move out under `if 0 < n:` (k < 0 is fine for n = 0)."""
+    for i in range(n):
+        x = x * math.exp(-k) + math.sqrt(k) - 0.1 * x * x
+    return x
+
+
 def empty(a, b, x, n):
     """a / b stays in the loop (n may be 0, b may be 0)."""
     y = x
@@ -103,6 +110,7 @@ RNN_ARGS = (RNG.normal(size=(4, 4)) * 0.4, RNG.normal(size=(4, 3)) * 0.4, RNG.no
     (branches, (np.array([0.5, 0.2, 0.7]), 6)),
     (branches, (np.array([0.5, 3.0, 0.7]), 6)),
     (empty, (0.5, 2.0, 1.1, 3)),
+    (decay, (0.3, 0.8, 5)),
 ])
 def test_gradients_of_loops_with_invariants(f, args):
     check_grads(f, args)
@@ -112,6 +120,10 @@ def test_a_loop_that_does_not_run_does_not_divide_by_zero():
     assert s2sad.grad(empty, wrt=(0, 2))(0.5, 0.0, 1.1, 0) == (0.0, pytest.approx(2.2))
     assert s2sad.grad(empty, wrt=(0, 2), mode="forward")(0.5, 0.0, 1.1, 0) == \
         (0.0, pytest.approx(2.2))
+    for mode in ("reverse", "forward"):
+        assert s2sad.grad(decay, wrt=(0, 1), mode=mode)(-0.3, 0.8, 0) == (0.0, 1.0)
+        with pytest.raises(ValueError):
+            s2sad.grad(decay, wrt=(0, 1), mode=mode)(-0.3, 0.8, 1)
 
 
 def gradient_differences(f, x, rest, eps=1e-5):
@@ -127,6 +139,7 @@ def gradient_differences(f, x, rest, eps=1e-5):
 @pytest.mark.parametrize("f, x, rest", [
     (rk4, P, (0.1,)),
     (nested, np.array([0.4, 0.3, 0.9]), (3,)),
+    (lambda kx, n: decay(kx[0], kx[1], n), np.array([0.3, 0.8]), (5,)),
     (rk4_array, np.array([0.3, -0.8, 1.1]), (1.7, 0.3)),
     (branches, np.array([0.5, 0.2, 0.7]), (6,)),
     (lambda b, W, U, xs: rnn(W, U, b, xs), RNN_ARGS[2], (RNN_ARGS[0], RNN_ARGS[1], RNN_ARGS[3])),

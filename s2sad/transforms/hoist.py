@@ -9,14 +9,18 @@ just before the loop when all of these hold:
   push or pop, assert, raise, an `effect` param) and its function is `pure`;
 * each argument is a Const or a Var defined outside the loop (or moved out already),
   or a Global when the loop calls only pure functions (others may rebind it);
-* running it before the loop cannot raise where the loop would not have: either the
-  operation cannot raise on arguments of their kinds (`cannot_raise`: arithmetic
-  on floats, on ints or on float arrays with a scalar, division of a float by a
-  non-zero literal, negation, array attributes, tuples), or the loop is a `range`
-  of literal bounds that certainly runs, and no statement before it in the body may
-  raise or have an effect (so the first iteration would have raised the same error
-  at the same point).  Everything else stays, e.g. `x / y` in `for i in range(n)`
-  (n may be 0, and y may be 0.0), `math.sqrt(c)` in a `while` loop.
+* running it before the loop cannot raise where the loop would not have: either
+  the operation cannot raise on arguments of their kinds (`cannot_raise`:
+  arithmetic on floats, on ints or on float arrays with a scalar, division of a
+  float by a non-zero literal, negation, comparisons of numbers, array attributes,
+  tuples), or nothing
+  before it in the body may raise or have an effect (so the first iteration would
+  have raised the same error at the same point) and the loop certainly runs (a
+  `range` of literal bounds) or is a `range` with int bounds whose result is a
+  scalar: then it runs under `if runs:` with `runs = 0 < n` (`start < stop`), so
+  `math.sqrt(c)` in `for i in range(n)` is never called when n is 0.  Everything
+  else stays: in a `while` loop, `math.sqrt(c)` stays; after a statement that may
+  raise, `a / b` stays; inside a branch of the body, everything stays.
 NumPy's default floating-point error handling (warnings, not exceptions) is assumed.
 Inner loops are done first, so a value can move out of several nested loops.
 """
@@ -27,7 +31,8 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var, defines, sub_blocks, walk
+from ..ir_nodes import (Block, Const, Eqn, Function, Global, If, Loop, Var, defines, sub_blocks,
+                        walk)
 from .rewrite import defined_vars, substitute
 
 EFFECTS = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT, prims.RAISE)
@@ -37,6 +42,7 @@ _ATTRIBUTES = {prims.method(name) for name in ("T", "shape", "ndim", "size", "dt
 _ARITHMETIC = {operator.add, operator.sub, operator.mul, runtime.plus}
 _DIVISION = {operator.truediv, operator.floordiv, operator.mod}
 _SIGN = {operator.neg, operator.pos}
+_COMPARISONS = {operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne}
 _EXACT_INT = 2 ** 53          # literal ints below this convert to float exactly
 
 
@@ -75,34 +81,98 @@ def _block(block: Block) -> int:
 
 
 def _invariants(loop: Loop) -> list:
-    """Take the invariant equations out of `loop`'s body; return them in order."""
+    """Take the invariant equations out of `loop`'s body; return the statements that
+    compute them, in order, to go just before the loop."""
     variant = defined_vars(loop.body) | set(defines(loop))
     if loop.cond is not None:
         variant |= defined_vars(loop.cond)
     if not _calls_only_pure(loop):
         variant = _AllGlobals(variant)      # a call in the loop may rebind a global
     runs = _certainly_runs(loop)
+    test = None if runs else _runs_test(loop)
     out, kept, seen, same = [], [], {}, {}
     quiet = True          # no statement kept so far may raise or have an effect
     for stmt in loop.body.stmts:
-        if isinstance(stmt, Eqn) and _movable(stmt, variant) and \
-                (cannot_raise(stmt) or runs and quiet):
-            variant.difference_update(stmt.outs)
-            key = _key(stmt, same)
-            if key in seen and len(stmt.outs) == 1:     # computed twice: once is enough
-                same[stmt.outs[0]] = seen[key]
-            else:
-                seen[key] = stmt.outs[0]
-                out.append(stmt)
-            continue
+        if isinstance(stmt, Eqn) and _movable(stmt, variant):
+            safe = cannot_raise(stmt) or runs and quiet
+            if safe or quiet and test is not None and _scalar_outs(stmt):
+                variant.difference_update(stmt.outs)
+                key = _key(stmt, same)
+                if key in seen and len(stmt.outs) == 1:     # computed twice: once is enough
+                    same[stmt.outs[0]] = seen[key]
+                else:
+                    seen[key] = stmt.outs[0]
+                    out.append((stmt, not safe))
+                continue
         kept.append(stmt)
         quiet = quiet and isinstance(stmt, Eqn) and not has_effect(stmt) and cannot_raise(stmt)
     loop.body.stmts = kept
-    substitute(loop.body, same)
-    if loop.cond is not None:
-        substitute(loop.cond, same)
-    substitute(Block(out), same)
-    return out
+    guarded: dict = {}
+    stmts = _guarded(loop, out, test, same, guarded)
+    for mapping in (same, guarded):
+        substitute(loop.body, mapping)
+        if loop.cond is not None:
+            substitute(loop.cond, mapping)
+    return stmts
+
+
+def _guarded(loop: Loop, out: list, test, same: dict, guarded: dict) -> list:
+    """The statements computing the moved equations `out` ((eqn, may raise) pairs).
+    Those that may raise (and scalar ones after them) run only if the loop would run
+    at least once (`test`): `if runs: v = ... else: v = 0.0` (0 or False: a value of
+    v's kind that nobody reads)."""
+    stmts, flag, branch = [], None, None
+    for eqn, may_raise in out:
+        if branch is not None and not may_raise and _scalar_outs(eqn):
+            may_raise = True                # joins the branch (one `if` rather than two)
+        if branch is not None and not may_raise:       # read the branch's outs from now on
+            guarded.update(zip(branch.then.results, branch.outs))
+            branch = None
+        rename = {**same, **guarded}       # (the branch being filled reads its own values)
+        eqn.args = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.args]
+        eqn.kwargs = {k: rename.get(a, a) if isinstance(a, Var) else a
+                      for k, a in eqn.kwargs.items()}
+        if not may_raise:
+            stmts.append(eqn)
+            continue
+        if flag is None:
+            flag = Var("runs", kinds.BOOL)
+            stmts.append(Eqn([flag], test[0], test[1], loc=loop.loc, role=loop.role))
+        if branch is None:
+            branch = If(flag, Block([], []), Block([], []), [], loop.loc, loop.role)
+            stmts.append(branch)
+        branch.then.stmts.append(eqn)
+        for v in eqn.outs:
+            branch.then.results.append(v)
+            branch.orelse.results.append(Const(_UNREAD[v.kind]))
+            branch.outs.append(Var(v.hint, v.kind))
+    if branch is not None:
+        guarded.update(zip(branch.then.results, branch.outs))
+    return stmts
+
+
+_UNREAD = {kinds.FLOAT: 0.0, kinds.INT: 0, kinds.BOOL: False}
+
+
+def _scalar_outs(eqn: Eqn) -> bool:
+    return all(v.kind in _UNREAD for v in eqn.outs)
+
+
+def _runs_test(loop: Loop):
+    """(prim, args) of a comparison true when `loop` (a range) runs at least once, or
+    None (a while loop, a range of unknown step)."""
+    bounds = loop.bounds
+    if loop.kind != "range" or loop.limit is not None or not 1 <= len(bounds) <= 3 or \
+            not all(kinds.kind_of(b) == kinds.INT for b in bounds):
+        return None
+    if all(isinstance(b, Const) for b in bounds):
+        return None                          # known not to run: nothing to gain
+    if len(bounds) == 1:
+        return operator.lt, [Const(0), bounds[0]]
+    step = bounds[2].value if len(bounds) == 3 and isinstance(bounds[2], Const) else 1
+    if len(bounds) == 3 and not isinstance(bounds[2], Const) or step == 0:
+        return None
+    return (operator.lt if step > 0 else operator.gt), list(bounds[:2])
 
 
 def _key(eqn: Eqn, same: dict):
@@ -176,6 +246,8 @@ def cannot_raise(eqn: Eqn) -> bool:
         return ks[0] in kinds.SCALARS or _float_array(ks[0])
     if len(args) != 2:
         return False
+    if prim in _COMPARISONS:
+        return all(k in kinds.SCALARS for k in ks)
     if prim in _ARITHMETIC:
         if all(k in (kinds.INT, kinds.BOOL) for k in ks):
             return True              # Python ints: exact

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from s2sad import kinds, prims
-from s2sad.ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var
+from s2sad.ir_nodes import Block, Const, Eqn, Function, Global, If, Loop, Var
 from s2sad.kinds import FLOAT, INT, array
 from s2sad.transforms.forward import forward
 from s2sad.transforms.hoist import hoist
@@ -124,13 +124,50 @@ def divided(a, b, x, n):
     return y
 
 
-def test_a_division_by_a_variable_stays_in_a_loop_that_may_not_run():
+def test_a_division_in_a_loop_that_may_not_run_moves_under_a_guard():
     ir = lowered(divided, FLOAT, FLOAT, FLOAT, INT)
-    assert moved(ir) == []
-    assert compiled(ir)(1.0, 0.0, 2.0, 0) == 2.0    # n = 0: no ZeroDivisionError
+    assert moved(ir) == [operator.lt, operator.truediv]
+    guard = only(stmts_of(ir.body, If))
+    assert [e.prim for e in guard.then.stmts] == [operator.truediv] and not guard.orelse.stmts
+    test = only(e for e in ir.body.stmts if isinstance(e, Eqn) and e.prim is operator.lt)
+    assert guard.cond is test.outs[0] and test.args[1] is ir.params[3]      # 0 < n
+    f = compiled(ir)
+    assert f(1.0, 0.0, 2.0, 0) == 2.0               # n = 0: no ZeroDivisionError
+    assert f(3.0, 2.0, 2.0, 2) == 2.0 * 1.5 ** 2
+    with pytest.raises(ZeroDivisionError):
+        f(1.0, 0.0, 2.0, 1)
 
 
-def test_a_division_stays_in_a_range_that_runs_no_iteration():
+def rooted(c, x, n):
+    for i in range(n):
+        x = x * 0.5 + math.sqrt(c) * math.exp(-c)
+    return x
+
+
+def test_math_functions_of_a_loop_that_may_not_run_move_under_one_guard():
+    ir = lowered(rooted, FLOAT, FLOAT, INT)
+    assert moved(ir) == [operator.lt, math.sqrt, operator.neg, math.exp, operator.mul]
+    guard = only(stmts_of(ir.body, If))
+    assert len(guard.outs) == 4 and all(isinstance(r, Const) for r in guard.orelse.results)
+    f = compiled(ir)
+    assert f(-1.0, 2.0, 0) == 2.0                   # math.sqrt(-1.0) is never called
+    assert f(0.25, 2.0, 2) == rooted(0.25, 2.0, 2)
+    with pytest.raises(ValueError):
+        f(-1.0, 2.0, 1)
+
+
+def steps(A, v, n):
+    for i in range(n):
+        v = np.tanh(v) + A @ A[0]
+    return v
+
+
+def test_an_array_that_may_raise_stays_in_a_loop_that_may_not_run():
+    # (no value of an array's kind to give it when the loop does not run)
+    assert moved(lowered(steps, array(2, "float64"), array(1, "float64"), INT)) == []
+
+
+def test_a_division_stays_in_a_range_of_literal_bounds_that_runs_no_iteration():
     ir = lowered(divided, FLOAT, FLOAT, FLOAT, INT)
     loop = only(stmts_of(ir.body, Loop))
     loop.bounds = [Const(0)]
@@ -196,7 +233,7 @@ def loop_of(stmts, carried, x, n) -> Function:
 def test_effects_stay_in_the_loop():
     a, x, n = Var("a", FLOAT), Var("x", FLOAT), Var("n", INT)
     y, y2, y3, ok = Var("y", FLOAT), Var("y2", FLOAT), Var("y3", FLOAT), Var("ok", kinds.BOOL)
-    stmts = [Eqn([ok], operator.gt, [a, Const(0.0)]),
+    stmts = [Eqn([ok], operator.gt, [y, Const(0.0)]),
              Eqn([], prims.ASSERT, [ok, Const("a must be positive")]),
              Eqn([], prims.TAPE_PUSH, [a]),
              Eqn([y3], operator.neg, [a], params={"effect": True}),
@@ -279,27 +316,32 @@ def test_reverse_mode_tapes_fewer_values_per_iteration():
     assert all(v in local for v in push.args)           # nothing defined outside is taped
 
 
-def shared_sine(a, x, n):
+def shared_sine(a, x):
     s = math.sin(a)
     y = x
-    for i in range(n):
-        y = y * math.sin(a) + s     # math.sin may raise: it stays, then CSE shares s
+    while y < 10.0:
+        y = y * (1.0 + math.sin(a)) + s    # math.sin may raise: it stays in the loop
     return y
 
 
 def test_a_taped_value_defined_outside_every_loop_is_read_directly():
-    deriv = reverse_optimized(shared_sine, FLOAT, FLOAT, INT)
-    s = only(e for e in eqns(deriv.body) if e.prim is math.sin and e.role == "primal").outs[0]
+    # the tape is planned with 1.0 + math.sin(a) in the loop; optimize shares math.sin(a)
+    # with s and moves 1.0 + s out of the loop: it is read directly, not popped
+    deriv = reverse_optimized(shared_sine, FLOAT, FLOAT)
     forward_loop, reverse_loop = stmts_of(deriv.body, Loop)
     push = only(e for e in eqns(forward_loop.body) if e.prim is prims.TAPE_PUSH)
-    assert s not in push.args
-    assert any(s in e.args for e in eqns(reverse_loop.body))
+    local = {v for e in eqns(forward_loop.body) for v in e.outs} | set(forward_loop.carried)
+    assert push.args and all(v in local for v in push.args)
+    factor = only(e for e in deriv.body.stmts if isinstance(e, Eqn) and e.prim is operator.add
+                  and e.role == "primal").outs[0]
+    assert any(factor in e.args for e in eqns(reverse_loop.body))
     a, x = 0.7, 1.3
-    out, ga, gx, _ = compiled(deriv)(a, x, 3, 1.0)
+    out, ga, gx = compiled(deriv)(a, x, 1.0)
     step = 1e-6
-    assert ga == pytest.approx((shared_sine(a + step, x, 3) - shared_sine(a - step, x, 3)) /
+    assert ga == pytest.approx((shared_sine(a + step, x) - shared_sine(a - step, x)) /
                                (2 * step), rel=1e-6)
-    assert gx == pytest.approx(math.sin(a) ** 3, rel=1e-12)
+    assert gx == pytest.approx((shared_sine(a, x + step) - shared_sine(a, x - step)) /
+                               (2 * step), rel=1e-6)
 
 
 def test_forward_mode_moves_an_invariant_and_its_tangent_out_of_the_loop():
