@@ -13,14 +13,13 @@ just before the loop when all of these hold:
   the operation cannot raise on arguments of their kinds (`cannot_raise`:
   arithmetic on floats, on ints or on float arrays with a scalar, division of a
   float by a non-zero literal, negation, comparisons of numbers, array attributes,
-  tuples), or nothing
-  before it in the body may raise or have an effect (so the first iteration would
-  have raised the same error at the same point) and the loop certainly runs (a
-  `range` of literal bounds) or is a `range` with int bounds whose result is a
-  scalar: then it runs under `if runs:` with `runs = 0 < n` (`start < stop`), so
-  `math.sqrt(c)` in `for i in range(n)` is never called when n is 0.  Everything
-  else stays: in a `while` loop, `math.sqrt(c)` stays; after a statement that may
-  raise, `a / b` stays; inside a branch of the body, everything stays.
+  tuples), or nothing before it in the body may raise or have an effect (so the
+  first iteration would have raised the same error at the same point) and either
+  the loop certainly runs (a `range` of literal bounds) or it is a `range` with int
+  bounds and the result is a scalar: then it runs under `if runs:`, with
+  `runs = 0 < n` (`start < stop`), so `math.sqrt(c)` in `for i in range(n)` is
+  never called when n is 0.  Everything else stays: `math.sqrt(c)` in a `while`
+  loop, `a / b` after a statement that may raise, anything in a branch of the body.
 NumPy's default floating-point error handling (warnings, not exceptions) is assumed.
 Inner loops are done first, so a value can move out of several nested loops.
 """
@@ -61,7 +60,8 @@ def has_effect(eqn: Eqn) -> bool:
 
 
 def hoist(fn: Function) -> int:
-    """Move loop-invariant equations out of every loop of `fn`; the number moved."""
+    """Move loop-invariant equations out of every loop of `fn`; the number of
+    statements put before loops."""
     return _block(fn.body)
 
 
@@ -122,16 +122,18 @@ def _guarded(loop: Loop, out: list, test, same: dict, guarded: dict) -> list:
     at least once (`test`): `if runs: v = ... else: v = 0.0` (0 or False: a value of
     v's kind that nobody reads)."""
     stmts, flag, branch = [], None, None
+
+    def rename(a):              # (the branch being filled reads its own values)
+        a = same.get(a, a) if isinstance(a, Var) else a
+        return guarded.get(a, a) if isinstance(a, Var) else a
     for eqn, may_raise in out:
         if branch is not None and not may_raise and _scalar_outs(eqn):
             may_raise = True                # joins the branch (one `if` rather than two)
         if branch is not None and not may_raise:       # read the branch's outs from now on
             guarded.update(zip(branch.then.results, branch.outs))
             branch = None
-        rename = {**same, **guarded}       # (the branch being filled reads its own values)
-        eqn.args = [rename.get(a, a) if isinstance(a, Var) else a for a in eqn.args]
-        eqn.kwargs = {k: rename.get(a, a) if isinstance(a, Var) else a
-                      for k, a in eqn.kwargs.items()}
+        eqn.args = [rename(a) for a in eqn.args]
+        eqn.kwargs = {k: rename(a) for k, a in eqn.kwargs.items()}
         if not may_raise:
             stmts.append(eqn)
             continue
