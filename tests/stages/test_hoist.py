@@ -357,3 +357,22 @@ def test_forward_mode_moves_an_invariant_and_its_tangent_out_of_the_loop():
     step = 1e-6
     assert tangent == pytest.approx((negated_rate(a + step, x, n) - negated_rate(a - step, x, n))
                                     / (2 * step), rel=1e-6)
+
+
+def sqrt_twice(c, A, v, n):
+    for i in range(n):
+        s = math.sqrt(c)
+        T = A.T               # (an array: ends the guarded branch)
+        k = math.sqrt(c) * 2.0
+        v = T @ v * s + k
+    return v
+
+
+def test_a_value_computed_again_reads_the_guarded_one():
+    ir = lowered(sqrt_twice, FLOAT, array(2, "float64"), array(1, "float64"), INT)
+    hoist(ir)
+    verify(ir)
+    f = compiled(ir)
+    A, v = np.array([[1.0, 2.0], [0.5, -1.0]]), np.array([0.3, 0.4])
+    assert np.array_equal(f(-1.0, A, v, 0), v)      # n = 0: nothing reads the guarded value
+    np.testing.assert_allclose(f(0.25, A, v, 2), sqrt_twice(0.25, A, v, 2), rtol=1e-15)
