@@ -197,7 +197,7 @@ def main() -> None:
                              grad_names=GRAD_NAMES, n_iter=n_iter,
                              hand_scaled=lambda n: functools.partial(grad_hand, max_iter=n))
     print()
-    common.print_tape_count(s2sad, loss, 3)
+    common.print_tape_count(s2sad, loss, 3, PARAMS)
 
 
 if __name__ == "__main__":

@@ -579,14 +579,16 @@ def peer_candidates(nargs: int, make_peer_loss: Callable[..., Callable],
     return rows
 
 
-def print_tape_count(s2sad, loss: Callable, nargs: int) -> None:
-    """Print the static count of tape pushes per loop iteration in s2sad's reverse code."""
+def print_tape_count(s2sad, loss: Callable, nargs: int, args: Sequence | None = None) -> None:
+    """Print the static count of tape pushes per loop iteration in s2sad's reverse code
+    (the code specialised to `args`, the code that runs, when they are given)."""
     label = "s2sad tape entries per iteration (static count in generated reverse source)"
     if s2sad is None:
         print(f"{label}: n/a ({LOAD_ERRORS.get('s2sad', 's2sad not importable')})")
         return
     try:
-        src = s2sad.source(loss, mode="reverse", wrt=tuple(range(nargs)))
+        src = s2sad.source(loss, mode="reverse", wrt=tuple(range(nargs)),
+                           example_args=None if args is None else tuple(args))
         if not isinstance(src, str):
             src = str(src)
         loops = count_tape_sites(src)

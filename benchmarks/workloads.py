@@ -202,7 +202,7 @@ def main() -> None:
         ratio = t_s2sad / t_hand
         row = [name, common.fmt_us(t_primal), common.fmt_us(t_hand), common.fmt_us(t_s2sad),
                common.fmt_ratio(ratio), f"<= {goal}", "met" if ratio <= goal else "not met",
-               f"{err:.1e}"]
+               f"{err:.1e}", taped_per_iteration(s2sad, make(np), wrt, args)]
         for peer, make_grad, peer_np in peers:
             try:
                 peer_grad = make_grad(make(peer_np), wrt)
@@ -213,7 +213,15 @@ def main() -> None:
                 row.append(f"n/a ({type(exc).__name__})")
         rows.append(row)
     common.print_table(["workload", "primal us", "hand us", "s2sad us", "s2sad/hand", "goal",
-                        "", "rel. err"] + [f"{p[0]}/hand" for p in peers], rows)
+                        "", "rel. err", "taped/iter"] + [f"{p[0]}/hand" for p in peers], rows)
+    print("taped/iter: values s2sad's reverse code pushes on the tape per loop iteration "
+          "(static count, most over the branches; - without a loop)")
+
+
+def taped_per_iteration(s2sad, loss, wrt, args) -> str:
+    """The values pushed per iteration of each loop of the reverse code run for `args`."""
+    loops = common.count_tape_sites(str(s2sad.source(loss, wrt=wrt, example_args=args)))
+    return " + ".join(str(lp["values"][1]) for lp in loops) or "-"
 
 
 if __name__ == "__main__":

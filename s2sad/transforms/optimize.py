@@ -15,14 +15,15 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..callables import is_user_function
-from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, not_a_statement, reads, sub_blocks,
-                  walk)
-from . import shapes
+from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, defines, not_a_statement, reads,
+                        sub_blocks, walk)
+from . import hoist, shapes
 from .rewrite import defined_vars, substitute, used_vars
+from .tape_economy import share_shape_references
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
-_KEEP = (prims.TAPE_PUSH, prims.TAPE_POP, prims.ASSERT, prims.RAISE)
+_pure = hoist.pure
+_has_effect = hoist.has_effect
 
 
 def optimize(fn: Function, param_kinds) -> Function:
@@ -36,8 +37,10 @@ def optimize(fn: Function, param_kinds) -> Function:
     _resolve(mapping)
     substitute(fn.body, mapping)
     _eliminate_dead_code(fn)
+    hoist.hoist(fn)
+    share_shape_references(fn, shapes.SameShapes(fn))
     shared: dict = {}
-    _prune_tape(fn.body, set(used_vars(fn.body)), shared)
+    _prune_tape(fn.body, set(used_vars(fn.body)), shared, _in_loops(fn.body))
     if shared:
         _resolve(shared)
         substitute(fn.body, shared)
@@ -70,19 +73,6 @@ def _lookup(atom, mapping):
     while isinstance(atom, Var) and atom in mapping:
         atom = mapping[atom]
     return atom
-
-
-_PURE_MODULES = ("math", "operator", "_operator", "s2sad.runtime", "s2sad.rules")
-
-
-def _pure(prim) -> bool:
-    """Functions whose result depends only on their arguments (safe to fold and share)."""
-    if prim is prims.BUILD_TUPLE or prim is prims.BUILD_SLICE:
-        return True
-    if isinstance(prim, np.ufunc):
-        return True
-    module = getattr(prim, "__module__", None) or ""
-    return module.startswith(_PURE_MODULES) or (module == "numpy" and callable(prim))
 
 
 def _literal(atom) -> bool:
@@ -201,15 +191,6 @@ def _simplify_flag_if(stmt: If, mapping: dict) -> None:
             mapping[out] = stmt.cond
 
 
-def _has_effect(eqn: Eqn) -> bool:
-    """Kept even when nothing reads its outputs: tape operations, asserts and raises,
-    declared effects, and a call of user code in the primal sweep (it may raise, as
-    the function does: a derivative must raise where the function raises)."""
-    return eqn.prim in _KEEP or bool(eqn.params.get("effect")) or (
-        eqn.role == "primal" and (isinstance(eqn.prim, prims.DerivativeCall) or
-                                  is_user_function(eqn.prim)))
-
-
 def _dce(block: Block, used: set, mapping: dict) -> bool:
     changed = False
     kept = []
@@ -290,15 +271,30 @@ def _needed(loop: Loop, results: set) -> set:
     return needed
 
 
-def _prune_tape(block: Block, used: set, shared: dict) -> None:
+def _in_loops(block: Block) -> set:
+    """The Vars a loop defines (its own and those of its body and condition)."""
+    found: set = set()
+    for stmt in walk(block):
+        if isinstance(stmt, Loop):
+            found.update(defines(stmt))
+            found |= defined_vars(stmt.body)
+            if stmt.cond is not None:
+                found |= defined_vars(stmt.cond)
+    return found
+
+
+def _prune_tape(block: Block, used: set, shared: dict, in_loops: set) -> None:
     """Drop taped values the reverse sweep no longer reads (after simplification),
-    constants (folded since the tape was planned) and values taped twice."""
+    constants (folded since the tape was planned), values taped twice and values
+    defined outside every loop (moved out by `hoist`: no iteration overwrites them,
+    so the reverse sweep reads them directly)."""
     for stmt in list(block.stmts):
         if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP:
             push = stmt.params["push"]
             first: dict = {}
             for v, a in zip(stmt.outs, push.args, strict=True):
-                if isinstance(a, Const) and not hasattr(a, "name"):
+                if isinstance(a, Const) and not hasattr(a, "name") or \
+                        isinstance(a, Var) and a not in in_loops:
                     shared[v] = a
                 elif a in first:
                     shared[v] = first[a]
@@ -313,7 +309,7 @@ def _prune_tape(block: Block, used: set, shared: dict) -> None:
                 block.stmts.remove(stmt)
                 push.params["dead"] = True
         for inner in sub_blocks(stmt):
-            _prune_tape(inner, used, shared)
+            _prune_tape(inner, used, shared, in_loops)
 
 
 def _drop_dead_pushes(block: Block) -> None:

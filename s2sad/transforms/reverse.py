@@ -22,6 +22,7 @@ from ..naming import adjoint_hint
 from .activity import active
 from .checkpoint import checkpointed, eligible, refuse_nothing_to_checkpoint
 from .common import bind, missing_term, term_env, rule_for, scalar, zeros_like
+from .hoist import hoist
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -34,7 +35,9 @@ def reverse(fn: Function, wrt: list[int], program=None, checkpoint=None) -> Func
     `checkpoint` ("auto" or a number of snapshots), its top-level range loops are
     checkpointed (transforms/checkpoint.py).
     """
-    return _Reverse(clone(fn), wrt, program, checkpoint).run()
+    fn = clone(fn)
+    hoist(fn)           # loop invariants move out first, so that they are not taped
+    return _Reverse(fn, wrt, program, checkpoint).run()
 
 
 class _Reverse:

@@ -6,7 +6,10 @@ at shapes when they run.  Many shapes are equal by construction, though: an
 elementwise operation of an array and a scalar has the array's shape, a cotangent
 summed back to `x` has x's shape, and so on.  `SameShapes` collects those facts
 (union-find over the atoms of one function, in SSA form, so one pass in program order
-sees every definition before its uses), and `specialise` uses them:
+sees every definition before its uses; a loop-carried value is assumed to keep its
+initial value's shape, and the assumption dropped again unless every iteration's
+result is proved to have the shape of the value it started from), and
+`specialise` uses them:
 
 * `rt.unbroadcast(g, x)` is `g` when g has x's shape (nothing was broadcast);
 * `rt.cast_like(g, x)` is `g` when it has x's shape and the same kind (array of the
@@ -25,7 +28,7 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir_nodes import Block, Const, Eqn, Function, Var, sub_blocks, walk
+from ..ir_nodes import Block, Const, Eqn, Function, Loop, Var, sub_blocks, walk
 
 SCALAR = "shape ()"     # the class of every 0-d value
 _UNKNOWN = object()
@@ -37,6 +40,8 @@ _UNARY = {operator.neg, operator.pos, abs}
 # helpers whose result has the shape of their second argument
 _SHAPED_LIKE_SECOND = {runtime.unbroadcast, runtime.cast_like, runtime.sum_vjp,
                        runtime.mean_vjp, runtime.extremum_vjp, runtime.getitem_vjp}
+# functions of one argument whose result has its shape
+_SHAPED_LIKE_FIRST = {np.zeros_like, np.ones_like, np.empty_like, runtime.zeros_like}
 _NUMERIC = ("array", "float", "int", "bool")
 
 
@@ -64,11 +69,28 @@ class SameShapes:
     """Classes of atoms of one function proved to have the same shape."""
 
     def __init__(self, fn: Function):
+        # A loop-carried value keeps its initial value's shape if every iteration's
+        # result has the shape of the value it starts from: assume it for every
+        # carried value, learn, and drop the assumptions that fail until none does.
+        slots = [(loop, i) for loop in walk(fn.body) if isinstance(loop, Loop)
+                 for i in range(len(loop.carried))]
+        while True:
+            self._learn_all(fn, slots)
+            kept = [(loop, i) for loop, i in slots
+                    if self.same(loop.carried[i], loop.body.results[i])]
+            if len(kept) == len(slots):
+                return
+            slots = kept
+
+    def _learn_all(self, fn: Function, slots) -> None:
         self._parent: dict = {}
         self.products: list = []     # (out, a, b) of each `a @ b`
         self.defs: dict = {}         # Var -> the Eqn defining it
         self.popped: dict = {}       # a value popped from the tape -> the value pushed
         self.slices: dict = {}       # (array, items removed from its first axis) -> a slice
+        for loop, i in slots:
+            self._union(loop.carried[i], loop.inits[i])
+            self._union(loop.outs[i], loop.inits[i])
         for stmt in walk(fn.body):
             if isinstance(stmt, Eqn) and stmt.prim is prims.TAPE_POP and "push" in stmt.params:
                 for out, pushed in zip(stmt.outs, stmt.params["push"].args):
@@ -127,6 +149,8 @@ class SameShapes:
                 self._union(out, a)
             elif _is_scalar(a):
                 self._union(out, b)
+        elif prim in _SHAPED_LIKE_FIRST and len(args) == 1:
+            self._union(out, args[0])
         elif prim in _SHAPED_LIKE_SECOND and len(args) >= 2 and _numeric(args[1]):
             self._union(out, args[1])
         elif prim in (runtime.matmul_vjp_a, runtime.matmul_vjp_b) and len(args) == 3:
