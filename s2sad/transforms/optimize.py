@@ -17,7 +17,7 @@ import numpy as np
 from .. import kinds, prims, runtime
 from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, defines, not_a_statement, reads,
                         sub_blocks, walk)
-from . import hoist, shapes
+from . import hoist, scalar_factors, shapes
 from .rewrite import defined_vars, substitute, used_vars
 from .tape_economy import share_shape_references
 
@@ -37,6 +37,9 @@ def optimize(fn: Function, param_kinds) -> Function:
     _resolve(mapping)
     substitute(fn.body, mapping)
     _eliminate_dead_code(fn)
+    if scalar_factors.gather(fn):      # (on live code: it merges only single uses)
+        kinds.infer(fn, param_kinds)
+        _eliminate_dead_code(fn)
     hoist.hoist(fn)
     share_shape_references(fn, shapes.SameShapes(fn))
     shared: dict = {}
