@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.backends import numba_cache
+from s2sad.backends import numba_backend, numba_cache
 from s2sad.backends import numba_runtime as rt
 from s2sad.compiler import DEFAULT
 from s2sad.runtime import unbroadcast
@@ -188,3 +188,22 @@ def test_a_second_process_loads_the_compiled_code(tmp_path):
     assert second["hits"] == 1 and second["misses"] == 0        # loaded, not compiled
     close(second["grads"], second["python"])
     close(first["grads"], second["grads"])
+
+
+# ---- the optimisation level of derivative compiles ---------------------------------------
+
+@pytest.mark.parametrize("s2sad_opt, numba_opt, inside", [
+    (None, None, numba_backend.OPT_LEVEL), ("2", None, 2), (None, "3", "unchanged"),
+    ("0", "3", 0)])
+def test_optimisation_level_is_set_while_compiling_and_restored(s2sad_opt, numba_opt, inside,
+                                                                monkeypatch):
+    for name, value in (("S2SAD_NUMBA_OPT", s2sad_opt), ("NUMBA_OPT", numba_opt)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    before = numba.config.OPT
+    with numba_backend.optimisation_level():
+        during = numba.config.OPT
+    assert numba.config.OPT is before
+    assert during == (before if inside == "unchanged" else inside)
