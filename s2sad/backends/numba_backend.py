@@ -115,7 +115,7 @@ def load(program, python, fn, arg_kinds, backend: str):
     objects = {k: (numba_runtime if v is runtime else v) for k, v in program.objects.items()}
     names = re.findall(r"^def (\w+)\(", program.text, re.M)
     jitted = numba_cache.load(program.text, names, program.entry.name, objects,
-                              program.origins)
+                              program.origins, NJIT)
     cache_file = jitted.py_func.__code__.co_filename if jitted is not None else None
     if jitted is None:
         wrap = "".join(f"{n} = _s2sad_njit({n})\n" for n in names)

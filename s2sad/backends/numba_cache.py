@@ -24,6 +24,7 @@ Deleting the directory is always safe.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
@@ -39,7 +40,6 @@ import numpy as np
 from .. import loader
 
 ENV = "S2SAD_CACHE_DIR"
-NJIT_CACHED = {"nogil": True, "cache": True}
 _LOG = logging.getLogger("s2sad")
 _HELPERS = ("numba_runtime.py", "numba_kernels.py")
 
@@ -85,11 +85,11 @@ def key(text: str, objects: dict):
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
-def load(text: str, names: list, entry: str, objects: dict, origins: list):
+def load(text: str, names: list, entry: str, objects: dict, origins: list, njit: dict):
     """The entry function `entry` of the program `text` (defining the functions
     `names`), loaded from a file of the cache directory with `objects` as its
-    globals and each function wrapped in `njit(cache=True)`; None when the cache
-    is off, cannot be written or Numba refuses to cache (see the module doc)."""
+    globals and each function wrapped in `numba.njit(**njit, cache=True)`; None when
+    the cache is off, cannot be written or Numba refuses to cache (module doc)."""
     digest = key(text, objects)
     directory = cache_dir()
     if digest is None or directory is None:
@@ -99,7 +99,7 @@ def load(text: str, names: list, entry: str, objects: dict, origins: list):
     path = directory / f"s2sad_{digest}.py"
     try:
         _write_once(path, source)
-        module = _import(path, objects)
+        module = _import(path, {**objects, "_s2sad_njit": numba.njit(**njit, cache=True)})
     except (OSError, RuntimeError, numba.core.errors.NumbaError) as exc:
         _LOG.debug("s2sad: no Numba disk cache in %s: %s", directory, exc)
         return None
@@ -122,27 +122,20 @@ def _write_once(path: pathlib.Path, source: str) -> None:
             out.write(source)
         os.replace(tmp, path)
     except BaseException:
-        _suppressed(os.unlink, tmp)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         raise
 
 
-def _suppressed(fn, *args) -> None:
-    try:
-        fn(*args)
-    except OSError:
-        pass
-
-
 def _import(path: pathlib.Path, objects: dict):
-    """The module of `path`, run with `objects` and the caching njit as globals, and
-    kept in sys.modules (Numba finds the globals of cached code by module name)."""
+    """The module of `path`, run with `objects` as globals, and kept in sys.modules
+    (Numba finds the globals of cached code by module name)."""
     name = f"s2sad._numba_cache.{path.stem}"
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     module.__dict__.update(objects)
-    module.__dict__["_s2sad_njit"] = numba.njit(**NJIT_CACHED)
     spec.loader.exec_module(module)
     sys.modules[name] = module
     return module
