@@ -52,12 +52,15 @@ def _total_ol(g):
 
 
 @njit(cache=False)
-def sum_axis(g, axis):
-    """g.sum(axis) for a 2-d g and axis 0 or 1 (one function for both: one compile)."""
-    out = filled(g.shape[1 - axis], g.dtype, 0.0)
+def sum_to(g, m, n):
+    """The 2-d g summed to the shape (m, n), each of m, n either 1 (summed over) or
+    g's own (kept).  m and n are ints, not literals, for one compile per g type."""
+    if m != 1 and m != g.shape[0] or n != 1 and n != g.shape[1]:
+        raise ValueError("unbroadcast: the cotangent does not broadcast to the input")
+    out = filled((m, n), g.dtype, 0.0)
     for i in range(g.shape[0]):
         for j in range(g.shape[1]):
-            out[j if axis == 0 else i] += g[i, j]
+            out[i if m != 1 else 0, j if n != 1 else 0] += g[i, j]
     return out
 
 

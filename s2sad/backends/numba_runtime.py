@@ -216,7 +216,7 @@ def _unbroadcast(g, x):
             return lambda g, x: _k.total(g)
     if _array(x) and _array(g) and 0 < x.ndim <= 2 and x.ndim <= g.ndim <= 2:
         if g.ndim > x.ndim:                     # g (m, n) for x (n,) or (1,)
-            return lambda g, x: unbroadcast(_k.sum_axis(g, 0), x)
+            return lambda g, x: unbroadcast(_k.sum_to(g, np.intp(1), g.shape[1])[0], x)
         if x.ndim == 1:
             def impl(g, x):
                 if g.shape == x.shape:
@@ -227,12 +227,9 @@ def _unbroadcast(g, x):
             return impl
 
         def impl2(g, x):
-            out = _k.contiguous(g)
-            if x.shape[0] == 1 and out.shape[0] != 1:
-                out = _k.sum_axis(out, 0).reshape((1, out.shape[1]))
-            if x.shape[1] == 1 and out.shape[1] != 1:
-                out = _k.sum_axis(out, 1).reshape((out.shape[0], 1))
-            return out
+            if g.shape == x.shape:
+                return _k.contiguous(g)
+            return _k.sum_to(g, x.shape[0], x.shape[1])
         return impl2
     _refuse("unbroadcast", g, x)
 
