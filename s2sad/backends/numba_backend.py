@@ -117,7 +117,9 @@ def load(program, python, fn, arg_kinds, backend: str):
     jitted = numba_cache.load(program.text, names, program.entry.name, objects,
                               program.origins, NJIT)
     cache_file = jitted.py_func.__code__.co_filename if jitted is not None else None
-    if jitted is None:
+    if jitted is not None:
+        jitted.source = program.text
+    else:
         wrap = "".join(f"{n} = _s2sad_njit({n})\n" for n in names)
         filename = program.filename[:-1] + " (numba)>"
         jitted = loader.load(program.text + wrap, program.entry.name, filename,
