@@ -7,14 +7,23 @@ branchy while loop with a data-dependent trip count (branchy_while.py), an RNN l
 the Python backend, the Python primal, the hand-written gradient where this folder has
 one, and jax.jit of the loop rewritten with lax (fori_loop, while_loop + switch, scan)
 when jax is installed (that column is skipped otherwise).  The first call of the Numba
-derivative (s2sad generates the code, Numba compiles it) is reported separately; every
-number comes from this one run.  Every gradient is checked against the Python
+derivative (s2sad generates the code, Numba compiles it) is reported separately, as
+wall and CPU time (the CPU time is steadier on a shared machine), with a fresh disk
+cache; a second process then calls each derivative again with that cache warm (the
+compiled code is loaded from disk: Numba's cache-hit counter says so) and its first
+call is reported beside the cold one.  Every gradient is checked against the Python
 backend's before it is timed.
 
 Run from the repository root:  python benchmarks/numba_backend.py
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
@@ -26,6 +35,7 @@ import rk4_pendulum
 
 RNN_STEPS, RNN_HIDDEN, RNN_INPUT = 50, 16, 4
 MLP_IN, MLP_HIDDEN, MLP_BATCH = 8, 32, 64
+WARM_CHILD = "S2SAD_BENCH_WARM_CHILD"     # set in the second process
 
 
 def rnn_loss(W, U, xs, h0):
@@ -154,9 +164,9 @@ def run(s2sad, jax_pair, repeat: int):
         nb_grad = s2sad.grad(loss, wrt, backend="numba")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             got = nb_grad(*args)
-            first = time.perf_counter() - t0
+            first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
         fell_back = [w for w in caught if "Python backend" in str(w.message)]
         want = py_grad(*args)
         err = common.rel_err(flat(got), flat(want))
@@ -166,6 +176,7 @@ def run(s2sad, jax_pair, repeat: int):
              "numba": best_us(nb_grad, args, repeat), "err": err,
              "fallback": str(fell_back[0].message) if fell_back else None}
         r["compile_s"] = first - r["numba"] * 1e-6
+        r["compile_cpu_s"] = first_cpu - r["numba"] * 1e-6
         if hand is not None:
             if common.rel_err(flat(hand(*args)), flat(want)) > 1e-8:
                 raise SystemExit(f"{name}: the hand-written gradient differs")
@@ -185,12 +196,52 @@ def run(s2sad, jax_pair, repeat: int):
     return results
 
 
+def first_calls(s2sad) -> dict:
+    """{workload: seconds of the first call of its Numba gradient and the cache hits of
+    the compiled entry} in this process (the second one: the disk cache is warm)."""
+    from s2sad.compiler import DEFAULT
+    out = {}
+    for name, loss, args, wrt, *_ in WORKLOADS:
+        nb_grad = s2sad.grad(loss, wrt, backend="numba")
+        t0, c0 = time.perf_counter(), time.process_time()
+        nb_grad(*args)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        kinds = tuple(s2sad.kinds.of_value(a) for a in args)
+        compiled = DEFAULT.compiled(loss, "reverse", wrt, kinds, backend="numba")
+        hits = sum(compiled.jitted.stats.cache_hits.values()) if compiled.backend == "numba" else 0
+        out[name] = {"wall": wall, "cpu": cpu, "hits": hits}
+    return out
+
+
+def warm_process(cache: str) -> dict:
+    """`first_calls` run by a second process of this script sharing the cache `cache`."""
+    env = {**os.environ, WARM_CHILD: "1", "S2SAD_CACHE_DIR": cache}
+    done = subprocess.run([sys.executable, os.path.abspath(__file__)], env=env, text=True,
+                          capture_output=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"the warm-cache process failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def ratio(a, b) -> str:
     return common.fmt_ratio(a / b) if a is not None and b is not None else "-"
 
 
 def main() -> None:
+    if os.environ.get(WARM_CHILD):
+        warm_up_numba()
+        print(json.dumps(first_calls(common.load_s2sad())))
+        return
     opts = common.parse_args(__doc__.splitlines()[0])
+    cache = tempfile.mkdtemp(prefix="s2sad-bench-cache-")
+    os.environ["S2SAD_CACHE_DIR"] = cache       # cold: nothing compiled before this run
+    try:
+        report(opts, cache)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def report(opts, cache: str) -> None:
     s2sad = common.load_s2sad()
     if s2sad is None:
         raise SystemExit(f"s2sad could not be loaded: {common.LOAD_ERRORS}")
@@ -206,15 +257,14 @@ def main() -> None:
     results = run(s2sad, jax_pair, max(3, opts.repeat // 2))
     with_jax = jax_pair is not None
     headers = ["workload", "primal", "python grad", "numba grad", "hand grad"] + \
-        (["jax.jit grad"] if with_jax else []) + ["compile s"]
+        (["jax.jit grad"] if with_jax else [])
     rows = []
     for name, r in results.items():
         rows.append([name, common.fmt_us(r["primal"]), common.fmt_us(r["python"]),
                      common.fmt_us(r["numba"]),
                      common.fmt_us(r["hand"]) if "hand" in r else "-"] +
-                    ([common.fmt_us(r["jax"]) if "jax" in r else "n/a"] if with_jax else []) +
-                    [f"{r['compile_s']:.2f}"])
-    print("times (us per call)")
+                    ([common.fmt_us(r["jax"]) if "jax" in r else "n/a"] if with_jax else []))
+    print("times (us per call, after the first call)")
     common.print_table(headers, rows)
     print()
     headers = ["workload", "python grad / numba grad", "numba grad / primal",
@@ -225,6 +275,18 @@ def main() -> None:
                      ratio(r["numba"], r.get("hand"))] +
                     ([ratio(r["numba"], r.get("jax"))] if with_jax else []))
     print("ratios (the same run)")
+    common.print_table(headers, rows)
+    print()
+    warm_runs = warm_process(cache)
+    headers = ["workload", "compile s (wall)", "compile s (cpu)", "2nd process: first call s",
+               "cold / warm", "loaded from disk"]
+    rows = []
+    for name, r in results.items():
+        w = warm_runs[name]
+        rows.append([name, f"{r['compile_s']:.2f}", f"{r['compile_cpu_s']:.2f}",
+                     f"{w['wall']:.3f}", f"{r['compile_s'] / w['wall']:.0f}x",
+                     "yes" if w["hits"] else "NO"])
+    print("compile: first process, empty disk cache; second process, the same cache warm")
     common.print_table(headers, rows)
     print()
     print(f"Numba import and first trivial compile, paid once per process: {warm:.2f} s")
@@ -241,8 +303,11 @@ def main() -> None:
           f"{'yes' if rk4['numba'] < rk4['primal'] else 'NO'} "
           f"({rk4['primal'] / rk4['numba']:.1f}x); at least 10x faster than the Python "
           f"backend: {'yes' if rk4['python'] >= 10 * rk4['numba'] else 'NO'} "
-          f"({rk4['python'] / rk4['numba']:.1f}x); compile under 2 s: "
-          f"{'yes' if rk4['compile_s'] < 2 else 'NO'} ({rk4['compile_s']:.2f} s)")
+          f"({rk4['python'] / rk4['numba']:.1f}x)")
+    slow = [name for name, r in results.items() if r["compile_s"] >= 2]
+    print(f"targets (every workload): compile under 2 s: {'yes' if not slow else 'NO'}"
+          f"{' (' + ', '.join(slow) + ')' if slow else ''}; second process under 2 s: "
+          f"{'yes' if all(w['wall'] < 2 for w in warm_runs.values()) else 'NO'}")
 
 
 if __name__ == "__main__":

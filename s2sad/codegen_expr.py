@@ -14,6 +14,7 @@ import types
 import numpy as np
 
 from . import prims, runtime
+from .backends import numba_forms
 from .callables import call_arguments, is_user_function
 from .ir_nodes import Const, Eqn, Function, Global, Var
 from .naming import Namer
@@ -59,7 +60,10 @@ class Expressions:
     whose name `namer` assigns.  `folded` holds the text of equations written into
     the place their value is used, from when the equation is reached until that
     use takes it (mutable).  Objects without a literal form are named once per
-    program in `table` (shared, mutable)."""
+    program in `table` (shared, mutable).  With `numba`, calls take the forms of
+    backends/numba_forms.py."""
+
+    numba = False
 
     def __init__(self, fn: Function, table: Objects, namer: Namer, alias: dict):
         self.fn, self.namer, self.alias = fn, namer, alias
@@ -209,6 +213,9 @@ class Expressions:
             return f"{self.atom(args[0], ATOMIC)}.format({self.call_args(args[1:], {})})", ATOMIC
         if isinstance(prim, prims.DerivativeCall):
             return f"{prim.name}({self.call_args(args, eqn.kwargs)})", ATOMIC
+        helper = numba_forms.helper_for(prim) if self.numba and not eqn.kwargs else None
+        if helper is not None:
+            return f"{self.ref(runtime)}.{helper}({self.call_args(args, {})})", ATOMIC
         if is_user_function(prim) and not eqn.kwargs:   # arguments bound by lowering
             parts = [prefix + self.atom(a, ATOMIC if prefix == "*" else 0)
                      for prefix, a in call_arguments(prim, args)]

@@ -48,6 +48,12 @@ def _unique(filename: str, text: str) -> str:
     return candidate
 
 
+def register_origins(filename: str, lines: list) -> None:
+    """Record the user's Loc (or None) of each line of the file `filename` (index 0
+    unused), for code loaded from a real file (backends/numba_cache.py)."""
+    _ORIGINS[filename] = lines
+
+
 def origin(filename: str, line: int):
     """The user's Loc that line `line` of loaded code `filename` was generated from,
     or None (not generated code, or a line of no user statement)."""

@@ -10,10 +10,12 @@ forms of `numba_forms.py`) and calls `load`, which
    without a Numba version (`numba_runtime.SUPPORTED`); `check_finite=True`;
 2. otherwise loads the text with every function of the program (the entry and the
    callee derivatives it calls) wrapped in `numba.njit`, the names the functions call
-   each other by bound to the compiled functions, and `rt` bound to `numba_runtime`;
-3. returns a `NumbaDerivative`, which compiles on its first call and, if Numba
-   refuses the code then (a typing or lowering error), runs the Python derivative
-   from then on.
+   each other by bound to the compiled functions, and `rt` bound to `numba_runtime`:
+   from a file of the disk cache where it can (`numba_cache.py`: a later process
+   then loads the machine code instead of compiling), else in memory;
+3. returns a `NumbaDerivative`, which compiles on its first call (at LLVM's
+   optimisation level `OPT_LEVEL`) and, if Numba refuses the code then (a typing or
+   lowering error), runs the Python derivative from then on.
 
 Each fallback warns once (`BackendFallbackWarning`) with the construct and the
 user's file:line where known; with `backend="numba!"` it raises `S2SADError`.
@@ -22,23 +24,29 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import math
+import os
 import re
 import types
 import warnings
 
 import numpy as np
 import numba
+from numba.core.compiler_lock import global_compiler_lock
 from numba.core.errors import NumbaError
 
 from .. import loader, runtime
 from ..errors import S2SADError
-from . import BackendFallbackWarning, numba_runtime
+from . import BackendFallbackWarning, numba_cache, numba_runtime
 
 NJIT = {"nogil": True}
+OPT_LEVEL = 1
+"""LLVM's optimisation level for derivatives: 1 compiles the benchmark's array
+derivatives about a quarter faster than Numba's default 3, and runs them as fast."""
 _ARG_TAGS = ("float", "int", "bool")
 _MODULES = (np, math, runtime)
-_LINE = re.compile(r'File "(<s2sad [^"]*>)", line (\d+)')
+_LINE = re.compile(r'File "([^"]+)", line (\d+)')
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -46,10 +54,12 @@ class NumbaDerivative:
     """A derivative compiled with Numba (`jitted`), with the Python derivative of the
     same program (`python`) it runs instead when Numba cannot compile it.  `backend`
     is "numba" while the compiled code runs and "python" after a fallback; `reason`
-    says why."""
+    says why.  `cache_file` is the file of the disk cache the code was loaded from
+    (numba_cache.py), or None when it is compiled in memory only."""
 
-    def __init__(self, jitted, python, name: str, strict: bool):
+    def __init__(self, jitted, python, name: str, strict: bool, cache_file=None):
         self.jitted, self.python, self.name, self.strict = jitted, python, name, strict
+        self.cache_file = cache_file
         self.run = self._first_call
         self.backend, self.reason = "numba", None
         self.source = getattr(jitted, "source", None)
@@ -58,7 +68,7 @@ class NumbaDerivative:
         return self.run(*args)
 
     def _first_call(self, *args):
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), optimisation_level():
             warnings.simplefilter("ignore", numba.NumbaPerformanceWarning)
             out = self._guarded(*args)
         if self.backend == "numba":
@@ -74,6 +84,25 @@ class NumbaDerivative:
             return self.python(*args)
 
 
+@contextlib.contextmanager
+def optimisation_level():
+    """LLVM's optimisation level `OPT_LEVEL` (unless $S2SAD_NUMBA_OPT or $NUMBA_OPT says
+    otherwise) while a derivative compiles: under Numba's compiler lock, so that no
+    other compilation runs at that level."""
+    level = os.environ.get("S2SAD_NUMBA_OPT") or \
+        (None if "NUMBA_OPT" in os.environ else str(OPT_LEVEL))
+    if level is None:
+        yield
+        return
+    with global_compiler_lock:
+        before = numba.config.OPT
+        numba.config.OPT = type(before)(level if level == "max" else int(level))
+        try:
+            yield
+        finally:
+            numba.config.OPT = before
+
+
 def load(program, python, fn, arg_kinds, backend: str):
     """The derivative of `program` compiled with Numba, or `python` (the Python
     derivative of the same function) with a warning when something in it has no
@@ -84,13 +113,19 @@ def load(program, python, fn, arg_kinds, backend: str):
     if reasons:
         return fall_back(python, reasons, name, strict)
     objects = {k: (numba_runtime if v is runtime else v) for k, v in program.objects.items()}
-    objects["_s2sad_njit"] = numba.njit(**NJIT)
     names = re.findall(r"^def (\w+)\(", program.text, re.M)
-    wrap = "".join(f"{n} = _s2sad_njit({n})\n" for n in names)
-    filename = program.filename[:-1] + " (numba)>"
-    jitted = loader.load(program.text + wrap, program.entry.name, filename, objects,
-                         fn.__globals__, list(program.origins) + [None] * len(names))
-    return NumbaDerivative(jitted, python, name, strict)
+    jitted = numba_cache.load(program.text, names, program.entry.name, objects,
+                              program.origins, NJIT)
+    cache_file = jitted.py_func.__code__.co_filename if jitted is not None else None
+    if jitted is not None:
+        jitted.source = program.text
+    else:
+        wrap = "".join(f"{n} = _s2sad_njit({n})\n" for n in names)
+        filename = program.filename[:-1] + " (numba)>"
+        jitted = loader.load(program.text + wrap, program.entry.name, filename,
+                             {**objects, "_s2sad_njit": numba.njit(**NJIT)}, fn.__globals__,
+                             list(program.origins) + [None] * len(names))
+    return NumbaDerivative(jitted, python, name, strict, cache_file)
 
 
 def fall_back(target, reasons, name: str, strict: bool):
@@ -219,8 +254,9 @@ def _compile_error(exc):
     """(what Numba refused, the user's file:line or None) from a Numba error."""
     text = _ANSI.sub("", str(exc))
     where = None
-    for filename, line in _LINE.findall(text):
-        loc = loader.origin(filename, int(line))
+    for filename, line in _LINE.findall(text):      # a cached file: relative to the cwd
+        loc = loader.origin(filename, int(line)) or \
+            loader.origin(os.path.abspath(filename), int(line))
         if loc is not None:
             where = f"{loc.filename}:{loc.line}"
             break

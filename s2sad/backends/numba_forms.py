@@ -12,16 +12,28 @@ types them:
   methods `push`/`pop`;
 * a value never read on the path that assigns it (`None` in the Python text) is a
   zero of its kind (`0.0`, `0`, `False`), so a variable keeps one type on every path
-  and a tuple pushed on the tape has one type on every iteration.
+  and a tuple pushed on the tape has one type on every iteration;
+* a few NumPy calls Numba takes long to compile are calls of `rt.` helpers with the
+  same values (`CALLS`: `np.outer(u, v)` is `rt.outer(u, v)`, a loop for 1-d floats).
 
 This module only writes text; it does not import Numba.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import prims
 from ..ir_nodes import Const, Global
 
 _ZEROS = {"float": 0.0, "int": 0, "bool": False}
+CALLS = ((np.outer, "outer"),)
+"""NumPy functions written as calls of the `rt.` helper of that name (numba_runtime.py),
+when called without keywords."""
+
+
+def helper_for(prim):
+    """The name of the `rt.` helper written for a call of `prim` (`CALLS`), or None."""
+    return next((name for fn, name in CALLS if prim is fn), None)
 
 
 def _literal(atom):

@@ -19,6 +19,7 @@ from numba.core.errors import TypingError
 from numba.extending import overload
 
 from .. import runtime as _py
+from . import numba_kernels as _k
 
 SCALARS = (types.Float, types.Integer, types.Boolean)
 
@@ -202,7 +203,7 @@ def _zeros_like(x):
         return lambda x: 0.0
     if _array(x) and x.ndim > 0:
         dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
-        return lambda x: np.zeros(x.shape, dtype)
+        return lambda x: _k.filled(x.shape, dtype, 0.0)
     _refuse("zeros_like", x)
 
 
@@ -212,68 +213,40 @@ def _unbroadcast(g, x):
         if _scalar(g):
             return lambda g, x: g
         if _array(g):
-            return lambda g, x: g.sum()
+            return lambda g, x: _k.total(g)
     if _array(x) and _array(g) and 0 < x.ndim <= 2 and x.ndim <= g.ndim <= 2:
         if g.ndim > x.ndim:                     # g (m, n) for x (n,) or (1,)
-            return lambda g, x: unbroadcast(_sum_rows(g), x)
+            return lambda g, x: unbroadcast(_k.sum_to(g, np.intp(1), g.shape[1])[0], x)
         if x.ndim == 1:
             def impl(g, x):
                 if g.shape == x.shape:
-                    return np.ascontiguousarray(g)
+                    return _k.contiguous(g)
                 out = np.empty(1, g.dtype)
-                out[0] = g.sum()
+                out[0] = _k.total(g)
                 return out
             return impl
 
         def impl2(g, x):
-            out = np.ascontiguousarray(g)
-            if x.shape[0] == 1 and out.shape[0] != 1:
-                out = _sum_rows(out).reshape((1, out.shape[1]))
-            if x.shape[1] == 1 and out.shape[1] != 1:
-                out = _sum_columns(out).reshape((out.shape[0], 1))
-            return out
+            if g.shape == x.shape:
+                return _k.contiguous(g)
+            return _k.sum_to(g, x.shape[0], x.shape[1])
         return impl2
     _refuse("unbroadcast", g, x)
 
 
-# Loops rather than g.sum(axis=...), np.outer and a.T @ v, which Numba takes seconds
-# to compile.
-
-@njit(cache=False)
-def _sum_rows(g):
-    out = np.zeros(g.shape[1], g.dtype)
-    for i in range(g.shape[0]):
-        for j in range(g.shape[1]):
-            out[j] += g[i, j]
-    return out
+def outer(a, b):
+    """np.outer, which the Numba forms write as rt.outer (numba_forms.CALLS): a loop
+    for two 1-d float arrays of one dtype, np.outer otherwise."""
+    return np.outer(a, b)
 
 
-@njit(cache=False)
-def _sum_columns(g):
-    out = np.zeros(g.shape[0], g.dtype)
-    for i in range(g.shape[0]):
-        for j in range(g.shape[1]):
-            out[i] += g[i, j]
-    return out
-
-
-@njit(cache=False)
-def _outer(u, v):
-    out = np.empty((u.shape[0], v.shape[0]), u.dtype)
-    for i in range(u.shape[0]):
-        for j in range(v.shape[0]):
-            out[i, j] = u[i] * v[j]
-    return out
-
-
-@njit(cache=False)
-def _transposed_times(a, v):
-    """a.T @ v for a 2-d a and a 1-d v."""
-    out = np.zeros(a.shape[1], a.dtype)
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            out[j] += a[i, j] * v[i]
-    return out
+@overload(outer)
+def _outer_ol(a, b):
+    if _array(a, 1) and _array(b, 1) and _same_floats(a, b):
+        return lambda a, b: _k.outer(a, b)
+    if _array(a) and _array(b):
+        return lambda a, b: np.outer(a, b)
+    _refuse("outer", a, b)
 
 
 @overload(cast_like)
@@ -291,7 +264,13 @@ def _cast_like(g, x):
     if _array(x) and x.ndim > 0:
         dtype = x.dtype if isinstance(x.dtype, types.Float) else types.float64
         if _scalar(g):
-            return lambda g, x: np.full(x.shape, g, dtype)
+            return lambda g, x: _k.filled(x.shape, dtype, g)
+        if _array(g) and g.ndim == x.ndim and g.dtype == dtype:
+            def same(g, x):
+                if g.shape != x.shape:
+                    raise ValueError("cast_like: the cotangent has another shape")
+                return _k.contiguous(g)
+            return same
         if _array(g) and g.ndim == x.ndim:
             def impl(g, x):
                 if g.shape != x.shape:
@@ -308,7 +287,7 @@ def _match_shape(t, ans):
     if _array(ans) and ans.ndim > 0:
         dtype = ans.dtype if isinstance(ans.dtype, types.Float) else None
         if _scalar(t) and dtype is not None:
-            return lambda t, ans: np.full(ans.shape, t, dtype)
+            return lambda t, ans: _k.filled(ans.shape, dtype, t)
         if _array(t) and t.ndim == ans.ndim:
             def impl(t, ans):
                 if t.shape != ans.shape:
@@ -336,14 +315,15 @@ def _whole(axis, keepdims) -> bool:
 @overload(sum_vjp, prefer_literal=True)
 def _sum_vjp(g, a, axis=None, keepdims=False):
     if _scalar(g) and _float_array(a) and _whole(axis, keepdims):
-        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g, a.dtype)
+        return lambda g, a, axis=None, keepdims=False: _k.filled(a.shape, a.dtype, g)
     _refuse("sum_vjp", g, a, axis, keepdims)
 
 
 @overload(mean_vjp, prefer_literal=True)
 def _mean_vjp(g, a, axis=None, keepdims=False):
     if _scalar(g) and _float_array(a) and _whole(axis, keepdims):
-        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g / a.size, a.dtype)
+        return lambda g, a, axis=None, keepdims=False: _k.filled(a.shape, a.dtype,
+                                                                  g / a.size)
     _refuse("mean_vjp", g, a, axis, keepdims)
 
 
@@ -353,7 +333,7 @@ def _matmul_vjp_a(g, a, b):
         if a.ndim == 2 and b.ndim == 2:
             return lambda g, a, b: np.ascontiguousarray(g @ b.T)
         if a.ndim == 2:
-            return lambda g, a, b: _outer(g, b)
+            return lambda g, a, b: _k.outer(g, b)
         if b.ndim == 2:
             return lambda g, a, b: b @ g
         return lambda g, a, b: g * b
@@ -366,9 +346,9 @@ def _matmul_vjp_b(g, a, b):
         if a.ndim == 2 and b.ndim == 2:
             return lambda g, a, b: np.ascontiguousarray(a.T @ g)
         if a.ndim == 2:
-            return lambda g, a, b: _transposed_times(a, g)
+            return lambda g, a, b: _k.transposed_times(a, g)
         if b.ndim == 2:
-            return lambda g, a, b: _outer(a, g)
+            return lambda g, a, b: _k.outer(a, g)
         return lambda g, a, b: g * a
     _refuse("matmul_vjp_b", g, a, b)
 
@@ -463,6 +443,6 @@ def _add_at_inplace(acc, index, g):
 
 SUPPORTED = frozenset(
     name for name, value in list(globals().items())
-    if not name.startswith("_") and callable(value) and hasattr(_py, name)
+    if not name.startswith("_") and callable(value) and (hasattr(_py, name) or name == "outer")
     and name not in ("njit", "overload", "TypingError"))
 """The names of `rt.` helpers with a Numba version."""
