@@ -113,6 +113,7 @@ def _build(spec: Spec, arg_kinds, compiler, keywords=()):
     if spec.op == "hessian":
         grad_spec = Spec("grad", spec.target, spec.wrt, True)
         grad_plain = plain_function(grad_spec, arg_kinds, compiler, keywords)
+        grad_plain.__s2sad_output__ = arg_kinds[spec.wrt[0]]    # its output's structure
         outer = Spec("jacobian", grad_plain, spec.wrt, True)
         return _build(outer, arg_kinds, compiler)
     if spec.op == "pullback":      # a function of the cotangent; f's arguments are fixed
@@ -200,8 +201,7 @@ class _Writer:
         all_kinds = tuple(kinds.of_value(v) for v in self.target.leading) + self.arg_kinds
         code = self.compiler.compiled(self.target.fn if not offset else _bare(self.target.fn),
                                       "forward", tuple(p + offset for p in positions), all_kinds)
-        self.out_kind = code.output_kind if isinstance(code.output_kind, kinds.Kind) \
-            else kinds.UNKNOWN
+        self.out_kind = _output_kind(self.target.fn, self.arg_kinds, code.output_kind)
         return self.bind(f"{self.target.name}_jvp" if self.target.name.isidentifier()
                          else "target_jvp", code)
 
@@ -361,6 +361,29 @@ class _Writer:
         user = _user_function(self.target.fn)
         origins = [_definition(user)] * text.count("\n")   # errors name the user's def
         return loader.load(text, name, filename, self.objects, user.__globals__, origins)
+
+
+def _output_kind(fn, arg_kinds, inferred):
+    """The kind of `fn`'s output: the inferred one, else, for a gradient s2sad made,
+    its arguments' structure.  A derivative with a container argument whose output's
+    structure is not known raises (its pieces must not be stacked blindly)."""
+    if isinstance(inferred, kinds.Kind) and inferred.tag != "unknown":
+        return inferred
+    if getattr(fn, "__s2sad_output__", None) is not None:     # a Hessian's gradient
+        return fn.__s2sad_output__
+    spec = spec_of(fn)
+    if spec is None or not any(tree_code.is_tree(k) for k in arg_kinds):
+        return kinds.UNKNOWN
+    if spec.op in ("grad", "value_and_grad") and max(spec.wrt, default=-1) < len(arg_kinds):
+        grads = [arg_kinds[i] for i in spec.wrt]
+        grads_kind = grads[0] if spec.single else kinds.Kind("tuple", items=tuple(grads))
+        return grads_kind if spec.op == "grad" else \
+            kinds.Kind("tuple", items=(kinds.FLOAT, grads_kind))
+    raise NonDifferentiableError(
+        f"differentiating the {spec.op} of '{getattr(fn, '__name__', 'f')}' with respect to a "
+        "tuple, list or dict again is not supported (the structure of its output is not known)",
+        fix="differentiate the gradient (s2sad.grad) again, or pass the arguments as separate "
+            "float or array parameters")
 
 
 def _definition(fn) -> Loc:
