@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import kinds, loader, runtime
+from . import kinds, loader, runtime, tree_code
 from .callables import bound_arguments, signature
 from .errors import Loc, NonDifferentiableError, S2SADError
 from . import rules
@@ -113,6 +113,7 @@ def _build(spec: Spec, arg_kinds, compiler, keywords=()):
     if spec.op == "hessian":
         grad_spec = Spec("grad", spec.target, spec.wrt, True)
         grad_plain = plain_function(grad_spec, arg_kinds, compiler, keywords)
+        grad_plain.__s2sad_output__ = arg_kinds[spec.wrt[0]]    # its output's structure
         outer = Spec("jacobian", grad_plain, spec.wrt, True)
         return _build(outer, arg_kinds, compiler)
     if spec.op == "pullback":      # a function of the cotangent; f's arguments are fixed
@@ -159,13 +160,20 @@ class _Target:
 
 
 def _check_wrt_kind(target: _Target, i: int, kind, op: str) -> None:
-    if kind.tag in ("array", "float") and (kind.tag == "float" or kind.ndim is not None):
+    """Raise unless the argument `i` can be differentiated again: a float, an array, or
+    a tuple/list/dict (nested) of floats and float arrays (int leaves held constant)."""
+    if kind.tag == "float" or kind.tag == "array" and kind.ndim is not None:
+        return
+    why = tree_code.unsupported(kind) if tree_code.is_tree(kind) or kind.tag in _CONTAINERS \
+        else f"is {kind.tag}"
+    if why is None:
         return
     raise NonDifferentiableError(
         f"differentiating the {op} of '{target.name}' again needs its argument "
-        f"'{target.params[i]}' to be a float or a float array (it is {kind.tag}); s2sad does "
-        "not yet take higher derivatives with respect to tuples, lists or dicts",
-        fix="pass the differentiated arguments as separate float or array parameters")
+        f"'{target.params[i]}' to be a float, a float array, or a tuple, list or dict of "
+        f"them (it {why})",
+        fix="pass the differentiated arguments as floats, arrays, or tuples, lists or dicts "
+            "of a fixed length built where they are passed")
 
 
 class _Writer:
@@ -193,6 +201,7 @@ class _Writer:
         all_kinds = tuple(kinds.of_value(v) for v in self.target.leading) + self.arg_kinds
         code = self.compiler.compiled(self.target.fn if not offset else _bare(self.target.fn),
                                       "forward", tuple(p + offset for p in positions), all_kinds)
+        self.out_kind = _output_kind(self.target.fn, self.arg_kinds, code.output_kind)
         return self.bind(f"{self.target.name}_jvp" if self.target.name.isidentifier()
                          else "target_jvp", code)
 
@@ -202,14 +211,28 @@ class _Writer:
         tangents = [seeds.get(i, f"rt.zeros_like({self.params[i]})") for i in positions]
         return f"{jvp}({', '.join(self.leading + self.params + tangents)})"
 
-    def entry(self, jvp: str, positions, i: int) -> str:
-        """The derivative of the target's (scalar) output w.r.t. parameter i."""
+    def column(self, jvp: str, positions, i: int, path: str, leaf):
+        """The source of the derivative of the target's output w.r.t. the leaf `path`
+        of parameter i: one tangent for a float leaf, a list of them (one per element)
+        for an array leaf, None for a leaf that is held constant."""
         x = self.params[i]
-        if self.arg_kinds[i].tag == "float":
-            return f"{self.call(jvp, positions, {i: '1.0'})}[1]"
-        column = self.call(jvp, positions, {i: f"unit_like({x}, k)"})
-        return (f"np.reshape(np.array([{column}[1] for k in range(np.size({x}))]), "
-                f"np.shape({x}))")
+        if not tree_code.differentiable_leaf(leaf):
+            return None
+        if leaf.tag == "float":
+            return f"{self.call(jvp, positions, {i: tree_code.seed(self.arg_kinds[i], x, path, '1.0')})}[1]"
+        seed = tree_code.seed(self.arg_kinds[i], x, path, f"unit_like({x}{path}, k)")
+        return f"[{self.call(jvp, positions, {i: seed})}[1] for k in range(np.size({x}{path}))]"
+
+    def entry(self, jvp: str, positions, i: int) -> str:
+        """The derivative of the target's (scalar) output w.r.t. parameter i, of its
+        structure."""
+        x, parts = self.params[i], []
+        for path, leaf in tree_code.leaves(self.arg_kinds[i]):
+            column = self.column(jvp, positions, i, path, leaf)
+            parts.append(f"rt.zeros_like({x}{path})" if column is None else column
+                         if leaf.tag == "float" else
+                         f"np.reshape(np.array({column}), np.shape({x}{path}))")
+        return tree_code.build(self.arg_kinds[i], parts)
 
     def gradient(self, wrt, single: bool, with_value: bool):
         jvp = self.forward_code(wrt)
@@ -224,17 +247,43 @@ class _Writer:
         what = "value and gradient" if with_value else "gradient"
         return self.load("value_and_grad" if with_value else "grad", what, lines)
 
+    def columns(self, jvp: str, positions, i: int, lines: list) -> list:
+        """Append to `lines` the assignment of the columns of each leaf of parameter i
+        (see `column`); [(path, leaf kind, the name they are bound to or None)]."""
+        out = []
+        for n, (path, leaf) in enumerate(tree_code.leaves(self.arg_kinds[i])):
+            column = self.column(jvp, positions, i, path, leaf)
+            name = None
+            if column is not None:
+                name = fresh_name(f"column_{i}_{n}" if leaf.tag == "float" else
+                                  f"columns_{i}_{n}", self.taken)
+                lines.append(f"{name} = {column}")
+            out.append((path, leaf, name))
+        return out
+
     def jacobian(self, i: int):
-        jvp = self.forward_code((i,))
-        x = self.params[i]
-        if self.arg_kinds[i].tag == "float":
-            lines = [f"return {self.call(jvp, (i,), {i: '1.0'})}[1]"]
-        else:
-            column = self.call(jvp, (i,), {i: f"unit_like({x}, k)"})
-            lines = [f"columns = [{column}[1] for k in range(np.size({x}))]",
-                     "stacked = np.stack(columns, axis=-1)",
-                     f"return np.reshape(stacked, np.shape(columns[0]) + np.shape({x}))"]
-        return self.load("jacobian", "Jacobian", lines)
+        """The Jacobian w.r.t. parameter i: as in JAX, the output's structure outside,
+        the argument's inside, each block of shape `out.shape + leaf.shape`."""
+        jvp, lines = self.forward_code((i,)), []
+        x, out_kind, c = self.params[i], self.out_kind, fresh_name("column", self.taken)
+        per_leaf = self.columns(jvp, (i,), i, lines)
+        if any(name is None for _, _, name in per_leaf):
+            lines.append(f"value = {self.call(jvp, (i,), {})}[0]")
+
+        def block(path, leaf, name, q):
+            if name is None:
+                return f"np.zeros(np.shape(value{q}) + np.shape({x}{path}))"
+            if leaf.tag == "float":
+                return f"{name}{q}"
+            return (f"np.reshape(np.stack([{c}{q} for {c} in {name}], axis=-1), "
+                    f"np.shape({name}[0]{q}) + np.shape({x}{path}))")
+        x_kind = self.arg_kinds[i]
+        outs = tree_code.leaves(out_kind) if tree_code.is_tree(out_kind) else [("", out_kind)]
+        per_output = [tree_code.build(x_kind, [block(*leaf, q) for leaf in per_leaf])
+                      for q, _ in outs]
+        result = tree_code.build(out_kind, per_output) if tree_code.is_tree(out_kind) \
+            else per_output[0]
+        return self.load("jacobian", "Jacobian", lines + [f"return {result}"])
 
     def pullback(self, primals):
         """`cotangent -> one cotangent per visible argument`, linear in the cotangent:
@@ -243,22 +292,26 @@ class _Writer:
             raise NonDifferentiableError(
                 f"differentiating the pullback of '{self.target.name}' needs a value for every "
                 f"parameter in the s2sad.vjp call ({len(self.params)}, not {len(primals)})")
-        positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
+        positions = _active_positions(self.target, self.arg_kinds, "pullback")
         jvp = self.forward_code(positions)
         self.params = [self.bind(f"primal_{n}", value) for n, value in enumerate(primals)]
-        parts = []
+        self.taken.add("cotangent")
+        c, lines, parts = fresh_name("column", self.taken), [], []
         for i in range(len(primals)):
             if i not in positions:
                 parts.append("None")
-            elif self.arg_kinds[i].tag == "float":
-                parts.append(f"np.sum(cotangent * {self.call(jvp, positions, {i: '1.0'})}[1])")
-            else:
-                x = self.params[i]
-                column = self.call(jvp, positions, {i: f"unit_like({x}, k)"})
-                parts.append(f"np.reshape(np.array([np.sum(cotangent * {column}[1]) "
-                             f"for k in range(np.size({x}))]), np.shape({x}))")
+                continue
+            leaf_parts = []
+            for path, leaf, name in self.columns(jvp, positions, i, lines):
+                x = f"{self.params[i]}{path}"
+                leaf_parts.append(
+                    f"rt.zeros_like({x})" if name is None else
+                    tree_code.vdot(self.out_kind, "cotangent", name) if leaf.tag == "float" else
+                    f"np.reshape(np.array([{tree_code.vdot(self.out_kind, 'cotangent', c)} "
+                    f"for {c} in {name}]), np.shape({x}))")
+            parts.append(tree_code.build(self.arg_kinds[i], leaf_parts))
         return self.load("pullback", "pullback (vector-Jacobian product)",
-                         ["return (" + ", ".join(parts) + ",)"], params=["cotangent"])
+                         lines + ["return (" + ", ".join(parts) + ",)"], params=["cotangent"])
 
     def tangent_map(self, op: str, tangent_kinds, compiler):
         """The plain function `(primals, tangents) -> jvp(f, ...)` or `-> hvp(f, ...)`:
@@ -269,10 +322,7 @@ class _Writer:
             raise NonDifferentiableError(
                 f"s2sad.{op} of '{self.target.name}' needs one tangent per primal "
                 f"({len(names)})")
-        for i, kind in enumerate(self.arg_kinds):
-            if kind.tag in _CONTAINERS and kinds.can_be_active(kind):
-                _check_wrt_kind(self.target, i, kind, op)   # raises: not silently constant
-        positions = tuple(i for i, kind in enumerate(self.arg_kinds) if _differentiable(kind))
+        positions = _active_positions(self.target, self.arg_kinds, op)
         unpack = [f"{', '.join(names)}, = primals", f"{', '.join(tangents)}, = tangents"]
         if op == "jvp":
             jvp = self.forward_code(positions)
@@ -313,6 +363,29 @@ class _Writer:
         return loader.load(text, name, filename, self.objects, user.__globals__, origins)
 
 
+def _output_kind(fn, arg_kinds, inferred):
+    """The kind of `fn`'s output: the inferred one, else, for a gradient s2sad made,
+    its arguments' structure.  A derivative with a container argument whose output's
+    structure is not known raises (its pieces must not be stacked blindly)."""
+    if isinstance(inferred, kinds.Kind) and inferred.tag != "unknown":
+        return inferred
+    if getattr(fn, "__s2sad_output__", None) is not None:     # a Hessian's gradient
+        return fn.__s2sad_output__
+    spec = spec_of(fn)
+    if spec is None or not any(tree_code.is_tree(k) for k in arg_kinds):
+        return kinds.UNKNOWN
+    if spec.op in ("grad", "value_and_grad") and max(spec.wrt, default=-1) < len(arg_kinds):
+        grads = [arg_kinds[i] for i in spec.wrt]
+        grads_kind = grads[0] if spec.single else kinds.Kind("tuple", items=tuple(grads))
+        return grads_kind if spec.op == "grad" else \
+            kinds.Kind("tuple", items=(kinds.FLOAT, grads_kind))
+    raise NonDifferentiableError(
+        f"differentiating the {spec.op} of '{getattr(fn, '__name__', 'f')}' with respect to a "
+        "tuple, list or dict again is not supported (the structure of its output is not known)",
+        fix="differentiate the gradient (s2sad.grad) again, or pass the arguments as separate "
+            "float or array parameters")
+
+
 def _definition(fn) -> Loc:
     """The Loc of the `def` line of `fn` (the user's, when fn is generated code)."""
     filename, line = fn.__code__.co_filename, fn.__code__.co_firstlineno
@@ -324,7 +397,17 @@ _CONTAINERS = ("tuple", "list", "listof", "tupleof", "dict")
 
 
 def _differentiable(kind) -> bool:
-    return kind.tag == "float" or kind.tag == "array" and np.dtype(kind.dtype).kind == "f"
+    return kind.tag == "float" or kind.tag == "array" and np.dtype(kind.dtype).kind == "f" or \
+        tree_code.is_tree(kind) and tree_code.unsupported(kind) is None
+
+
+def _active_positions(target: _Target, arg_kinds, op: str) -> tuple:
+    """The positions of the arguments that carry derivatives; a container that may
+    but cannot be differentiated raises (it is never silently held constant)."""
+    for i, kind in enumerate(arg_kinds):
+        if kind.tag in _CONTAINERS and kinds.can_be_active(kind):
+            _check_wrt_kind(target, i, kind, op)
+    return tuple(i for i, kind in enumerate(arg_kinds) if _differentiable(kind))
 
 
 def _user_function(fn):
