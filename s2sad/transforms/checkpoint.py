@@ -20,26 +20,52 @@ from __future__ import annotations
 
 from .. import kinds, prims, runtime
 from ..errors import Loc, NonDifferentiableError
-from ..ir_nodes import Block, Const, Eqn, Function, Loop, Var, clone_statement, sub_blocks
+from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone_statement, sub_blocks
 from .rewrite import defined_vars, used_vars
 
 
 def checkpoint_option(value):
     """The `checkpoint=` argument as the compiler keys it: None (off), "auto" (about
-    sqrt(n) snapshots for n iterations) or a number of snapshots."""
+    sqrt(n) evenly spaced snapshots for n iterations), an int k (k evenly spaced) or
+    ("revolve", c) (the binomial schedule with at most c snapshots)."""
     if value is None or value is False:
         return None
     if value is True:
         return "auto"
     if isinstance(value, int) and value >= 1:
         return int(value)
-    raise ValueError(f"checkpoint must be True, False, None or a number of snapshots >= 1, "
-                     f"not {value!r}")
+    if (isinstance(value, tuple) and len(value) == 2 and value[0] == "revolve"
+            and isinstance(value[1], int) and not isinstance(value[1], bool) and value[1] >= 1):
+        return ("revolve", int(value[1]))
+    raise ValueError(f"checkpoint must be True, False, None, a number of snapshots >= 1 or "
+                     f"('revolve', c) with c >= 1 snapshots, not {value!r}")
 
 
 def eligible(loop: Loop) -> bool:
     """A range loop that runs all its iterations (no break or return)."""
     return loop.kind == "range" and not loop.has_stop and loop.index is not None
+
+
+def outside_loops(block: Block) -> set:
+    """The ids of the loops of `block` not inside another loop: its own and those in
+    its branches (`if`), at any depth of branches."""
+    found = set()
+    for stmt in block.stmts:
+        if isinstance(stmt, Loop):
+            found.add(id(stmt))
+        elif isinstance(stmt, If):
+            found |= outside_loops(stmt.then) | outside_loops(stmt.orelse)
+    return found
+
+
+def put_back(block: Block, replaced: dict) -> None:
+    """Replace in `block` and its branches each loop whose id `replaced` maps to the
+    statements that take its place (`checkpointed`'s forward sweep)."""
+    block.stmts[:] = [new for s in block.stmts for new in replaced.get(id(s), [s])]
+    for stmt in block.stmts:
+        if isinstance(stmt, If):
+            put_back(stmt.then, replaced)
+            put_back(stmt.orelse, replaced)
 
 
 def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]:
@@ -66,9 +92,11 @@ def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]
     restored = [Var(c.hint, c.kind) for c in loop.carried]
     lo, hi = Var("lo", kinds.INT), Var("hi", kinds.INT)
     body = [_eqn([snapshot], runtime.checkpoint_restore, [store, segment], loc),
-            _eqn(restored, prims.UNPACK, [snapshot], loc),
-            _eqn([span], runtime.checkpoint_bounds, [store, segment], loc),
-            _eqn([lo, hi], prims.UNPACK, [span], loc)]
+            _eqn(restored, prims.UNPACK, [snapshot], loc)]
+    if isinstance(snapshots, tuple):            # revolve: run on to the turn, no tape
+        restored = _advance(primal, store, segment, restored, step, body, loc)
+    body += [_eqn([span], runtime.checkpoint_bounds, [store, segment], loc),
+             _eqn([lo, hi], prims.UNPACK, [span], loc)]
     loop.inits, loop.bounds, loop.role = restored, [lo, hi, step], "adjoint"
     loop.outs = [Var(c.hint, c.kind) for c in loop.carried]
     body += [loop, _effect(runtime.checkpoint_verify, [store, segment, *loop.outs], loc)]
@@ -81,6 +109,20 @@ def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]
                     reverse_loop.outs, [Const(0), count, Const(1)], segment, loc=loc,
                     role="adjoint", reverse=True)
     return forward, [_eqn([count], runtime.checkpoint_segments, [store], loc), segments]
+
+
+def _advance(primal: Loop, store, segment, restored, step, body, loc) -> list:
+    """Append to `body` a copy of the loop without tape (saving snapshots) from the
+    turn's snapshot to its start; the carried values it reaches."""
+    inside = defined_vars(primal.body) | set(primal.carried) | {primal.index}
+    loop = clone_statement(primal, [v for v in used_vars(primal) if v not in inside])
+    span, start, stop = Var("span", kinds.UNKNOWN), Var("start", kinds.INT), Var("stop", kinds.INT)
+    loop.inits, loop.bounds, loop.role = list(restored), [start, stop, step], "adjoint"
+    loop.outs = [Var(c.hint, c.kind) for c in loop.carried]
+    body += [_eqn([span], runtime.checkpoint_advance, [store, segment], loc),
+             _eqn([start, stop], prims.UNPACK, [span], loc), loop,
+             _effect(runtime.checkpoint_reached, [store, *loop.outs], loc)]
+    return list(loop.outs)
 
 
 def refuse_nothing_to_checkpoint(fn: Function) -> NonDifferentiableError:
@@ -112,4 +154,5 @@ def _strip_pushes(block: Block) -> None:
             _strip_pushes(inner)
 
 
-__all__ = ["checkpoint_option", "checkpointed", "eligible", "refuse_nothing_to_checkpoint"]
+__all__ = ["checkpoint_option", "checkpointed", "eligible", "outside_loops", "put_back",
+           "refuse_nothing_to_checkpoint"]
