@@ -58,7 +58,7 @@ PROGRAMS = [(scalar_loop, (0.3, 1.5)), (array_state, (np.array([0.2, -0.5, 0.9])
 
 
 @pytest.mark.parametrize("f, args", PROGRAMS)
-@pytest.mark.parametrize("checkpoint", [True, 1, 3, 50])
+@pytest.mark.parametrize("checkpoint", [True, 1, 3, 50, ("revolve", 1), ("revolve", 3)])
 @pytest.mark.parametrize("n", [0, 1, 7, 20])
 def test_checkpointed_gradient_equals_the_taped_one(f, args, checkpoint, n):
     wrt = (0, 1)
@@ -169,7 +169,9 @@ def test_a_loop_computing_other_values_when_run_again_is_refused():
         s2sad.grad(draws, checkpoint=2)(0.5, 6)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "yes"])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "yes", ("revolve", 0), ("revolve", 2.5),
+                                 ("revolve", True), ("revolve",), ("binomial", 3),
+                                 ["revolve", 3]])
 def test_bad_checkpoint_values(bad):
     with pytest.raises(ValueError, match="checkpoint must be"):
         s2sad.grad(scalar_loop, checkpoint=bad)
