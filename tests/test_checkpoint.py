@@ -2,7 +2,8 @@
 
 Gradients are checked against the unchecked gradient and central differences; the
 memory bound is measured with tracemalloc at two trip counts (a tape grows with n,
-the snapshots and one segment's tape with about sqrt(n)).
+the snapshots and one segment's tape with about sqrt(n), the binomial schedule's c
+snapshots not at all).  The binomial (revolve) schedule: test_checkpoint_revolve.py.
 """
 import math
 import tracemalloc
@@ -118,6 +119,19 @@ def test_memory_grows_like_the_square_root_of_the_trip_count():
     assert taped_large > 3 * taped_small                # the tape: linear in n
     assert checked_large < 2.6 * checked_small          # sqrt(4) = 2, with slack
     assert checked_large * 20 < taped_large
+
+
+def test_revolve_memory_does_not_grow_with_the_trip_count():
+    taped = s2sad.grad(scalar_loop, wrt=(0, 1))
+    binomial = s2sad.grad(scalar_loop, wrt=(0, 1), checkpoint=("revolve", 10))
+    taped(0.3, 1.5, 5), binomial(0.3, 1.5, 5)           # generated before measuring
+    small, large = 3_000, 12_000
+    taped_small, taped_large = _peak(taped, 0.3, 1.5, small), _peak(taped, 0.3, 1.5, large)
+    binomial_small = _peak(binomial, 0.3, 1.5, small)
+    binomial_large = _peak(binomial, 0.3, 1.5, large)
+    assert taped_large > 3 * taped_small                # the tape: linear in n
+    assert binomial_large < 1.3 * binomial_small + 2_000  # c snapshots: not growing
+    assert binomial_large * 20 < taped_large
 
 
 def test_loops_that_are_not_eligible_are_taped_as_usual():

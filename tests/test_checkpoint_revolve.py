@@ -3,12 +3,12 @@
 The schedule's cost is checked against a brute-force search of all schedules; the
 iterations a gradient runs again are counted (the runtime's test hook, and a
 counting function called in the loop body) and compared with the binomial formula;
-memory is measured at two trip counts; gradients are compared with the taped ones
+(memory at two trip counts: test_checkpoint.py);
+gradients are compared with the taped ones
 and with central differences.  Loops in branches and in called functions are
 checkpointed; refusals say why.
 """
 import math
-import tracemalloc
 from functools import lru_cache
 
 import numpy as np
@@ -17,6 +17,7 @@ import pytest
 import s2sad
 from s2sad.errors import NonDifferentiableError
 from s2sad.runtime import revolve, snapshots
+from s2sad.testing import numerical_jvp
 
 
 @lru_cache(maxsize=None)
@@ -92,28 +93,6 @@ def test_evenly_spaced_snapshots_run_each_iteration_once_more(monkeypatch):
     assert (stores[-1].advanced, stores[-1].taped, CALLS[0]) == (0, 23, 46)
 
 
-def _peak(fn, *args) -> int:
-    tracemalloc.start()
-    try:
-        fn(*args)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
-def test_revolve_memory_does_not_grow_with_the_trip_count():
-    taped = s2sad.grad(integrate, wrt=(0, 1))
-    binomial = s2sad.grad(integrate, wrt=(0, 1), checkpoint=("revolve", 10))
-    taped(0.3, 1.5, 5), binomial(0.3, 1.5, 5)           # generated before measuring
-    small, large = 3_000, 12_000
-    taped_small, taped_large = _peak(taped, 0.3, 1.5, small), _peak(taped, 0.3, 1.5, large)
-    binomial_small = _peak(binomial, 0.3, 1.5, small)
-    binomial_large = _peak(binomial, 0.3, 1.5, large)
-    assert taped_large > 3 * taped_small                # the tape: linear in n
-    assert binomial_large < 1.3 * binomial_small + 2_000  # c snapshots: not growing
-    assert binomial_large * 20 < taped_large
-
-
 def array_state(y, w, n):
     for i in range(2, n + 2, 1):
         y = np.tanh(w * y + 0.1 * i)
@@ -181,11 +160,9 @@ def test_revolve_gradients_against_differences(f, args):
     rng = np.random.default_rng(1)
     for _ in range(2):
         dirs = [rng.standard_normal(np.shape(a)) for a in args]
-        eps = 1e-6
-        plus = f(*[a + eps * d for a, d in zip(args, dirs)], 11)
-        minus = f(*[a - eps * d for a, d in zip(args, dirs)], 11)
+        differences = numerical_jvp(f, (*args, 11), (*dirs, None))
         directional = sum(np.sum(g * d) for g, d in zip(grads, dirs))
-        assert abs(directional - (plus - minus) / (2 * eps)) <= 1e-6 * (1 + abs(directional))
+        assert abs(directional - differences) <= 1e-6 * (1 + abs(directional))
 
 
 def test_revolve_vjp_passes_the_dot_product_test():
