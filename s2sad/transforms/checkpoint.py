@@ -1,20 +1,23 @@
 """Checkpointed reverse mode of long loops (`checkpoint=` of grad, value_and_grad, vjp).
 
 Reverse mode tapes, per iteration, the values a loop's adjoint reads: memory grows
-with the trip count.  With checkpointing, a *top-level* `for i in range(...)` loop of
-the differentiated function (not one nested in another loop or a branch, not a loop
-of a called function) runs in the forward sweep with no tape, saving its carried
-values at the start of every `every`-th iteration (runtime/snapshots.py).  The
-reverse sweep takes the segments between snapshots last to first: it restores the
-snapshot, runs the segment again with its tape pushes, checks it reached the values
-the forward sweep had (else NonDifferentiableError: random numbers in the body), and
-runs the segment's adjoint.  Memory: the snapshots plus one segment's tape; time:
-the loop's forward sweep once more.
+with the trip count.  With checkpointing, each `for i in range(...)` loop that is
+not inside another loop -- at the top level of a function or in its branches, in the
+differentiated function and in the user functions it calls -- runs in the forward
+sweep with no tape, saving its carried values where the schedule says
+(runtime/snapshots.py).  The reverse sweep takes the loop's turns last to first: it
+restores a snapshot, runs on without tape to the turn's start (the binomial schedule
+only, saving snapshots on the way), runs the turn's iterations with their tape
+pushes, checks they reached the values an earlier run had (else
+NonDifferentiableError: random numbers in the body), and runs the turn's adjoint.
+
+Evenly spaced snapshots (`True`, an int): memory the snapshots plus one segment's
+tape, time the loop once more.  `("revolve", c)`: memory c snapshots and one
+iteration's tape, time the loop t more times at most (runtime/revolve.py).
 
 Loops that are not eligible -- `while` loops (their trip count is not known when
-they start), loops with `break` or `return`, loops nested in a loop or a branch --
-are taped as usual.  A function with no eligible loop is refused (`checkpoint=`
-would do nothing).
+they start), loops with `break` or `return`, loops nested in a loop -- are taped as
+usual.  A program with no eligible loop is refused (`checkpoint=` would do nothing).
 """
 from __future__ import annotations
 
@@ -129,12 +132,11 @@ def refuse_nothing_to_checkpoint(fn: Function) -> NonDifferentiableError:
     """The error for `checkpoint=` on a function without an eligible loop."""
     return NonDifferentiableError(
         f"checkpoint= was given, but '{fn.name}' has no loop it applies to: a "
-        "`for ... in range(...)` loop (or a for loop over a list, tuple or array) at the top "
-        "level of the function, without break or return",
+        "`for ... in range(...)` loop (or a for loop over a list, tuple or array) without "
+        "break or return, not inside another loop, in the function or the functions it calls",
         Loc(fn.filename, fn.first_line, 0),
-        fix="differentiate without checkpoint=, or move the long loop to the top level of "
-            "the differentiated function (while loops and loops in called functions are "
-            "taped as usual)")
+        fix="differentiate without checkpoint=, or write the long loop as such a for loop "
+            "(while loops and loops inside loops are taped as usual)")
 
 
 def _eqn(outs, prim, args, loc, role="adjoint") -> Eqn:
