@@ -112,6 +112,29 @@ def in_a_branch(x, a, n):
     return y * y
 
 
+def in_nested_branches(x, a, n):
+    if a > 0:
+        if x > 0:
+            for i in range(n):
+                x = x + 0.05 * math.sin(a * x)
+        else:
+            for i in range(n):
+                x = x - 0.05 * math.cos(a * x)
+    else:
+        for i in range(n):
+            x = x * 0.97 + 0.1 * a
+    return x * x
+
+
+def updates_in_place(y, w, n):
+    y = y * 1.0
+    for i in range(n):                 # snapshots of y must not change with it
+        y[0] = y[0] * w + 0.1 * np.sin(y[1])
+        y[1] = y[1] + 0.05 * y[2]
+        y[2] = np.tanh(y[0])
+    return np.sum(y ** 2)
+
+
 def inner(x, a, n):
     for i in range(n):
         x = x * 0.99 + 0.05 * math.cos(a * x)
@@ -142,6 +165,8 @@ def calls_a_mixed_function(x, a, n):
 
 PROGRAMS = [(integrate, (0.3, 1.5)), (array_state, (np.array([0.2, -0.5, 0.9]), 0.8)),
             (in_a_branch, (0.3, 1.5)), (in_a_branch, (0.3, -1.5)),
+            (in_nested_branches, (0.3, 1.2)), (in_nested_branches, (-0.3, 1.2)),
+            (in_nested_branches, (0.3, -1.2)), (updates_in_place, (np.array([0.3, -0.2, 0.5]), 0.8)),
             (calls_a_looping_function, (0.3, 1.2)), (calls_a_mixed_function, (0.3, 0.7))]
 OPTIONS = [True, 3, ("revolve", 1), ("revolve", 2), ("revolve", 4)]
 
