@@ -7,7 +7,8 @@
 The gradient with respect to (x, a) is computed with the usual tape, with
 `checkpoint=True` (about sqrt(n) snapshots), `checkpoint=100` (100 evenly spaced) and
 `checkpoint=("revolve", 100)` (the binomial schedule, 100 snapshots and one taped
-iteration); the script prints each one's time (best of a few calls), how many times
+iteration) and `checkpoint=("revolve", 100, 10)` (the same on turns of 10
+iterations: fewer runtime calls, 10 iterations of tape); the script prints each one's time (best of a few calls), how many times
 the loop's iterations run in all, peak memory (tracemalloc, a separate call), and
 their ratios to the taped gradient.  The gradients are checked equal first.
 
@@ -51,7 +52,8 @@ def main() -> None:
     primal = time_call(integrate, args, repeat=3).min_us
     rows, reference = [], None
     options = (("taped", None), ("checkpoint=True", True), ("checkpoint=100", 100),
-               ("checkpoint=('revolve', 100)", ("revolve", 100)))
+               ("checkpoint=('revolve', 100)", ("revolve", 100)),
+               ("checkpoint=('revolve', 100, 10)", ("revolve", 100, 10)))
     for label, option in options:
         grad = s2sad.grad(integrate, wrt=(0, 1), checkpoint=option)
         result = grad(*args)
@@ -71,13 +73,15 @@ def main() -> None:
 
 def runs(option, n: int) -> float:
     """How many times each iteration runs on average: once with the tape; twice
-    checkpointed (forward sweep, taped again); revolve also runs again the iterations
-    of its descents, cost(n, c) - (n - 1) of them (runtime/revolve.py)."""
+    checkpointed (forward sweep, taped again); revolve also runs again the turns of
+    its descents, cost(turns, c) - (turns - 1) of them (runtime/revolve.py)."""
     if option is None:
         return 1.0
     if not isinstance(option, tuple):
         return 2.0
-    return 2.0 + (cost(n, option[1]) - (n - 1)) / n
+    unit = option[2] if len(option) > 2 else 1
+    turns = -(-n // unit)
+    return 2.0 + (cost(turns, option[1]) - (turns - 1)) * unit / n
 
 
 if __name__ == "__main__":

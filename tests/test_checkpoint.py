@@ -185,7 +185,8 @@ def test_a_loop_computing_other_values_when_run_again_is_refused():
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "yes", ("revolve", 0), ("revolve", 2.5),
                                  ("revolve", True), ("revolve",), ("binomial", 3),
-                                 ["revolve", 3]])
+                                 ["revolve", 3], ("revolve", 2, 0), ("revolve", 2, 1.5),
+                                 ("revolve", 2, 3, 4)])
 def test_bad_checkpoint_values(bad):
     with pytest.raises(ValueError, match="checkpoint must be"):
         s2sad.grad(scalar_loop, checkpoint=bad)

@@ -85,6 +85,21 @@ def test_recomputed_iterations_are_the_binomial_count(c, monkeypatch):
         np.testing.assert_allclose(got, taped(0.3, 1.5, n), rtol=1e-13)
 
 
+@pytest.mark.parametrize("c, unit", [(1, 2), (2, 3), (3, 4)])
+def test_turns_of_several_iterations_follow_the_schedule_on_turns(c, unit, monkeypatch):
+    stores = []
+    monkeypatch.setattr(snapshots, "observer", stores.append)
+    grad = s2sad.grad(counted, wrt=(0, 1), checkpoint=("revolve", c, unit))
+    taped = s2sad.grad(counted, wrt=(0, 1))
+    for n in range(1, 30):
+        stores.clear()
+        turns = -(-n // unit)
+        got = grad(0.3, 1.5, n)
+        recomputed = (revolve.cost(turns, c) - (turns - 1)) * unit
+        assert (stores[0].advanced, stores[0].taped) == (recomputed, n)
+        np.testing.assert_allclose(got, taped(0.3, 1.5, n), rtol=1e-13)
+
+
 def test_evenly_spaced_snapshots_run_each_iteration_once_more(monkeypatch):
     stores = []
     monkeypatch.setattr(snapshots, "observer", stores.append)
@@ -168,7 +183,7 @@ PROGRAMS = [(integrate, (0.3, 1.5)), (array_state, (np.array([0.2, -0.5, 0.9]), 
             (in_nested_branches, (0.3, 1.2)), (in_nested_branches, (-0.3, 1.2)),
             (in_nested_branches, (0.3, -1.2)), (updates_in_place, (np.array([0.3, -0.2, 0.5]), 0.8)),
             (calls_a_looping_function, (0.3, 1.2)), (calls_a_mixed_function, (0.3, 0.7))]
-OPTIONS = [True, 3, ("revolve", 1), ("revolve", 2), ("revolve", 4)]
+OPTIONS = [True, 3, ("revolve", 1), ("revolve", 2), ("revolve", 4), ("revolve", 2, 3)]
 
 
 @pytest.mark.parametrize("f, args", PROGRAMS)
@@ -207,6 +222,9 @@ def test_the_source_shows_what_is_checkpointed():
                         example_args=(0.3, 1.2, 5))
     inner_fwd = text[text.index("def inner_fwd"):text.index("def inner_bwd")]
     assert "rt.checkpoint_store(0, n, 1, ('revolve', 2)" in inner_fwd
+    same = s2sad.source(calls_a_looping_function, wrt=(0, 1), checkpoint=("revolve", 2, 1),
+                        example_args=(0.3, 1.2, 5))
+    assert same == text                                 # turns of one iteration: the default
     assert "push" not in inner_fwd                        # no tape in the forward sweep
     assert text.count("rt.checkpoint_store(") == 2        # inner's loop and the caller's
     mixed = s2sad.source(taped_and_checkpointed, checkpoint=2, example_args=(0.3, 0.7, 5))

@@ -11,9 +11,10 @@ turn's adjoint runs.  Two schedules:
 
 - `Even` ("auto" or an int k): k snapshots (about sqrt(n) for "auto"), evenly spaced,
   taken in the forward sweep; a turn is the segment between two of them.
-- `Revolve` (("revolve", c)): the binomial schedule of runtime/revolve.py, c
-  snapshots at most (the loop's start among them), a turn is one iteration; the
-  reverse sweep runs the fewest iterations again that c snapshots allow.
+- `Revolve` (("revolve", c) or ("revolve", c, u)): the binomial schedule of
+  runtime/revolve.py, c snapshots at most (the loop's start among them), a turn is
+  u iterations (1 by default); the reverse sweep runs the fewest turns again that c
+  snapshots allow.
 
 `observer`, when set (tests), is called with the store after its last turn.
 """
@@ -67,40 +68,45 @@ class Even:
 
 
 class Revolve:
-    """The binomial schedule for one run of one loop: at most `snapshots` kept (the
-    loop's start among them) as (iteration, values), last on top; one iteration a
-    turn.  The forward sweep keeps the snapshots of the first descent and the state
-    before the last iteration (`current`); turn k restores the top snapshot (at an
-    iteration <= k) and advances to k, keeping the snapshots of its descent."""
+    """The binomial schedule for one run of one loop, on turns of `unit` iterations
+    (the last may be shorter): at most `snapshots` kept (the loop's start among
+    them) as (turn, values), last on top.  The forward sweep keeps the snapshots of
+    the first descent and the state at the last turn's start (`current`); turn k
+    restores the top snapshot (of a turn <= k) and advances to k, keeping the
+    snapshots of its descent.  Counts in iterations: `count`, `due`, `advanced`,
+    `taped`; in turns: the plan, the stack, `origin`."""
 
-    def __init__(self, start, stop, step, snapshots, where):
+    def __init__(self, start, stop, step, snapshots, unit, where):
         self.start, self.step, self.where = start, step, where
         self.n = len(range(start, stop, step))
+        self.unit, self.last = unit, -(-self.n // unit) - 1      # the last turn
         self.snapshots, self.forward = snapshots, True
         self.stack, self.current, self.final, self.entered, self.previous = [], None, None, \
             None, None
         self.count, self.origin, self.advanced, self.taped = 0, 0, 0, 0
-        self.plan = ([0] + descent(0, self.n - 1, snapshots, 1))[::-1] if self.n else []
+        self.plan = ([0] + descent(0, self.last, snapshots, 1))[::-1] if self.n else []
         self._next()
 
     def _next(self):
-        """The next iteration to keep: the plan's (popped from its end), or in the
-        forward sweep the last iteration's start."""
+        """The next iteration to keep: the start of the plan's next turn (popped from
+        its end), or in the forward sweep the start of the last turn."""
         if self.plan:
-            self.due = self.plan[-1]
+            self.due = self.plan[-1] * self.unit
         else:
-            self.due = self.n - 1 if self.forward and self.count < self.n - 1 else -1
+            last = self.last * self.unit
+            self.due = last if self.forward and self.count < last else -1
 
     def take(self, values):
-        if self.plan and self.count == self.plan[-1]:
+        turn = self.count // self.unit
+        if self.plan and turn == self.plan[-1]:
             self.plan.pop()
-            self.stack.append((self.count, values))
+            self.stack.append((turn, values))
         else:
             self.current = values
         self._next()
 
     def turns(self):
-        return self.n
+        return self.last + 1
 
     def restore(self, k):
         self.forward, self.plan = False, []
@@ -115,20 +121,22 @@ class Revolve:
                 stack.pop()
             else:
                 self.plan = descent(self.origin, k, self.snapshots, len(stack))[::-1]
-                self.advanced += k - self.origin
-        self.count = self.origin
+                self.advanced += (k - self.origin) * self.unit
+        self.count = self.origin * self.unit
         self._next()
         return values
 
     def advance(self, k):
-        return self.start + self.origin * self.step, self.start + k * self.step
+        return (self.start + self.origin * self.unit * self.step,
+                self.start + k * self.unit * self.step)
 
     def bounds(self, k):
-        self.taped += 1
-        return self.start + k * self.step, self.start + (k + 1) * self.step
+        lo, hi = k * self.unit, min((k + 1) * self.unit, self.n)
+        self.taped += hi - lo
+        return self.start + lo * self.step, self.start + hi * self.step
 
     def expected(self, k):
-        values = self.final if k == self.n - 1 else self.previous
+        values = self.final if k == self.last else self.previous
         self.previous, self.final = self.entered, None
         return values
 
@@ -136,9 +144,11 @@ class Revolve:
 def checkpoint_store(start, stop, step, schedule, where):
     """The snapshots of one run of a loop over range(start, stop, step): `schedule` is
     "auto" (about sqrt(n) evenly spaced), an int k (k evenly spaced) or
-    ("revolve", c) (the binomial schedule with c snapshots)."""
+    ("revolve", c[, u]) (the binomial schedule with c snapshots, turns of u
+    iterations, 1 by default)."""
     if isinstance(schedule, tuple):
-        return Revolve(start, stop, step, schedule[1], where)
+        return Revolve(start, stop, step, schedule[1], schedule[2] if len(schedule) > 2 else 1,
+                       where)
     return Even(start, stop, step, schedule, where)
 
 

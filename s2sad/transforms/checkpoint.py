@@ -30,18 +30,24 @@ from .rewrite import defined_vars, used_vars
 def checkpoint_option(value):
     """The `checkpoint=` argument as the compiler keys it: None (off), "auto" (about
     sqrt(n) evenly spaced snapshots for n iterations), an int k (k evenly spaced) or
-    ("revolve", c) (the binomial schedule with at most c snapshots)."""
+    ("revolve", c) / ("revolve", c, u) (the binomial schedule with at most c
+    snapshots, on turns of u iterations; u = 1 is written ("revolve", c))."""
     if value is None or value is False:
         return None
     if value is True:
         return "auto"
     if isinstance(value, int) and value >= 1:
         return int(value)
-    if (isinstance(value, tuple) and len(value) == 2 and value[0] == "revolve"
-            and isinstance(value[1], int) and not isinstance(value[1], bool) and value[1] >= 1):
-        return ("revolve", int(value[1]))
+    if (isinstance(value, tuple) and len(value) in (2, 3) and value[0] == "revolve"
+            and all(_count(v) for v in value[1:])):
+        return ("revolve", *map(int, value[1:])) if value[2:] != (1,) else ("revolve", value[1])
     raise ValueError(f"checkpoint must be True, False, None, a number of snapshots >= 1 or "
-                     f"('revolve', c) with c >= 1 snapshots, not {value!r}")
+                     f"('revolve', c) or ('revolve', c, u) with c >= 1 snapshots and turns "
+                     f"of u >= 1 iterations, not {value!r}")
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
 
 
 def eligible(loop: Loop) -> bool:
