@@ -63,8 +63,7 @@ WRITING_FUNCTIONS = {
 # The snapshots of checkpointed loops (runtime/snapshots.py): derivative code with
 # checkpoint= is not differentiated again; differentiate the function itself.
 WRITING_FUNCTIONS.update(dict.fromkeys(
-    (runtime.checkpoint_save, runtime.checkpoint_final, runtime.checkpoint_verify,
-     runtime.checkpoint_reached, runtime.checkpoint_restore),
+    (runtime.checkpoint_save, runtime.checkpoint_final, runtime.checkpoint_verify),
     "differentiate the original function (derivative code generated with checkpoint= "
     "keeps snapshots in an object it changes)"))
 

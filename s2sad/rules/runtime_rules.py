@@ -121,4 +121,4 @@ nondiff(runtime.zeros_like, runtime.refuse_in_place, runtime.refuse_repetition,
 # it are refused in code being differentiated, mutation.py).
 nondiff(runtime.checkpoint_store, runtime.checkpoint_save, runtime.checkpoint_final,
         runtime.checkpoint_segments, runtime.checkpoint_bounds, runtime.checkpoint_restore,
-        runtime.checkpoint_verify, runtime.checkpoint_advance, runtime.checkpoint_reached)
+        runtime.checkpoint_verify)

@@ -30,9 +30,9 @@ from .core import (accumulate, term_cotangent, add_at, add_at_inplace, appended,
 from .random_draws import (generator_exponential, generator_gumbel, generator_laplace,
                            generator_logistic, generator_lognormal, generator_normal,
                            generator_uniform)
-from .snapshots import (checkpoint_advance, checkpoint_bounds, checkpoint_final,
-                        checkpoint_reached, checkpoint_restore, checkpoint_save,
-                        checkpoint_segments, checkpoint_store, checkpoint_verify)
+from .snapshots import (checkpoint_bounds, checkpoint_final, checkpoint_restore,
+                        checkpoint_save, checkpoint_segments, checkpoint_store,
+                        checkpoint_verify)
 from .constructors import (arange_start_jvp, arange_start_vjp, arange_step_jvp,
                            arange_step_vjp, array_jvp, array_vjp, linspace_jvp,
                            linspace_vjp, reduce_to)

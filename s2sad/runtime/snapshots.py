@@ -4,9 +4,9 @@ With `checkpoint=` (api.py, transforms/checkpoint.py) the forward sweep of a loo
 `for i in range(...)` tapes nothing: `checkpoint_save`, called at the start of each
 iteration, keeps the carried values where the schedule says.  The reverse sweep
 takes the loop's *turns* last to first: `checkpoint_restore` gives a snapshot, the
-iterations from it to the turn's start run again without tape (revolve only,
-`checkpoint_advance`; they save snapshots too), the turn's iterations run with the
-tape on, `checkpoint_verify` checks they arrived where an earlier run did, and the
+iterations from it to the turn's start run again without tape (revolve only; they
+save snapshots too), the turn's iterations (`checkpoint_bounds`) run with the tape
+on, `checkpoint_verify` checks they arrived where an earlier run did, and the
 turn's adjoint runs.  Two schedules:
 
 - `Even` ("auto" or an int k): k snapshots (about sqrt(n) for "auto"), evenly spaced,
@@ -40,7 +40,7 @@ class Even:
             snapshots = max(1, math.isqrt(self.n))
         self.every = max(1, -(-self.n // snapshots))
         self.saved, self.count, self.due, self.final = [], 0, 0, None
-        self.advanced, self.taped = 0, 0
+        self.advanced, self.taped, self.entered = 0, 0, ()
 
     def take(self, values):
         self.saved.append(values)
@@ -124,10 +124,7 @@ class Revolve:
                 self.advanced += (k - self.origin) * self.unit
         self.count = self.origin * self.unit
         self._next()
-        return values
-
-    def advance(self, k):
-        return (self.start + self.origin * self.unit * self.step,
+        return (*values, self.start + self.origin * self.unit * self.step,
                 self.start + k * self.unit * self.step)
 
     def bounds(self, k):
@@ -170,26 +167,18 @@ def checkpoint_segments(cp):
     return cp.turns()
 
 
-def checkpoint_bounds(cp, j):
-    """(start, stop) of the iterations turn `j` runs with the tape on."""
+def checkpoint_bounds(cp, j, *entered):
+    """(start, stop) of the iterations turn `j` runs with the tape on.  Revolve passes
+    the carried values they start from (`entered`): the next turn's verify compares
+    its result with them."""
+    cp.entered = entered
     return cp.bounds(j)
 
 
 def checkpoint_restore(cp, j):
-    """The carried values of the snapshot turn `j` starts from."""
+    """The carried values of the snapshot turn `j` starts from; revolve adds (start,
+    stop) of the iterations it runs without tape, from there to the turn's start."""
     return cp.restore(j)
-
-
-def checkpoint_advance(cp, j):
-    """(start, stop) of the iterations turn `j` runs without tape, from its snapshot to
-    its taped iterations (revolve)."""
-    return cp.advance(j)
-
-
-def checkpoint_reached(cp, *values):
-    """The carried values turn `j` starts its taped iterations with (revolve: the
-    next turn's verify compares its result with them)."""
-    cp.entered = values
 
 
 def checkpoint_verify(cp, j, *values):

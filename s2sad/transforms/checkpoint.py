@@ -100,11 +100,14 @@ def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]
     snapshot, span = Var("snapshot", kinds.UNKNOWN), Var("span", kinds.UNKNOWN)
     restored = [Var(c.hint, c.kind) for c in loop.carried]
     lo, hi = Var("lo", kinds.INT), Var("hi", kinds.INT)
+    revolve = isinstance(snapshots, tuple)      # then: run on to the turn without tape
+    ahead = [Var("start", kinds.INT), Var("stop", kinds.INT)] if revolve else []
     body = [_eqn([snapshot], runtime.checkpoint_restore, [store, segment], loc),
-            _eqn(restored, prims.UNPACK, [snapshot], loc)]
-    if isinstance(snapshots, tuple):            # revolve: run on to the turn, no tape
-        restored = _advance(primal, store, segment, restored, step, body, loc)
-    body += [_eqn([span], runtime.checkpoint_bounds, [store, segment], loc),
+            _eqn(restored + ahead, prims.UNPACK, [snapshot], loc)]
+    if revolve:
+        restored = _advance(primal, restored, ahead, step, body)
+    entered = restored if revolve else []       # (the next turn's verify compares with them)
+    body += [_eqn([span], runtime.checkpoint_bounds, [store, segment, *entered], loc),
              _eqn([lo, hi], prims.UNPACK, [span], loc)]
     loop.inits, loop.bounds, loop.role = restored, [lo, hi, step], "adjoint"
     loop.outs = [Var(c.hint, c.kind) for c in loop.carried]
@@ -120,17 +123,15 @@ def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]
     return forward, [_eqn([count], runtime.checkpoint_segments, [store], loc), segments]
 
 
-def _advance(primal: Loop, store, segment, restored, step, body, loc) -> list:
-    """Append to `body` a copy of the loop without tape (saving snapshots) from the
-    turn's snapshot to its start; the carried values it reaches."""
+def _advance(primal: Loop, restored, bounds, step, body) -> list:
+    """Append to `body` a copy of the loop without tape (saving snapshots) over
+    range(*bounds, step), from the turn's snapshot to its start; the carried values
+    it reaches."""
     inside = defined_vars(primal.body) | set(primal.carried) | {primal.index}
     loop = clone_statement(primal, [v for v in used_vars(primal) if v not in inside])
-    span, start, stop = Var("span", kinds.UNKNOWN), Var("start", kinds.INT), Var("stop", kinds.INT)
-    loop.inits, loop.bounds, loop.role = list(restored), [start, stop, step], "adjoint"
+    loop.inits, loop.bounds, loop.role = list(restored), [*bounds, step], "adjoint"
     loop.outs = [Var(c.hint, c.kind) for c in loop.carried]
-    body += [_eqn([span], runtime.checkpoint_advance, [store, segment], loc),
-             _eqn([start, stop], prims.UNPACK, [span], loc), loop,
-             _effect(runtime.checkpoint_reached, [store, *loop.outs], loc)]
+    body.append(loop)
     return list(loop.outs)
 
 
