@@ -80,8 +80,9 @@ def put_back(block: Block, replaced: dict) -> None:
 def checkpointed(loop: Loop, reverse_loop: Loop, snapshots) -> tuple[list, list]:
     """(the forward-sweep statements that replace `loop`, the reverse-sweep statements
     that replace `reverse_loop`).  `loop` is the forward loop with its tape pushes:
-    it moves into the reverse sweep, where it runs one segment at a time; a copy
-    without pushes, saving snapshots, takes its place."""
+    it moves into the reverse sweep, where it runs one turn at a time; a copy
+    without pushes, saving snapshots, takes its place (and, for revolve, a second
+    copy runs in each turn from its snapshot to its start)."""
     start, stop, step = loop.bounds
     loc = loop.loc
     where = f"{loc.filename}:{loc.line}" if loc is not None else "a loop"
