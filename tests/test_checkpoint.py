@@ -134,6 +134,22 @@ def test_revolve_memory_does_not_grow_with_the_trip_count():
     assert binomial_large * 20 < taped_large
 
 
+def calls_scalar_loop(x, a, n):
+    return scalar_loop(x, a, n) * x
+
+
+def test_the_loop_of_a_called_function_keeps_a_bounded_tape():
+    taped = s2sad.grad(calls_scalar_loop, wrt=(0, 1))
+    binomial = s2sad.grad(calls_scalar_loop, wrt=(0, 1), checkpoint=("revolve", 10, 4))
+    taped(0.3, 1.5, 5), binomial(0.3, 1.5, 5)
+    assert binomial(0.3, 1.5, 300) == pytest.approx(taped(0.3, 1.5, 300), rel=1e-13)
+    small, large = 3_000, 12_000
+    binomial_small = _peak(binomial, 0.3, 1.5, small)
+    binomial_large = _peak(binomial, 0.3, 1.5, large)
+    assert binomial_large < 1.3 * binomial_small + 2_000
+    assert binomial_large * 20 < _peak(taped, 0.3, 1.5, large)
+
+
 def test_loops_that_are_not_eligible_are_taped_as_usual():
     def mixed(x, n):
         k = 0
