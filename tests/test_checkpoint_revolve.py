@@ -3,10 +3,9 @@
 The schedule's cost is checked against a brute-force search of all schedules; the
 iterations a gradient runs again are counted (the runtime's test hook, and a
 counting function called in the loop body) and compared with the binomial formula;
-(memory at two trip counts: test_checkpoint.py);
-gradients are compared with the taped ones
-and with central differences.  Loops in branches and in called functions are
-checkpointed; refusals say why.
+gradients are compared with the taped ones and with central differences.  Loops in
+branches and in called functions are checkpointed; refusals say why.  (Memory at
+two trip counts: test_checkpoint.py.)
 """
 import math
 from collections import Counter
