@@ -252,10 +252,17 @@ def draws(x, n):
     return x * x
 
 
+def calls_draws(x, n):
+    return draws(x * 2.0, n) + x
+
+
+@pytest.mark.parametrize("f", [draws, calls_draws])
 @pytest.mark.parametrize("c", [1, 3])
-def test_revolve_refuses_a_loop_computing_other_values_when_run_again(c):
-    with pytest.raises(NonDifferentiableError, match="computed other values"):
-        s2sad.grad(draws, checkpoint=("revolve", c))(0.5, 6)
+def test_revolve_refuses_a_loop_computing_other_values_when_run_again(f, c):
+    with pytest.raises(NonDifferentiableError, match="computed other values") as info:
+        s2sad.grad(f, checkpoint=("revolve", c))(0.5, 6)
+    line = draws.__code__.co_firstlineno + 1
+    assert f"test_checkpoint_revolve.py:{line}" in str(info.value)
 
 
 def only_while(x, n):
