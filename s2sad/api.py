@@ -121,8 +121,9 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
     `backend="numba"` compiles the derivative code with Numba (the optional extra
     `s2sad[jit]`), running the Python derivative, with a warning, where Numba cannot
     compile it; `backend="numba!"` raises S2SADError there instead (docs/numba.md).
-    `checkpoint=True` (or a number of snapshots) bounds the tape of long top-level
-    `for` loops by recomputing them in segments (docs/api.md, "Checkpointing").
+    `checkpoint=True` (or a number of snapshots, or ("revolve", c) for the binomial
+    schedule) bounds the tape of long `for` loops by recomputing them in segments
+    (docs/api.md, "Checkpointing").
     """
     options = {"mode": mode, "check_finite": check_finite, "backend": backend,
                "checkpoint": checkpoint}

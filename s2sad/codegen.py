@@ -119,7 +119,9 @@ class CodeGen(Expressions):
             names = ", ".join(self.name(v) for v in eqn.outs)
             self.emit(depth, f"{names}{',' if len(eqn.outs) == 1 else ''} = {self.atom(eqn.args[0])}")
             if any(v.hint == TAPE_HINT for v in eqn.outs) and not self.numba:
-                self.emit(depth, "pop = tape.pop")
+                # (a checkpointed loop of the reverse sweep pushes on the tape received)
+                self.emit(depth, "push, pop = tape.append, tape.pop" if self.pushes
+                          else "pop = tape.pop")
             return
         if len(eqn.outs) == 1 and eqn.outs[0] in self.foldable:
             self.folded[eqn.outs[0]] = self.render(eqn)
@@ -261,9 +263,12 @@ class CodeGen(Expressions):
         ops = {s.prim for s in walk(fn.body) if isinstance(s, Eqn)}
         receives_tape = any(isinstance(s, Eqn) and s.prim is prims.UNPACK and
                             any(v.hint == TAPE_HINT for v in s.outs) for s in walk(fn.body))
+        self.pushes = prims.TAPE_PUSH in ops
         if prims.TAPE_PUSH in ops and self.numba:
             self.emit(1, "tape = []")
-        elif prims.TAPE_PUSH in ops and prims.TAPE_POP in ops and not receives_tape:
+        elif receives_tape:
+            pass
+        elif prims.TAPE_PUSH in ops and prims.TAPE_POP in ops:
             self.emit(1, "tape = []")
             self.emit(1, "push, pop = tape.append, tape.pop")
         elif prims.TAPE_PUSH in ops:

@@ -43,7 +43,7 @@ from .parsing import parse_function, unwrap_function
 from .transforms.forward import forward
 from .transforms.inplace import make_updates_in_place
 from .transforms.optimize import optimize
-from .transforms.reverse import reverse
+from .transforms.reverse import refuse_nothing_to_checkpoint, reverse
 from .transforms.split import split
 from .verify import verify
 
@@ -94,6 +94,7 @@ class _Requests:
         self.pins: list = []
         self.fresh_name = Namer().fresh     # unique names for the generated functions
         self.strong_zeros = False   # forward mode: a zero tangent times inf/nan gives 0
+        self.checkpointed = 0       # loops checkpointed (reverse mode with checkpoint=)
 
     def _callee(self, fn, arg_kinds, loc) -> Function:
         try:
@@ -322,13 +323,12 @@ class Compiler:
                    backend: str = "python", checkpoint=None) -> GeneratedProgram:
         """The derivative program of `fn` (mode "forward" or "reverse", or a forward
         mode of STRONG_MODES; w.r.t. the parameter positions `wrt`, for arguments of
-        `arg_kinds`): the entry's derivative
-        and those of the user functions it calls, each through the same stages.  The
-        data globals it reads are specialised on `global_kinds` (default: their kinds
-        now, see `specialised_globals`).  With a Numba `backend`, the text takes the
-        forms Numba compiles (backends/numba_forms.py).  `checkpoint` (reverse mode:
-        "auto" or a number of snapshots) checkpoints the entry's top-level loops
-        (transforms/checkpoint.py)."""
+        `arg_kinds`): the entry's derivative and those of the user functions it calls,
+        each through the same stages.  The data globals it reads are specialised on
+        `global_kinds` (default: their kinds now, see `specialised_globals`).  With a
+        Numba `backend`, the text takes the forms Numba compiles.  `checkpoint`
+        (reverse mode, transforms/checkpoint.py) checkpoints the range loops outside
+        other loops of the entry and its callees (refused if there is none)."""
         fn = self.source_function(fn, arg_kinds)
         if global_kinds is None:
             global_kinds = specialised_globals(fn)
@@ -349,7 +349,7 @@ class Compiler:
         while requests.todo:
             request = requests.todo.pop(0)
             callee = self._transform(request.ir, request.mode, request.positions,
-                                     request.arg_kinds, requests)
+                                     request.arg_kinds, requests, checkpoint)
             name = request.ir.name
             if request.mode == "forward":
                 callee.name = request.names[0]
@@ -360,6 +360,8 @@ class Compiler:
                 functions.append((forward_half, f"Forward sweep of {name}: its value and "
                                                 f"what {request.names[1]} needs."))
                 functions.append((backward_half, f"Reverse sweep of {name}."))
+        if checkpoint is not None and not requests.checkpointed:
+            raise refuse_nothing_to_checkpoint(entry)
         functions.append((deriv, title))
         for function, _ in functions:
             if self.in_place:

@@ -2,7 +2,8 @@
 
 Gradients are checked against the unchecked gradient and central differences; the
 memory bound is measured with tracemalloc at two trip counts (a tape grows with n,
-the snapshots and one segment's tape with about sqrt(n)).
+the snapshots and one segment's tape with about sqrt(n), the binomial schedule's c
+snapshots not at all).  The binomial (revolve) schedule: test_checkpoint_revolve.py.
 """
 import math
 import tracemalloc
@@ -58,7 +59,7 @@ PROGRAMS = [(scalar_loop, (0.3, 1.5)), (array_state, (np.array([0.2, -0.5, 0.9])
 
 
 @pytest.mark.parametrize("f, args", PROGRAMS)
-@pytest.mark.parametrize("checkpoint", [True, 1, 3, 50])
+@pytest.mark.parametrize("checkpoint", [True, 1, 3, 50, ("revolve", 1), ("revolve", 3)])
 @pytest.mark.parametrize("n", [0, 1, 7, 20])
 def test_checkpointed_gradient_equals_the_taped_one(f, args, checkpoint, n):
     wrt = (0, 1)
@@ -120,6 +121,35 @@ def test_memory_grows_like_the_square_root_of_the_trip_count():
     assert checked_large * 20 < taped_large
 
 
+def test_revolve_memory_does_not_grow_with_the_trip_count():
+    taped = s2sad.grad(scalar_loop, wrt=(0, 1))
+    binomial = s2sad.grad(scalar_loop, wrt=(0, 1), checkpoint=("revolve", 10))
+    taped(0.3, 1.5, 5), binomial(0.3, 1.5, 5)           # generated before measuring
+    small, large = 3_000, 12_000
+    taped_small, taped_large = _peak(taped, 0.3, 1.5, small), _peak(taped, 0.3, 1.5, large)
+    binomial_small = _peak(binomial, 0.3, 1.5, small)
+    binomial_large = _peak(binomial, 0.3, 1.5, large)
+    assert taped_large > 3 * taped_small                # the tape: linear in n
+    assert binomial_large < 1.3 * binomial_small + 2_000  # c snapshots: not growing
+    assert binomial_large * 20 < taped_large
+
+
+def calls_scalar_loop(x, a, n):
+    return scalar_loop(x, a, n) * x
+
+
+def test_the_loop_of_a_called_function_keeps_a_bounded_tape():
+    taped = s2sad.grad(calls_scalar_loop, wrt=(0, 1))
+    binomial = s2sad.grad(calls_scalar_loop, wrt=(0, 1), checkpoint=("revolve", 10, 4))
+    taped(0.3, 1.5, 5), binomial(0.3, 1.5, 5)
+    assert binomial(0.3, 1.5, 300) == pytest.approx(taped(0.3, 1.5, 300), rel=1e-13)
+    small, large = 3_000, 12_000
+    binomial_small = _peak(binomial, 0.3, 1.5, small)
+    binomial_large = _peak(binomial, 0.3, 1.5, large)
+    assert binomial_large < 1.3 * binomial_small + 2_000
+    assert binomial_large * 20 < _peak(taped, 0.3, 1.5, large)
+
+
 def test_loops_that_are_not_eligible_are_taped_as_usual():
     def mixed(x, n):
         k = 0
@@ -169,7 +199,10 @@ def test_a_loop_computing_other_values_when_run_again_is_refused():
         s2sad.grad(draws, checkpoint=2)(0.5, 6)
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "yes"])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "yes", ("revolve", 0), ("revolve", 2.5),
+                                 ("revolve", True), ("revolve",), ("binomial", 3),
+                                 ["revolve", 3], ("revolve", 2, 0), ("revolve", 2, 1.5),
+                                 ("revolve", 2, 3, 4)])
 def test_bad_checkpoint_values(bad):
     with pytest.raises(ValueError, match="checkpoint must be"):
         s2sad.grad(scalar_loop, checkpoint=bad)

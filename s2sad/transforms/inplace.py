@@ -36,7 +36,8 @@ _UPDATED_IN_PLACE = set(INPLACE.values())
 
 # Operations that keep references to their arguments for later (the tape, the
 # snapshots of checkpointed loops): what they keep must not be updated in place.
-_KEPT_BY_REFERENCE = (prims.TAPE_PUSH, runtime.checkpoint_save, runtime.checkpoint_final)
+_KEPT_BY_REFERENCE = (prims.TAPE_PUSH, runtime.checkpoint_save, runtime.checkpoint_final,
+                      runtime.checkpoint_bounds)
 
 # Operations whose result is a new object (so it may be updated in place).
 NEW_OBJECT = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,

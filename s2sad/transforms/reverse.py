@@ -20,7 +20,8 @@ from ..callables import is_user_function
 from ..ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, clone, not_a_statement
 from ..naming import adjoint_hint
 from .activity import active
-from .checkpoint import checkpointed, eligible, refuse_nothing_to_checkpoint
+from .checkpoint import (checkpointed, eligible, outside_loops, put_back,
+                         refuse_nothing_to_checkpoint)
 from .common import bind, missing_term, term_env, rule_for, scalar, zeros_like
 from .hoist import hoist
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
@@ -32,8 +33,8 @@ def reverse(fn: Function, wrt: list[int], program=None, checkpoint=None) -> Func
 
     The result takes the primal parameters then the output's cotangent, and returns
     (output, cotangent of each `wrt` parameter).  `fn` is left as it is.  With
-    `checkpoint` ("auto" or a number of snapshots), its top-level range loops are
-    checkpointed (transforms/checkpoint.py).
+    `checkpoint` (transforms/checkpoint.py `checkpoint_option`), its range loops
+    outside other loops are checkpointed and counted in `program.checkpointed`.
     """
     fn = clone(fn)
     hoist(fn)           # loop invariants move out first, so that they are not taped
@@ -47,8 +48,9 @@ class _Reverse:
     adjoint so far) passed down the statements; `emit.stmts` is the reverse-sweep
     list being written (swapped by `in_block`); `aliases` collects the Vars the
     generated code prints with another Var's name; `loop_depth` counts the loops
-    around the statement being differentiated; `replaced` maps the top-level loops
-    checkpointed to the forward-sweep statements that replace them."""
+    around the statement being differentiated; `replaced` maps the loops
+    checkpointed (those of `top`: not in another loop) to the forward-sweep
+    statements that replace them."""
 
     def __init__(self, fn: Function, wrt, program, checkpoint=None):
         self.fn, self.wrt, self.program, self.checkpoint = fn, wrt, program, checkpoint
@@ -66,12 +68,14 @@ class _Reverse:
         adj = {self.result: seed} if self.result in self.active else {}
         reverse_stmts = []
         self.emit.stmts = reverse_stmts
-        self.top = {id(s) for s in fn.body.stmts if isinstance(s, Loop)}
+        self.top = outside_loops(fn.body)
         self.adjoint_block(fn.body, adj)
         if self.checkpoint is not None:
-            if not self.replaced:
+            if self.program is not None:
+                self.program.checkpointed += len(self.replaced)
+            elif not self.replaced:
                 raise refuse_nothing_to_checkpoint(fn)
-            fn.body.stmts = [new for s in fn.body.stmts for new in self.replaced.get(id(s), [s])]
+            put_back(fn.body, self.replaced)
         grads = []
         self.emit.loc = None
         for i in self.wrt:

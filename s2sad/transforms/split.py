@@ -27,8 +27,10 @@ def split(deriv: Function, fwd_name: str, bwd_name: str):
     reads = used_vars(Block(adjoint, deriv.body.results[1:]))
     own = defined_vars(Block(adjoint, []))
     residuals = [v for v in reads if v is not seed and v not in own]
-    uses_tape = any(isinstance(s, Eqn) and s.prim is prims.TAPE_POP
-                    for s in _walk(adjoint))
+    # The tape is handed over when the forward sweep pushes on it (a checkpointed
+    # loop pushes and pops in the reverse sweep only).
+    uses_tape = (any(isinstance(s, Eqn) and s.prim is prims.TAPE_POP for s in _walk(adjoint))
+                 and any(isinstance(s, Eqn) and s.prim is prims.TAPE_PUSH for s in _walk(primal)))
     tape = Var(TAPE_HINT, kinds.OBJECT)
     packed_items = residuals + ([tape] if uses_tape else [])
     packed = Var("residuals", kinds.UNKNOWN)
