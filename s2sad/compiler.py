@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import os
 import threading
-import types
 import weakref
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from . import code_cache, codegen, compose, kinds, loader, prims, rules, scopes
 from .aliasing import check_inplace
@@ -32,6 +29,7 @@ from .callables import is_user_class
 from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, \
     UnsupportedSyntaxError
 from .fence import check as fence
+from .global_kinds import global_kind, specialised_globals, still_hold
 from .ir_nodes import Function, Global, walk
 from .lower import lower, result_freshness
 from .lower_dicts import guard_dict_loops, keys_found
@@ -72,9 +70,6 @@ class _Request:
     arg_kinds: tuple
     names: tuple
 
-
-_MISSING = object()
-_NEVER_SPECIALISED = (types.ModuleType, types.FunctionType, type, np.ndarray)
 
 # Forward mode with strong zeros (transforms/strong.py), run where the plain forward
 # code gave an inf or nan tangent: returning (output, tangent), or the tangent only
@@ -270,7 +265,7 @@ class Compiler:
                 elif is_user_class(type(atom.value)):
                     atom.kind = kinds.of_value(atom.value)
                     ir.pins.append(Pin(ir.globals, atom.name, type(atom.value), "type"))
-                elif _global_kind(atom.value) is not None:     # a dict
+                elif global_kind(atom.value) is not None:     # a dict
                     atom.kind = kinds.of_value(atom.value)
                     ir.pins.append(Pin(ir.globals, atom.name, atom.kind, "kind"))
 
@@ -439,15 +434,10 @@ class Compiler:
     def still_valid(fn, loaded) -> bool:
         """Does the derivative `loaded` that `compiled` gave for the plain function
         `fn` still hold: no rule registered since, no pin broken, the same kinds of
-        data globals?  (A global it did not specialise on is read when it runs,
-        whatever it holds, so only those it did are looked at.)"""
+        data globals (global_kinds.still_hold)?"""
         if loaded.made_for[0] != rules.version() or loaded.pins and not all_hold(loaded.pins):
             return False
-        if not loaded.made_for[1]:
-            return True
-        namespace = unwrap_function(fn).__globals__
-        return all(_global_kind(namespace.get(name, _MISSING)) == kind
-                   for name, kind in loaded.made_for[1])
+        return not loaded.made_for[1] or still_hold(fn, loaded.made_for[1])
 
 
 def _check_entry_parameters(parsed) -> None:
@@ -474,45 +464,6 @@ def _check_returns_value(parsed, ir) -> None:
     raise NonDifferentiableError(
         f"'{parsed.name}' {why}, which has no derivative", parsed.loc(parsed.node),
         fix="return the value to differentiate on every path (`return ...` at the end)")
-
-
-def _global_kind(value):
-    """The kind of a data global worth specialising on: Python scalars, instances of
-    user classes (their methods are then differentiated like calls), and dicts of known
-    kinds (`ACTIVATIONS["tanh"](z)` calls the function found, `for k in CONFIG` is
-    unrolled by key)."""
-    if isinstance(value, _NEVER_SPECIALISED):     # (the common globals, quickly)
-        return None
-    kind = kinds.of_value(value)
-    if kind in (kinds.FLOAT, kinds.INT, kinds.BOOL):
-        return kind
-    if kind.tag == "object" and is_user_class(type(value)):
-        return kind
-    if kind.tag == "dict" and _fully_known(kind):
-        return kind
-    return None
-
-
-def _fully_known(kind) -> bool:
-    if kind == kinds.UNKNOWN:
-        return False
-    if kind.tag == "dict":
-        return all(_fully_known(k) for _, k in kind.items)
-    return kind.tag not in ("tuple", "list", "listof", "tupleof") or \
-        all(map(_fully_known, kind.items))
-
-
-def specialised_globals(fn) -> tuple:
-    """((name, kind), ...) of the data globals `fn` names that its derivative is
-    specialised on (part of the cache key)."""
-    fn = unwrap_function(fn)
-    found = []
-    for name in fn.__code__.co_names:
-        if name in fn.__globals__:
-            kind = _global_kind(fn.__globals__[name])
-            if kind is not None:
-                found.append((name, kind))
-    return tuple(found)
 
 
 DEFAULT = Compiler()
