@@ -129,11 +129,17 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
                "checkpoint": checkpoint}
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt, **options)
+    return _made_by_s2sad(_value_and_grad_call(f, wrt, **options), "value_and_grad", f,
+                          *_visible_positions(f, wrt),
+                          remake=("value_and_grad", (f, wrt), options))
+
+
+def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint):
+    """The plain function behind value_and_grad(f, ...) (grad calls it too)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     check_backend(backend)
     snapshots = _checkpoint(checkpoint, mode, backend)
-
     fast = FastPath(COMPILER)
 
     def value_and_grad_f(*args, **kwargs):
@@ -161,8 +167,7 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
             grads = [arguments.restructure(d, values[i]) for d, i in zip(grads, positions)]
         grads = tuple(grads)
         return out, grads[0] if single else grads
-    return _made_by_s2sad(value_and_grad_f, "value_and_grad", f, *_visible_positions(f, wrt),
-                          remake=("value_and_grad", (f, wrt), options))
+    return value_and_grad_f
 
 
 def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
@@ -175,7 +180,7 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
                "checkpoint": checkpoint}
     if f is None:
         return functools.partial(grad, wrt=wrt, **options)
-    value_and_grad_f = value_and_grad(f, wrt, **options)._call
+    value_and_grad_f = _value_and_grad_call(f, wrt, **options)
 
     def grad_f(*args, **kwargs):
         return value_and_grad_f(*args, **kwargs)[1]

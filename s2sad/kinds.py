@@ -63,7 +63,16 @@ SCALAR_TAGS = ("float", "int", "bool")
 
 
 def array(ndim: int, dtype) -> Kind:
-    return Kind("array", ndim, np.dtype(dtype).name)
+    try:
+        name = _DTYPE_NAMES[dtype]
+    except (KeyError, TypeError):
+        name = np.dtype(dtype).name
+        if isinstance(dtype, np.dtype):
+            _DTYPE_NAMES[dtype] = name
+    return Kind("array", ndim, name)
+
+
+_DTYPE_NAMES: dict = {}     # dtype -> its name (np.dtype.name is slow to compute)
 
 
 def list_of(item: Kind, tag: str = "listof") -> Kind:

@@ -136,7 +136,9 @@ def load_deferred(module_name: str | None = None) -> bool:
 def _load_for(fn) -> bool:
     """Load the deferred table for `fn`'s module, if any (True when one loaded)."""
     module = getattr(fn, "__module__", None) if DEFERRED else None
-    return isinstance(module, str) and load_deferred(module)
+    return isinstance(module, str) and \
+        any(module == p or module.startswith(p + ".") for p in DEFERRED) and \
+        load_deferred(module)
 
 
 def lookup(fn):
