@@ -18,6 +18,7 @@ _NANS = [((0, 1), np.nan), ((2, 3), np.nan)]
 def extend(add, A, C, F, L):
     """Append the specs with `add` and the argument makers of tests/rule_specs.py."""
     _order_stats(add, A, C)
+    _numpy_more(add, A, C)
 
 
 def _order_stats(add, A, C):
@@ -52,3 +53,48 @@ def _order_stats(add, A, C):
         t = A((3, 4)) if fn is _rt.nanvar_jvp else A((3,))
         add(fn, t, A((3, 4)), C(1))
         add(fn, t, A((3, 4), put=_NANS), C(1), C(1), label="-nan")
+
+
+def _numpy_more(add, A, C):
+    L = np.linalg
+    add(np.diagflat, A((3,)))
+    add(np.diagflat, A((2, 2)), C(1))
+    add(np.diagflat, A((3,)), k=-2)
+    add(np.ediff1d, A((5,)))
+    add(np.ediff1d, A((2, 3)), A((2,)), A(None))
+    add(_rt.ediff1d_jvp, A((4,)), C(None), C(np.ones(2)))
+    add(_rt.ediff1d_vjp, A((6,)), A((2, 2)), C(1.0), C(np.ones(2)), wrt=("t",))
+    add(np.vander, A((3,)))
+    add(np.vander, A((4,)), C(3), C(True))
+    add(_rt.vander_deriv, A((3,)), C(4), C(False), C(2))
+    for fn in (np.polyadd, np.polysub, np.polymul):
+        add(fn, A((3,)), A((2,)))
+        add(fn, A((2,)), A((4,)))
+    add(np.polyder, A((4,)))
+    add(np.polyder, A((5,)), C(2))
+    add(np.polyint, A((3,)))
+    add(np.polyint, A((3,)), C(2), C(np.array([1.0, 2.0])))
+    add(_rt.poly_tail, A((5,)), A((3,)), wrt=("t",))
+    add(_rt.polyder_vjp, A((2,)), A((4,)), C(2), wrt=("t",))
+    add(_rt.polyint_vjp, A((5,)), A((3,)), C(2), wrt=("t",))
+    add(np.geomspace, A(None, "pos"), A(None, "gt1"), C(5))
+    add(np.geomspace, A((2,), "pos"), A((2,), "gt1"), C(4), C(False), axis=1)
+    add(np.logspace, A(None), A(None), C(5))
+    add(np.logspace, A((2,)), A(None), C(4), C(True), C(2.0), axis=-1)
+    add(np.angle, A((3,), "nonzero"))
+    add(L.matmul, A((2, 3)), A((3, 4)))
+    add(L.outer, A((3,)), A((2,)))
+    add(L.tensordot, A((2, 3)), A((3, 2)), axes=1)
+    add(L.trace, A((2, 3, 3)))
+    add(L.trace, A((3, 4)), offset=1)
+    add(L.svdvals, A((3, 2)))
+    add(L.svdvals, A((2, 3, 3)))
+    add(L.matrix_norm, A((3, 3)))
+    add(L.matrix_norm, A((2, 3, 3)), keepdims=True, ord=1)
+    add(L.vector_norm, A((4,)))
+    add(L.vector_norm, A((2, 3)), keepdims=True)
+    add(L.vector_norm, A((2, 3)), axis=0, ord=3)
+    add(L.vector_norm, A((2, 3, 2)), axis=(0, 2))
+    for fn in (np.vecdot, L.vecdot):
+        add(fn, A((2, 3)), A((3,)))
+        add(fn, A((3, 2)), A((3, 2)), axis=0)

@@ -5,6 +5,7 @@ from . import (calculus, constructors, containers, covariance, decompositions,  
                reductions,
                runtime_rules, runtime_rules_linalg, runtime_rules_reductions,
                runtime_rules_shape, scalar_math, shape, signal)
+from . import numpy_more  # noqa: F401,E402  (aliases: after the rules they copy)
 from . import scipy_integrate, scipy_linalg, scipy_special  # noqa: F401,E402  (need SciPy)
 from .core import (GENERATOR_METHODS, NONDIFF, NOT_EVALUATED, RESULT_ATTRIBUTES, RULES, Rule,
                    defer, defpartials, defrule, display_name, load_deferred, lookup, method,

@@ -63,8 +63,8 @@ for _fn, _adjoint in ((runtime.nanvar_jvp, "rt.nanvar_vjp(g, a, {})"),
 
 # Quantiles: linear in a with piecewise-constant weights (rt.quantile_grad)
 _Q = "a, q, axis=None, out=None, overwrite_input=False, method='linear', keepdims=False, *, " \
-     "weights=None, interpolation=None"
-_METHOD = "rt.quantile_method(method, weights, interpolation)"
+     "weights=None"
+_METHOD = "rt.quantile_method(method, weights)"
 for _fn in (np.quantile, np.percentile, np.nanquantile, np.nanpercentile):
     _args = f"a, q, axis, keepdims, '{_fn.__name__}', {_METHOD}"
     defrule(_fn, _Q, jvp={"a": f"rt.quantile_jvp(da, {_args})"},
@@ -76,4 +76,4 @@ _H = "t, a, q, axis=None, keepdims=False, kind='quantile', method='linear'"
 _HA = "a, q, axis, keepdims, kind, method"
 linear(runtime.quantile_jvp, _H, f"rt.quantile_vjp(g, {_HA})", zero=("a",))
 linear(runtime.quantile_vjp, _H, f"rt.cast_like(rt.quantile_jvp(g, {_HA}), t)", zero=("a",))
-nondiff(runtime.quantile_method, runtime.quantile_grad)
+nondiff(runtime.quantile_method)

@@ -18,10 +18,8 @@ _KINDS = {"quantile": (1.0, False), "percentile": (100.0, False),
           "nanquantile": (1.0, True), "nanpercentile": (100.0, True)}
 
 
-def quantile_method(method, weights=None, interpolation=None):
+def quantile_method(method, weights=None):
     """`method`, when s2sad differentiates it (linear interpolation, unweighted)."""
-    if interpolation is not None:
-        method = interpolation
     if method != "linear" or weights is not None:
         what = f"method={method!r}" if method != "linear" else "weights="
         raise NonDifferentiableError(
