@@ -12,6 +12,11 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
+try:
+    import scipy.special as _sc
+except ImportError:  # pragma: no cover - SciPy is optional
+    _sc = None
+
 _NANS = [((0, 1), np.nan), ((2, 3), np.nan)]
 
 
@@ -19,6 +24,8 @@ def extend(add, A, C, F, L):
     """Append the specs with `add` and the argument makers of tests/rule_specs.py."""
     _order_stats(add, A, C)
     _numpy_more(add, A, C)
+    if _sc is not None:
+        _special(add, A, C, F)
 
 
 def _order_stats(add, A, C):
@@ -98,3 +105,30 @@ def _numpy_more(add, A, C):
     for fn in (np.vecdot, L.vecdot):
         add(fn, A((2, 3)), A((3,)))
         add(fn, A((3, 2)), A((3, 2)), axis=0)
+
+
+def _special(add, A, C, F):
+    s = "[scipy]"
+    for name, dom in (("i0", "any"), ("i1", "any"), ("i0e", "nonzero"), ("i1e", "nonzero"),
+                      ("j0", "any"), ("j1", "any"), ("y0", "pos"), ("y1", "pos"),
+                      ("entr", "pos"), ("rgamma", "pos"), ("exp1", "pos"), ("expi", "pos")):
+        add(getattr(_sc, name), A((2, 3), dom), label=s)
+        add(getattr(_sc, name), A(None, dom), label=s)
+    for name, v, dom in (("iv", 1.0, "any"), ("ive", 2.0, "nonzero"), ("jv", 1.5, "pos"),
+                         ("yv", 0.5, "pos")):
+        add(getattr(_sc, name), C(v), A((3,), dom), label=s)
+        add(getattr(_sc, name), C(np.array([0.0, 1.0, 2.0])), A((2, 3), "pos"), label=s)
+    add(_sc.erfcinv, F(lambda rng: rng.uniform(0.2, 1.8, size=(2, 3)), "u02_18"), label=s)
+    for name in ("rel_entr", "kl_div", "poch"):
+        add(getattr(_sc, name), A((2, 3), "pos"), A((3,), "pos"), label=s)
+        add(getattr(_sc, name), A(None, "pos"), A(None, "pos"), label=s)
+    # SciPy computes these in float64 for float32 arguments: no float32 variant
+    add(_sc.multigammaln, A((3,), "gt1"), C(3), float32=False, label=s)
+    add(_sc.multigammaln, A(None, "gt1"), C(2), float32=False, label=s)
+    for name in ("gammainc", "gammaincc"):
+        add(getattr(_sc, name), C(2.5), A((3,), "pos"), float32=False, label=s)
+        add(getattr(_sc, name), A((2, 3), "pos"), A((2, 3), "pos"), wrt=("x",), label=s)
+    add(_rt.bessel, C("iv"), C(1.0), A((3,)), C(1))
+    add(_rt.bessel, C("ive"), C(0.0), A((3,), "nonzero"), C(2))
+    add(_rt.bessel, C("yv"), C(1.0), A((3,), "pos"))
+    add(_rt.multipolygamma, C(1), A((3,), "gt1"), C(2), float32=False)

@@ -5,6 +5,7 @@ order statistics share one unit of weight; unsupported variants are refused nami
 user's line."""
 import numpy as np
 import pytest
+import scipy.special as sc
 
 import s2sad
 from s2sad.testing import check_grads
@@ -146,4 +147,31 @@ def test_polynomials_and_vander_in_both_modes_and_second_order():
     eps, d = 1e-5, RNG.normal(size=3)
     g = s2sad.grad(lambda a: polynomial_pipeline(a, b))
     np.testing.assert_allclose(hess @ d, (g(a + eps * d) - g(a - eps * d)) / (2 * eps),
+                               rtol=1e-5, atol=1e-6)
+
+
+def incomplete_gamma_in_a(a):
+    return sc.gammainc(a, 2.0) + sc.gammaincc(a, 1.0)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_incomplete_gamma_in_its_shape_is_refused_naming_the_line(mode):
+    with pytest.raises(s2sad.MissingRuleError, match="argument 'a'") as info:
+        s2sad.grad(incomplete_gamma_in_a, mode=mode)(1.5)
+    assert __file__ in str(info.value)
+
+
+def divergences(p, q):
+    # gammainc(a, x) + gammaincc(a, x) = 1: their x-derivatives cancel
+    ones = sc.gammainc(1.5, q) + sc.gammaincc(1.5, q)
+    return np.sum(sc.kl_div(p, q) + sc.rel_entr(q, p) + sc.entr(p) * ones)
+
+
+def test_divergences_in_both_modes_and_second_order():
+    p, q = RNG.uniform(0.2, 1.0, size=4), RNG.uniform(0.2, 1.0, size=4)
+    check_grads(divergences, (p, q))
+    hess = s2sad.hessian(divergences)(p, q)
+    eps, d = 1e-5, RNG.normal(size=4)
+    g = s2sad.grad(divergences)
+    np.testing.assert_allclose(hess @ d, (g(p + eps * d, q) - g(p - eps * d, q)) / (2 * eps),
                                rtol=1e-5, atol=1e-6)

@@ -90,7 +90,7 @@ from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
     from .decompositions import expm, sqrtm  # noqa: F401
-    from .scipy_special import lse_weights, polygamma  # noqa: F401
+    from .scipy_special import bessel, lse_weights, multipolygamma, polygamma  # noqa: F401
     from .ode_adjoint import (ode_refuse, odeint_jvp, odeint_vjp,  # noqa: F401
                               solve_ivp_y, solve_ivp_y_jvp, solve_ivp_y_vjp)
     from .scipy_stats import dirichlet_alpha, gammaln, mvn_cov  # noqa: F401
