@@ -26,6 +26,7 @@ def extend(add, A, C, F, L):
     _numpy_more(add, A, C)
     if _sc is not None:
         _special(add, A, C, F)
+        _stats(add, A, C, F)
 
 
 def _order_stats(add, A, C):
@@ -132,3 +133,39 @@ def _special(add, A, C, F):
     add(_rt.bessel, C("ive"), C(0.0), A((3,), "nonzero"), C(2))
     add(_rt.bessel, C("yv"), C(1.0), A((3,), "pos"))
     add(_rt.multipolygamma, C(1), A((3,), "gt1"), C(2), float32=False)
+
+
+def _stats(add, A, C, F):
+    """scipy.stats rules (keyed by bound methods: the registry's own key, found by name);
+    SciPy's densities compute in float64, so no float32 variant."""
+    import s2sad.rules.scipy_stats  # noqa: F401  (registers the rules now)
+    from s2sad.rules import RULES
+
+    def stat(name, *makers, **kwargs):
+        key = next(k for k, rule in RULES.items() if rule.name == f"scipy.stats.{name}")
+        add(key, *makers, float32=False, label=f"[{name}]", **kwargs)
+
+    def u(lo, hi, shape=None):
+        return F(lambda rng: rng.uniform(lo, hi, size=shape), f"u{lo}_{hi}")
+
+    below = u(-0.2, 0.0)
+    for method in ("logpdf", "pdf", "cdf"):
+        stat(f"uniform.{method}", u(0.1, 0.9, (3,)), below, u(1.0, 1.5))
+        stat(f"uniform.{method}", u(0.1, 0.9, (2, 3)), u(-0.05, 0.0, (3,)), u(1.0, 1.5, (2, 1)))
+    for method in ("logpdf", "pdf"):
+        stat(f"chi2.{method}", A((3,), "pos"), C(3.0), below, A(None, "pos"))
+        stat(f"chi2.{method}", A((2, 3), "pos"), A((3,), "gt1"), wrt=("x",))
+        stat(f"pareto.{method}", u(2.5, 4.0, (3,)), A((3,), "gt1"), below, u(0.5, 1.5))
+        stat(f"pareto.{method}", u(1.1, 3.0, (2, 3)), A(None, "pos"))
+    for dist in ("gumbel_r", "gumbel_l"):
+        for method in ("logpdf", "pdf", "cdf", "sf"):
+            stat(f"{dist}.{method}", A((3,)), A(None), A(None, "pos"))
+            stat(f"{dist}.{method}", A((2, 3)), A((3,)), A((2, 1), "pos"))
+    for method in ("logpmf", "pmf"):
+        stat(f"geom.{method}", C(np.array([1, 2, 5]), "k"), u(0.2, 0.8, (3,)))
+        stat(f"nbinom.{method}", C(np.array([0, 2, 5]), "k"), C(3), u(0.2, 0.8, (3,)))
+    for method in ("cdf", "sf"):
+        stat(f"gamma.{method}", A((3,), "pos"), C(2.5), below, A(None, "pos"))
+        stat(f"gamma.{method}", A((2, 3), "pos"), A((3,), "gt1"), wrt=("x",))
+    stat("expon.ppf", u(0.1, 0.9, (3,)), A(None), A(None, "pos"))
+    stat("norm.isf", u(0.1, 0.9, (2, 3)), A((3,)), A(None, "pos"))

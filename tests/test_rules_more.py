@@ -6,6 +6,7 @@ user's line."""
 import numpy as np
 import pytest
 import scipy.special as sc
+import scipy.stats as st
 
 import s2sad
 from s2sad.testing import check_grads
@@ -154,11 +155,31 @@ def incomplete_gamma_in_a(a):
     return sc.gammainc(a, 2.0) + sc.gammaincc(a, 1.0)
 
 
+def gamma_cdf_in_a(a):
+    return st.gamma.cdf(2.0, a)
+
+
+@pytest.mark.parametrize("f", [incomplete_gamma_in_a, gamma_cdf_in_a], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("mode", ["forward", "reverse"])
-def test_incomplete_gamma_in_its_shape_is_refused_naming_the_line(mode):
+def test_incomplete_gamma_in_its_shape_is_refused_naming_the_line(f, mode):
     with pytest.raises(s2sad.MissingRuleError, match="argument 'a'") as info:
-        s2sad.grad(incomplete_gamma_in_a, mode=mode)(1.5)
+        s2sad.grad(f, mode=mode)(1.5)
     assert __file__ in str(info.value)
+
+
+def uniform_and_gamma_cdfs(x):
+    return np.sum(st.uniform.cdf(x, -0.5, 2.0) + st.gamma.sf(x, 2.0))
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_cdfs_are_flat_off_their_supports(mode):
+    x = np.array([-0.9, -0.2, 0.4, 1.7])        # uniform on [-0.5, 1.5]; gamma on x > 0
+    grad = s2sad.grad(uniform_and_gamma_cdfs, mode=mode)(x)
+    eps = 1e-6
+    fd = [(uniform_and_gamma_cdfs(x + eps * e) - uniform_and_gamma_cdfs(x - eps * e)) / (2 * eps)
+          for e in np.eye(4)]
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-9)
+    assert grad[0] == 0.0
 
 
 def divergences(p, q):
