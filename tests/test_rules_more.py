@@ -196,3 +196,20 @@ def test_divergences_in_both_modes_and_second_order():
     g = s2sad.grad(divergences)
     np.testing.assert_allclose(hess @ d, (g(p + eps * d, q) - g(p - eps * d, q)) / (2 * eps),
                                rtol=1e-5, atol=1e-6)
+
+
+def angle_of_complex(x):
+    return np.sum(np.angle(np.exp(1j * x)))
+
+
+def angle_of_real(x):
+    return np.sum(np.angle(x) * x)
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_angle_is_flat_for_real_values_and_refused_for_complex(mode):
+    x = np.array([-1.5, 0.5, 2.0])
+    np.testing.assert_allclose(s2sad.grad(angle_of_real, mode=mode)(x), np.angle(x))
+    with pytest.raises(s2sad.NonDifferentiableError, match="complex values") as info:
+        s2sad.grad(angle_of_complex, mode=mode)(np.array([0.3, 0.5]))
+    assert __file__ in str(info.value)

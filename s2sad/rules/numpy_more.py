@@ -1,7 +1,7 @@
 """More NumPy rules: np.diagflat, np.ediff1d, np.vander, the polynomial functions, np.geomspace,
 np.logspace, np.angle, and the numpy.linalg array-API aliases (matmul, outer, tensordot,
-vecdot, trace, svdvals, matrix_norm, vector_norm), whose rules are their originals'
-terms with the names changed (`alias`).
+trace, matrix_norm, vector_norm), whose rules are their originals' terms with
+the names changed (`alias`), svdvals and vecdot.
 
 np.angle of a real array is piecewise constant (0 or pi): its derivative is zero (a
 complex argument is refused by the complex-values check, rules/complex_safe.py).
@@ -39,8 +39,11 @@ alias(_L.matmul, np.matmul, "x1, x2", a="x1", b="x2")
 alias(_L.outer, np.outer, "x1, x2", a="x1", b="x2")
 alias(_L.tensordot, np.tensordot, "x1, x2, *, axes=2", a="x1", b="x2")
 alias(_L.trace, np.trace, "x, *, offset=0, dtype=None", a="x", axis1="-2", axis2="-1")
-alias(_L.svdvals, np.linalg.svd, "x", a="x", full_matrices="False", compute_uv="False",
-      hermitian="False")
+# svdvals: d s = diag(U^T dx V), its cotangent U diag(g) V^T (the reduced SVD)
+_U, _VH = (f"rt.svd_reduced(x, False, False, False)[{i}]" for i in (0, 2))
+defrule(_L.svdvals, "x",
+        jvp={"x": f"np.sum({_U} * np.matmul(dx, np.swapaxes({_VH}, -1, -2)), axis=-2)"},
+        vjp={"x": f"rt.reduce_to(np.matmul({_U} * np.expand_dims(g, -2), {_VH}), x)"})
 alias(_L.matrix_norm, np.linalg.norm, "x, *, keepdims=False, ord='fro'", axis="(-2, -1)")
 alias(_L.vector_norm, np.linalg.norm, "x, *, axis=None, keepdims=False, ord=2",
       ord="rt.vector_norm_ord(x, ord, axis)")
