@@ -1086,3 +1086,10 @@ except ImportError:  # collected as part of a `tests` package
     from tests.rule_specs_linalg_more import register as _linalg_more
 _linalg_more(add, A, C, F, L)
 SPECS.extend(importlib.import_module(__name__.replace("specs", "specs_scipy_stats")).SPECS)
+
+# ---- the coverage to-do list: tests/rule_specs_coverage_more.py -------------------------
+try:
+    import rule_specs_coverage_more as _coverage_more
+except ImportError:  # collected as part of a `tests` package
+    from tests import rule_specs_coverage_more as _coverage_more
+_coverage_more.extend(add, A, C, F, L)

@@ -80,8 +80,37 @@ def _register():
     # math.erf and math.erfc have rules in scalar_math.py; math.gamma and math.lgamma
     # (log|gamma|) need digamma, so they have rules only with SciPy (without it a call
     # is reported as a function without a rule, MissingRuleError).
+    _register_more()
     defpartials(math.gamma, "x", x=f"ans * {_PSI.format('x')}")
     defpartials(math.lgamma, "x", x=_PSI.format("x"))
+
+
+
+def _register_more():
+    """Bessel functions, the entropies, Pochhammer, exponential integrals, incomplete gammas."""
+    # rt.bessel(kind, v, x, k): the k-th derivative in x of sc.<kind>(v, x)
+    defpartials(rt.bessel, "kind, v, x, k=0", x="rt.bessel(kind, v, x, k + 1)")
+    for name, kind, v in (("i0", "iv", "0.0"), ("i1", "iv", "1.0"), ("i0e", "ive", "0.0"),
+                          ("i1e", "ive", "1.0"), ("j0", "jv", "0.0"), ("j1", "jv", "1.0"),
+                          ("y0", "yv", "0.0"), ("y1", "yv", "1.0")):
+        _P(name, "x", x=f"rt.bessel('{kind}', {v}, x, 1)")
+    for kind in ("iv", "ive", "jv", "yv"):      # in x; the order v has no term
+        _P(kind, "v, x", x=f"rt.bessel('{kind}', v, x, 1)")
+    _P("erfcinv", "x", x=f"-{_SQRT_PI_2} * np.exp(ans * ans)")
+    _P("entr", "x", x="-(np.log(x) + 1.0)")
+    _P("rel_entr", "x, y", x="np.log(x / y) + 1.0", y="-rt.safe_ratio(x, y)")
+    _P("kl_div", "x, y", x="np.log(x / y)", y="1.0 - rt.safe_ratio(x, y)")
+    _P("multigammaln", "a, d", a="rt.multipolygamma(0, a, d)")
+    defpartials(rt.multipolygamma, "n, a, d", a="rt.multipolygamma(n + 1, a, d)")
+    _P("poch", "z, m", z=f"ans * ({_PSI.format('z + m')} - {_PSI.format('z')})",
+       m=f"ans * {_PSI.format('z + m')}")
+    _P("rgamma", "x", x=f"-ans * {_PSI.format('x')}")
+    _P("exp1", "x", x="-np.exp(-x) / x")
+    _P("expi", "x", x="np.exp(x) / x")
+    # the regularized incomplete gammas in x (a has no term): x**(a-1) exp(-x) / gamma(a)
+    density = "np.exp((a - 1.0) * np.log(x) - x - rt.gammaln(a))"
+    _P("gammainc", "a, x", x=density)
+    _P("gammaincc", "a, x", x=f"-{density}")
 
 
 if sc is not None:

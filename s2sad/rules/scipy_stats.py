@@ -133,7 +133,9 @@ def _register_discrete():
             (st.poisson, "k, mu, loc=0", "rt.safe_ratio(k, mu) - 1.0"),
             (st.binom, "k, n, p, loc=0", "rt.safe_ratio(k, p) - rt.safe_ratio(n - k, 1.0 - p)"),
             (st.bernoulli, "k, p, loc=0",
-             "rt.safe_ratio(k, p) - rt.safe_ratio(1.0 - k, 1.0 - p)")):
+             "rt.safe_ratio(k, p) - rt.safe_ratio(1.0 - k, 1.0 - p)"),
+            (st.geom, "k, p, loc=0", "rt.safe_ratio(1.0, p) - rt.safe_ratio(k - 1.0, 1.0 - p)"),
+            (st.nbinom, "k, n, p, loc=0", "rt.safe_ratio(n, p) - rt.safe_ratio(k, 1.0 - p)")):
         param = sig.split(", ")[-2]
         _P(dist, "logpmf", sig, **{param: dp})
         _P(dist, "pmf", sig, **{param: f"ans * ({dp})"})
@@ -196,8 +198,38 @@ def _register_helpers():
             vjp={"alpha": "g", "x": "rt.zeros_like(x)"})
 
 
+def _register_more():
+    """uniform, chi2, gumbel_r, gumbel_l, pareto; gamma.cdf/sf in x; expon.ppf, norm.isf."""
+    inside = "np.heaviside(z, 1.0) * np.heaviside(1.0 - z, 1.0)"
+    _register_family(st.uniform, "pdf", _LOC, {"x": "0.0 * z", "loc": "0.0 * z",
+                                               "scale": "-1.0 / scale"})
+    _P(st.uniform, "cdf", _LOC, **{p: _z(t) for p, t in _cdf(f"{inside} / scale").items()})
+    _register_family(st.chi2, "pdf", "x, df, loc=0.0, scale=1.0",
+                     _location_scale("(0.5 * df - 1.0) / z - 0.5"))
+    for dist, dz, cdf, sf in (
+            (st.gumbel_r, "np.exp(-z) - 1.0", "np.exp(-z - np.exp(-z))",
+             "-np.exp(-z - np.exp(-z))"),
+            (st.gumbel_l, "1.0 - np.exp(z)", "np.exp(z - np.exp(z))", "-np.exp(z - np.exp(z))")):
+        _register_family(dist, "pdf", _LOC, _location_scale(dz))
+        for method, density in (("cdf", cdf), ("sf", sf)):
+            _P(dist, method, _LOC, **{p: _z(t) for p, t in _cdf(f"{density} / scale").items()})
+    _register_family(st.pareto, "pdf", "x, b, loc=0.0, scale=1.0",
+                     dict(_location_scale("-(b + 1.0) / z"), b="1.0 / b - np.log(np.abs(z))"))
+    # gamma's CDF in x (no a term): its density, 0 (flat) for z <= 0
+    density = ("np.heaviside(z, 0.0) * np.exp((a - 1.0) * np.log(np.abs(z)) - np.abs(z) - "
+               "rt.gammaln(a)) / scale")
+    for method, d in (("cdf", density), ("sf", f"-{density}")):
+        _P(st.gamma, method, "x, a, loc=0.0, scale=1.0",
+           **{p: _z(t) for p, t in _cdf(d).items()})
+    _P(st.expon, "ppf", "q, loc=0.0, scale=1.0", q="scale / (1.0 - q)", loc="1.0",
+       scale="(ans - loc) / scale")
+    _P(st.norm, "isf", "q, loc=0.0, scale=1.0", loc="1.0", scale="(ans - loc) / scale",
+       q=f"-{_SQRT_2PI} * scale * np.exp(0.5 * ((ans - loc) / scale) ** 2)")
+
+
 if st is not None:
     _register_helpers()
+    _register_more()
     _register_normal()
     _register_t()
     _register_bounded()

@@ -18,6 +18,8 @@ concern:
   np.insert, np.delete, np.r_ and np.c_, in rules/shape.py); `random_draws`: the
   draws of generator objects (`rs.normal(m, s)`, in rules/constructors.py); `scipy_special` and
   `ode_adjoint` of the optional SciPy rules;
+- `numpy_more`: np.ediff1d, np.vander, polynomials, vector_norm's ord;
+- `order_stats`: quantiles, percentiles, nanmedian, nanvar;
 - `snapshots`: the snapshots of checkpointed loops (reverse mode with checkpoint=).
 
 This package imports neither `s2sad.rules` nor any other part of s2sad but
@@ -66,6 +68,9 @@ from .linalg import (as_matrix, det_jvp, det_vjp, dot_vjp_a, dot_vjp_b, eig_gaps
 from .norms import (einsum_base, einsum_patterns, einsum_patterns_vjp, einsum_shift,
                     norm_exponent, norm_power, norm_weights, spectral_grad, spectral_grad_jvp,
                     spectral_third)
+from .numpy_more import (ediff1d_jvp, ediff1d_vjp, poly_tail, polyder_vjp, polyint_vjp,
+                         vander_deriv, vector_norm_ord)
+from .order_stats import nanvar_jvp, nanvar_vjp, quantile_jvp, quantile_method, quantile_vjp
 from .reductions import (average_weights, average_weights_vjp, cumprod_jvp, cumprod_vjp,
                          cumsum_vjp, extremum_jvp, extremum_vjp, mean_vjp, median_jvp,
                          median_vjp, nanmean_jvp, nanmean_vjp, nansum_jvp, nansum_vjp,
@@ -85,7 +90,7 @@ from .scipy_special import HAVE_SCIPY
 
 if HAVE_SCIPY:       # the helpers of the optional scipy.special rules
     from .decompositions import expm, sqrtm  # noqa: F401
-    from .scipy_special import lse_weights, polygamma  # noqa: F401
+    from .scipy_special import bessel, lse_weights, multipolygamma, polygamma  # noqa: F401
     from .ode_adjoint import (ode_refuse, odeint_jvp, odeint_vjp,  # noqa: F401
                               solve_ivp_y, solve_ivp_y_jvp, solve_ivp_y_vjp)
     from .scipy_stats import dirichlet_alpha, gammaln, mvn_cov  # noqa: F401
