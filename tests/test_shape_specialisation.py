@@ -129,3 +129,20 @@ def test_second_order_through_specialised_products():
     h = 1e-5
     expected = (g(W1, W2, x + h * direction) - g(W1, W2, x - h * direction)) / (2 * h)
     np.testing.assert_allclose(H @ direction, expected, rtol=1e-5, atol=1e-7)
+
+
+def accumulated_in_float64(x0, pop):
+    acc = np.zeros(2)
+    for d in range(2):
+        acc[d] += x0 * x0 + np.sum(pop * pop)
+    return np.sum(acc)
+
+
+def test_a_float32_input_reached_through_a_float64_scalar_keeps_its_dtype():
+    """The items of a float64 array are NumPy float64 scalars, of the same kind as
+    Python floats, so kinds cannot tell that `g * pop` is float64: the final cast stays
+    for float32 (found by the hostile fuzzer, seed 9102)."""
+    pop = np.array([[0.3], [0.9]], dtype=np.float32)
+    g = s2sad.grad(accumulated_in_float64, wrt=1)(1.2, pop)
+    assert g.dtype == np.float32 and g.shape == pop.shape
+    np.testing.assert_allclose(g, 4 * pop, rtol=1e-6)

@@ -208,8 +208,11 @@ def identity_helper(eqn: Eqn, shapes: SameShapes) -> bool:
         return _numeric(g) and _numeric(x)
     if eqn.prim is runtime.cast_like:
         kind = kinds.kind_of(x)
+        # float64 only: a FLOAT kind may be a NumPy float64 when the code runs, which
+        # makes a float32 product float64 although the kinds say float32; ndim > 0:
+        # a kind of ndim 0 is a 0-d array or a NumPy scalar
         return kinds.kind_of(g) == kind and kind.tag == "array" and kind.ndim > 0 and \
-            np.issubdtype(np.dtype(kind.dtype), np.inexact)     # (ndim 0: 0-d array or scalar)
+            kind.dtype == "float64"
     return False
 
 
@@ -247,11 +250,11 @@ def _spread_sum(eqn: Eqn, shapes: SameShapes):
             scaled = Var("g", kinds.kind_of(g))
             return [Eqn([scaled], operator.mul, [g, y], {}, {}, eqn.loc, eqn.role),
                     _redefine(eqn, runtime.sum_vjp, [scaled] + list(made.args[1:]))]
-        ky, kg, ka = kinds.kind_of(y), kinds.kind_of(g), kinds.kind_of(a)
+        ky, ka = kinds.kind_of(y), kinds.kind_of(a)
         if ky.tag != "array" or ka.tag != "array" or not shapes.same(a, y) or \
                 ka.dtype != ky.dtype or not np.issubdtype(np.dtype(ky.dtype), np.floating):
             continue
-        if ky.dtype == "float64" or (kg.tag == "array" and kg.ndim == 0 and kg.dtype == ky.dtype):
+        if ky.dtype == "float64":       # (float32: see identity_helper)
             eqn.args = [g, y] if i == 0 else [y, g]
             return None
     return None
@@ -282,9 +285,8 @@ def _plain_product(eqn: Eqn, shapes: SameShapes):
         return None
     g, a, b = eqn.args
     ka, kb, kg = (kinds.kind_of(v) for v in (a, b, g))
-    if not all(k.tag == "array" for k in (ka, kb, kg)) or len({ka.dtype, kb.dtype, kg.dtype}) != 1 \
-            or not np.issubdtype(np.dtype(ka.dtype), np.floating):
-        return None
+    if not all(k.tag == "array" and k.dtype == "float64" for k in (ka, kb, kg)):
+        return None      # (float64 only: see identity_helper)
     a0, b0 = shapes.origin(a), shapes.origin(b)
     if not any(shapes.same(g, out) and a2 is a0 and b2 is b0 for out, a2, b2 in shapes.products):
         return None
