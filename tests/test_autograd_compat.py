@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.errors import NonDifferentiableError
 from s2sad.testing import check_grads
 from tests.test_hessian import fd_hessian
 

@@ -30,7 +30,7 @@ def _col(s: str) -> str:
 # dV = V (F * (S X + X^T S)) + (I - V V^T) dA^T U / s.
 
 def _svd_jvp(p: str, d: str) -> str:
-    u, s, vh, v = f"{p}[0]", f"{p}[1]", f"{p}[2]", _T(f"{p}[2]")
+    u, s, v = f"{p}[0]", f"{p}[1]", _T(f"{p}[2]")
     x, f = _mm(_T(u), d, v), f"rt.eig_gaps({s} * {s})"
     du = f"{_mm(u, f'{f} * ({x} * {_row(s)} + {_col(s)} * {_T(x)})')} + " \
          f"({_mm(d, v)} - {_mm(u, x)}) / {_row(s)}"

@@ -252,7 +252,8 @@ def add_at_inplace(acc, index, g):
         return acc
     if not (isinstance(acc, np.ndarray) and acc.flags.writeable):
         acc = np.array(acc, copy=True)
-    if np.iscomplexobj(g) and not np.iscomplexobj(acc):
+    if (type(g) is complex or getattr(getattr(g, "dtype", None), "kind", "") == "c") and \
+            acc.dtype.kind != "c":
         g = np.real(g)           # a real value's cotangent is the real part (fft rules)
     if type(index) is int or is_basic_index(index):
         acc[index] += g          # a basic index selects each element once

@@ -37,9 +37,8 @@ def optimize(fn: Function, param_kinds) -> Function:
     _resolve(mapping)
     substitute(fn.body, mapping)
     _eliminate_dead_code(fn)
-    if scalar_factors.gather(fn):      # (on live code: it merges only single uses)
-        kinds.infer(fn, param_kinds)
-        _eliminate_dead_code(fn)
+    if scalar_factors.gather(fn):      # (on live code: it merges only single uses;
+        _eliminate_dead_code(fn)       # the kinds it needs it sets)
     hoist.hoist(fn)
     share_shape_references(fn, shapes.SameShapes(fn))
     shared: dict = {}

@@ -61,7 +61,10 @@ def _merge(eqn: Eqn, counts, defs):
     factor, array = _split(made.args)
     if factor is None or not (scale is None or _fits(scale, array)) or not _fits(factor, array):
         return None
-    merged = Var("scale", kinds.kind_of(factor))
+    kind = kinds.kind_of(factor)
+    if scale is not None and kinds.kind_of(scale).tag == "array":    # a NumPy scalar wins
+        kind = kinds.kind_of(scale)
+    merged = Var("scale", kind)
     first = Eqn([merged], operator.neg if scale is None else operator.mul,
                 [factor] if scale is None else [scale, factor], {}, {}, eqn.loc, eqn.role)
     eqn.prim, eqn.args = operator.mul, [merged, array]
