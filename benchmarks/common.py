@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
+import torch_peer
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Benchmark the working tree's s2sad, ahead of any installed copy.
@@ -419,7 +421,8 @@ def header(title: str, lines: Sequence[str] = ()) -> None:
     print("=" * 78)
     print(f"python {platform.python_version()}, numpy {package_version('numpy')}, "
           f"s2sad (working tree), autograd {package_version('autograd')}, "
-          f"jax {package_version('jax')}, jaxlib {package_version('jaxlib')}")
+          f"jax {package_version('jax')}, jaxlib {package_version('jaxlib')}, "
+          f"torch {package_version('torch')}")
     for line in lines:
         print(line)
     print()
@@ -552,7 +555,7 @@ def s2sad_candidates(s2sad, loss: Callable, nargs: int) -> list[Candidate]:
 
 def peer_candidates(nargs: int, make_peer_loss: Callable[..., Callable],
                     cut_keyword: str) -> list[Candidate]:
-    """The autograd and (non-jitted) jax.grad rows.
+    """The autograd, (non-jitted) jax.grad and eager PyTorch rows.
 
     ``make_peer_loss(np)`` builds the loss written with the peer's numpy module
     (autograd.numpy or jax.numpy); ``make_peer_loss(np, **{cut_keyword: n})`` the
@@ -576,6 +579,15 @@ def peer_candidates(nargs: int, make_peer_loss: Callable[..., Callable],
         rows.append(Candidate(
             "jax.grad (no jit)", lambda: jax.grad(make_peer_loss(jnp), argnums=wrt),
             scaled=lambda n: jax.grad(make_peer_loss(jnp, **{cut_keyword: n}), argnums=wrt)))
+    torch = torch_peer.load_torch()
+    if torch is None:
+        rows.append(Candidate("torch (eager)", None, unavailable="torch not installed"))
+    else:
+        tnp = torch_peer.TorchNumpy(torch)
+        rows.append(Candidate(
+            "torch (eager)", lambda: torch_peer.torch_grad(torch, make_peer_loss(tnp), wrt),
+            scaled=lambda n: torch_peer.torch_grad(
+                torch, make_peer_loss(tnp, **{cut_keyword: n}), wrt)))
     return rows
 
 

@@ -5,8 +5,8 @@ rk4_pendulum.py and branchy_while.py), a small MLP, a 1000x1000 matrix product, 
 vectorised Rosenbrock function (n = 10,000), an RNN loop of 50 steps and a softmax
 cross-entropy.  Each has a hand-written gradient, checked against s2sad's at start-up
 (relative error printed); every row is timed in the same run and printed as a ratio
-to the hand-written gradient (goal: <= 1.2, RNN <= 1.5).  autograd and jax columns
-are added when the `bench` extra is installed.
+to the hand-written gradient (goal: <= 1.2, RNN <= 1.5).  autograd, jax.jit and
+PyTorch columns are added when the `bench` extra is installed.
 
 Run from the repository root:  python benchmarks/workloads.py [--quick]
 """
@@ -19,6 +19,7 @@ import numpy as np
 import branchy_while
 import common
 import rk4_pendulum
+import torch_peer
 
 RNG = np.random.default_rng(0)
 
@@ -171,7 +172,8 @@ def relative_error(got, want) -> float:
 
 
 def _peers(quick: bool):
-    """(name, grad maker, numpy module) of the installed peers: autograd, jax.jit."""
+    """(name, grad maker, numpy module) of the installed peers: autograd, jax.jit,
+    PyTorch (eager reverse mode, one thread)."""
     peers = []
     autograd = common.load_autograd()
     if autograd is not None:
@@ -179,6 +181,10 @@ def _peers(quick: bool):
     jax = common.load_jax()
     if jax is not None:
         peers.append(("jax.jit", lambda loss, wrt: jax[0].jit(jax[0].grad(loss, wrt)), jax[1]))
+    torch = torch_peer.load_torch()
+    if torch is not None:
+        peers.append(("torch", lambda loss, wrt: torch_peer.torch_grad(torch, loss, wrt),
+                      torch_peer.TorchNumpy(torch)))
     return peers
 
 
