@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NonDifferentiableError
-from .common import is_basic_index, unbroadcast
+from .common import FLOAT_SCALARS, is_basic_index, unbroadcast
 
 
 def match_shape(t, ans, /):
@@ -237,7 +237,7 @@ def appended_inplace(items, item):
 
 def without_last_inplace(items):
     """`without_last`, dropping the last item of `items` itself when it is a list."""
-    if isinstance(items, list):
+    if type(items) is list or isinstance(items, list):
         del items[-1]
         return items
     return items[:-1]
@@ -245,6 +245,9 @@ def without_last_inplace(items):
 
 def add_at_inplace(acc, index, g):
     """`add_at`, adding into `acc` itself when it is a writable array (or a list)."""
+    if type(acc) is list and type(index) is int and type(acc[index]) in FLOAT_SCALARS:
+        acc[index] += g          # (one number's cotangent in a list: once per loop step)
+        return acc
     if isinstance(acc, (list, tuple)):
         if type(acc) is not list:
             acc = list(acc)
@@ -319,6 +322,8 @@ def cast_like(g, x, /):
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             g.dtype == x.dtype and x.dtype.kind in "fc":
         return g                          # (the common case, at once)
+    if type(g) is type(x) and type(x) in FLOAT_SCALARS:
+        return g                          # (a number's cotangent of its own type)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
