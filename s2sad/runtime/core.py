@@ -237,7 +237,7 @@ def appended_inplace(items, item):
 
 def without_last_inplace(items):
     """`without_last`, dropping the last item of `items` itself when it is a list."""
-    if type(items) is list or isinstance(items, list):
+    if isinstance(items, list):
         del items[-1]
         return items
     return items[:-1]
@@ -245,9 +245,11 @@ def without_last_inplace(items):
 
 def add_at_inplace(acc, index, g):
     """`add_at`, adding into `acc` itself when it is a writable array (or a list)."""
-    if type(acc) is list and type(index) is int and type(acc[index]) in FLOAT_SCALARS:
-        acc[index] += g          # (one number's cotangent in a list: once per loop step)
-        return acc
+    if type(acc) is list and type(index) is int:
+        item = acc[index]        # (a number's cotangent in a list: once per loop step)
+        if type(item) is float or type(item) in FLOAT_SCALARS:
+            acc[index] = item + g
+            return acc
     if isinstance(acc, (list, tuple)):
         if type(acc) is not list:
             acc = list(acc)
@@ -319,11 +321,13 @@ def cast_like(g, x, /):
     Scalar zeros (0.0) from loops that never ran become arrays of x's shape; a
     Python float input gets a Python float derivative.
     """
+    if type(g) is float and type(x) is float:
+        return g                          # (the common cases, at once)
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             g.dtype == x.dtype and x.dtype.kind in "fc":
-        return g                          # (the common case, at once)
+        return g
     if type(g) is type(x) and type(x) in FLOAT_SCALARS:
-        return g                          # (a number's cotangent of its own type)
+        return g                          # (a NumPy scalar's cotangent of its own type)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
