@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# Floating scalar types whose cotangent is a number of the same type (cast_like
+# returns such a cotangent as it is; a list of them gets per-item cotangents at once).
+FLOAT_SCALARS = frozenset({float, np.float64, np.float32})
+
 
 def unbroadcast(g, x, /):
     """Sum the cotangent `g` back to the shape of the primal `x` (undo broadcasting)."""
@@ -46,6 +50,10 @@ def float_dtype(*xs) -> np.dtype:
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(np.float64)
 
 
+def _convert(cls, value):
+    return cls(value)
+
+
 def zero_cotangent(x):
     """A zero cotangent for `x`: 0.0, a float array, or a tuple (dict) of those for containers."""
     if isinstance(x, (tuple, list)):
@@ -65,6 +73,12 @@ def like(g, x):
     or tuple of values (an array_like argument) a tuple of per-item cotangents.
     """
     if isinstance(x, (tuple, list)):
+        types = set(map(type, x)) if type(g) is np.ndarray and g.shape == (len(x),) and \
+            g.dtype.kind == "f" else None
+        if types is not None and types <= FLOAT_SCALARS:
+            # numbers (the items of a list grown in a loop): each item's type, at once
+            values = g.tolist()
+            return tuple(values if types == {float} else map(_convert, map(type, x), values))
         if g is None:
             return tuple(like(None, item) for item in x)
         if not isinstance(g, (tuple, list)):      # an array for an array_like list

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NonDifferentiableError
-from .common import is_basic_index, unbroadcast
+from .common import FLOAT_SCALARS, is_basic_index, unbroadcast
 
 
 def match_shape(t, ans, /):
@@ -245,6 +245,11 @@ def without_last_inplace(items):
 
 def add_at_inplace(acc, index, g):
     """`add_at`, adding into `acc` itself when it is a writable array (or a list)."""
+    if type(acc) is list and type(index) is int:
+        item = acc[index]        # (a number's cotangent in a list: once per loop step)
+        if type(item) is float or type(item) in FLOAT_SCALARS:
+            acc[index] = item + g
+            return acc
     if isinstance(acc, (list, tuple)):
         if type(acc) is not list:
             acc = list(acc)
@@ -316,9 +321,13 @@ def cast_like(g, x, /):
     Scalar zeros (0.0) from loops that never ran become arrays of x's shape; a
     Python float input gets a Python float derivative.
     """
+    if type(g) is float and type(x) is float:
+        return g                          # (the common cases, at once)
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             g.dtype == x.dtype and x.dtype.kind in "fc":
-        return g                          # (the common case, at once)
+        return g
+    if type(g) is type(x) and type(x) in FLOAT_SCALARS:
+        return g                          # (a NumPy scalar's cotangent of its own type)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
