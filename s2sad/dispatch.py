@@ -18,54 +18,80 @@ import weakref
 import numpy as np
 
 from . import loader
+from .callables import is_user_function
+from .rules import version
 
 _PLAIN = (float, int, bool)
+_ARRAY = np.ndarray
+_FAST_TYPES = frozenset(_PLAIN + (_ARRAY,))
 
 
 def call_signature(args, kwargs):
-    """A hashable summary of the arguments' kinds, or None when the fast path does
-    not apply (keywords, containers, NumPy scalars, objects)."""
+    """A hashable summary of the arguments' kinds: their types, with the ndim and dtype
+    of arrays; None with keywords.  The fast path keeps only summaries of plain
+    float/int/bool and array arguments (`fast_signature`)."""
     if kwargs:
         return None
-    key = []
-    for a in args:
-        t = type(a)
-        if t in _PLAIN:
-            key.append(t)
-        elif t is np.ndarray:
-            key.append((a.ndim, a.dtype))
-        else:
-            return None
-    return tuple(key)
+    key = tuple(map(type, args))
+    if _ARRAY in key:
+        key = tuple((a.ndim, a.dtype) if type(a) is _ARRAY else type(a) for a in args)
+    return key
+
+
+def fast_signature(args, kwargs):
+    """`call_signature`, or None when the fast path does not apply (keywords,
+    containers, NumPy scalars, objects)."""
+    if kwargs or not _FAST_TYPES.issuperset(map(type, args)):
+        return None
+    return call_signature(args, kwargs)
 
 
 class FastPath:
-    """Call signature -> (derivative, leading arguments, the function it was made
-    for, what the caller keeps with it), checked with `compiler.still_valid` before
-    each use."""
+    """Call signature -> (derivative, leading arguments, the rules version it was made
+    at, what else to check before each use: None, or the function it was made for,
+    whose pins and globals `compiler.still_valid` checks).
 
-    def __init__(self, compiler):
-        self.compiler = compiler
+    With `share` (a hashable summary of the operator's options), a plain user function
+    called for the first time finds the derivative another function of its code was
+    called with (a closure made again: the compiler's `shared_derivative`, bound to its
+    own cells), and a derivative it finds itself is shared in turn."""
+
+    def __init__(self, compiler, share=None):
+        self.compiler, self.share = compiler, share
         self.entries: dict = {}
 
-    def find(self, args, kwargs):
-        """(derivative, leading arguments, extra) for this call, or None."""
+    def find(self, fn, args, kwargs):
+        """(derivative, leading arguments, ...) for this call of `fn`, or None."""
         key = call_signature(args, kwargs)
-        entry = self.entries.get(key) if key is not None else None
-        if entry is None or not self.compiler.still_valid(entry[2], entry[0]):
+        entry = self.entries.get(key)
+        if entry is not None:
+            if entry[2] == version() and (entry[3] is None or
+                                          self.compiler.still_valid(entry[3], entry[0])):
+                return entry
             return None
-        return entry[0], entry[1], entry[3]
+        if self.share is None or key is None or not is_user_function(fn) or \
+                not _FAST_TYPES.issuperset(map(type, args)):
+            return None
+        loaded = self.compiler.shared_derivative(fn, ("call", self.share, key))
+        return None if loaded is None else self._keep(key, loaded, (), fn)
 
-    def remember(self, args, kwargs, derivative, values, fn, extra=None) -> None:
-        """Keep `derivative` for calls like this one, when its bound values are the
-        leading arguments followed by exactly `args` (no defaults filled in)."""
-        key = call_signature(args, kwargs)
-        n_leading = len(values) - len(args)
-        if key is None or n_leading < 0 or any(
+    def remember(self, args, kwargs, derivative, values, fn, n_leading: int) -> None:
+        """Keep `derivative` for calls like this one, when its bound values are
+        `n_leading` leading arguments followed by exactly `args` (no defaults filled in)."""
+        key = fast_signature(args, kwargs)
+        if key is None or len(values) != n_leading + len(args) or any(
                 a is not v for a, v in zip(args, values[n_leading:])):
             return
-        plain = self.compiler.source_function(fn, [])
-        self.entries[key] = (derivative, tuple(values[:n_leading]), plain, extra)
+        self._keep(key, derivative, tuple(values[:n_leading]),
+                   self.compiler.source_function(fn, []))
+        if self.share is not None and not n_leading and is_user_function(fn):
+            self.compiler.share_derivative(fn, ("call", self.share, key), derivative)
+
+    def _keep(self, key, derivative, leading, plain):
+        made_at, global_kinds = derivative.made_for
+        checked = plain if derivative.pins or global_kinds else None
+        entry = self.entries[key] = (derivative, leading, made_at, checked)
+        return entry
 
 
 class Derived:
@@ -79,7 +105,7 @@ class Derived:
 
     def __init__(self, call, spec, remake, name: str, doc, module, call_signature):
         self._call, self.__s2sad__, self._remake = call, spec, remake
-        self._bound = weakref.WeakKeyDictionary()    # object -> this, bound to it
+        self._bound = None     # (made when first bound) object -> this, bound to it
         self.__name__ = self.__qualname__ = name
         self.__doc__, self.__module__ = doc, module
         # always set: with __get__ defined, inspect would take it for a builtin
@@ -97,6 +123,8 @@ class Derived:
         if obj is None:
             return self
         remake, (op, args, kwargs) = self._remake
+        if self._bound is None:
+            self._bound = weakref.WeakKeyDictionary()
         try:
             return self._bound[obj]
         except (KeyError, TypeError, AttributeError):

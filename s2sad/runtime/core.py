@@ -310,6 +310,9 @@ def check_finite(value, where: str, role: str) -> None:
                 "(e.g. sqrt or log at 0, a division by zero)")
 
 
+_FLOAT_SCALARS = frozenset((float, np.float64, np.float32, np.float16, np.longdouble))
+
+
 def cast_like(g, x, /):
     """A derivative `g` with the shape and float dtype of the input `x`.
 
@@ -319,6 +322,8 @@ def cast_like(g, x, /):
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             g.dtype == x.dtype and x.dtype.kind in "fc":
         return g                          # (the common case, at once)
+    if type(x) in _FLOAT_SCALARS and (type(g) is float or type(g) is type(x)):
+        return type(x)(g)                 # (a scalar's, at once)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
