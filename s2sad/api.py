@@ -146,17 +146,10 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, grads_
     snapshots = _checkpoint(checkpoint, mode, backend)
     reverse, single = mode == "reverse", not isinstance(wrt, (tuple, list))
     share = (tuple(wrt) if not single else wrt, check_finite, backend, snapshots)
-    fast = FastPath(COMPILER, share if reverse and _hashable(share) else None)
+    fast = FastPath(COMPILER, f, share if reverse and _hashable(share) else None)
 
     def value_and_grad_f(*args, **kwargs):
-        found = fast.find(f, args, kwargs) if reverse else None
-        if found is not None:
-            result = found[0](*found[1], *args, 1.0)
-            out = result[0]
-            if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
-                grads = result[1] if single else tuple(result[1:])
-                return grads if grads_only else (out, grads)
-        g, positions, single_, n_leading, values = _bound_call(f, wrt, args, kwargs)
+        g, positions, _, n_leading, values = _bound_call(f, wrt, args, kwargs)
         if reverse:
             derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values),
                                    check_finite, backend, snapshots)
@@ -167,14 +160,14 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, grads_
             arguments.check_scalar_output(g, out)
             if g is f and compose.spec_of(f) is None and \
                     not arguments.holds_named_tuple(values):   # plain functions: per call kinds
-                fast.remember(args, kwargs, derivative, values, f, n_leading)
+                fast.remember(args, kwargs, derivative, values, n_leading)
         else:
             out, grads = _forward_gradient(g, values, positions, check_finite, backend)
         if arguments.holds_named_tuple(values):
             grads = [arguments.restructure(d, values[i]) for d, i in zip(grads, positions)]
-        grads = grads[0] if single_ else tuple(grads)
+        grads = grads[0] if single else tuple(grads)
         return grads if grads_only else (out, grads)
-    return value_and_grad_f
+    return fast.caller(value_and_grad_f, single, grads_only) if reverse else value_and_grad_f
 
 
 def _hashable(key) -> bool:

@@ -12,6 +12,7 @@ on keep their kinds).  Anything else takes the general path.
 from __future__ import annotations
 
 import inspect
+import operator
 import types
 import weakref
 
@@ -49,19 +50,19 @@ def fast_signature(args, kwargs):
 class FastPath:
     """Call signature -> (derivative, leading arguments, the rules version it was made
     at, what else to check before each use: None, or the function it was made for,
-    whose pins and globals `compiler.still_valid` checks).
+    whose pins and globals `compiler.still_valid` checks), for calls of `fn`.
 
     With `share` (a hashable summary of the operator's options), a plain user function
     called for the first time finds the derivative another function of its code was
     called with (a closure made again: the compiler's `shared_derivative`, bound to its
     own cells), and a derivative it finds itself is shared in turn."""
 
-    def __init__(self, compiler, share=None):
-        self.compiler, self.share = compiler, share
+    def __init__(self, compiler, fn, share=None):
+        self.compiler, self.fn, self.share = compiler, fn, share
         self.entries: dict = {}
 
-    def find(self, fn, args, kwargs):
-        """(derivative, leading arguments, ...) for this call of `fn`, or None."""
+    def find(self, args, kwargs):
+        """(derivative, leading arguments, ...) for this call, or None."""
         key = call_signature(args, kwargs)
         entry = self.entries.get(key)
         if entry is not None:
@@ -69,13 +70,13 @@ class FastPath:
                                           self.compiler.still_valid(entry[3], entry[0])):
                 return entry
             return None
-        if self.share is None or key is None or not is_user_function(fn) or \
+        if self.share is None or key is None or not is_user_function(self.fn) or \
                 not _FAST_TYPES.issuperset(map(type, args)):
             return None
-        loaded = self.compiler.shared_derivative(fn, ("call", self.share, key))
-        return None if loaded is None else self._keep(key, loaded, (), fn)
+        loaded = self.compiler.shared_derivative(self.fn, ("call", self.share, key))
+        return None if loaded is None else self._keep(key, loaded, (), self.fn)
 
-    def remember(self, args, kwargs, derivative, values, fn, n_leading: int) -> None:
+    def remember(self, args, kwargs, derivative, values, n_leading: int) -> None:
         """Keep `derivative` for calls like this one, when its bound values are
         `n_leading` leading arguments followed by exactly `args` (no defaults filled in)."""
         key = fast_signature(args, kwargs)
@@ -83,15 +84,54 @@ class FastPath:
                 a is not v for a, v in zip(args, values[n_leading:])):
             return
         self._keep(key, derivative, tuple(values[:n_leading]),
-                   self.compiler.source_function(fn, []))
-        if self.share is not None and not n_leading and is_user_function(fn):
-            self.compiler.share_derivative(fn, ("call", self.share, key), derivative)
+                   self.compiler.source_function(self.fn, []))
+        if self.share is not None and not n_leading and is_user_function(self.fn):
+            self.compiler.share_derivative(self.fn, ("call", self.share, key), derivative)
 
     def _keep(self, key, derivative, leading, plain):
         made_at, global_kinds = derivative.made_for
         checked = plain if derivative.pins or global_kinds else None
         entry = self.entries[key] = (derivative, leading, made_at, checked)
         return entry
+
+    def caller(self, general, single: bool, grads_only: bool):
+        """The function computing a reverse-mode gradient of `fn`: the derivative kept
+        for the call's signature where it holds and gives a scalar, else `general`.  It
+        returns the gradient (a tuple of them unless `single`), with the value first
+        unless `grads_only`."""
+        entries, find = self.entries, self.find
+
+        def gradient_call(*args, **kwargs):
+            try:
+                entry = None if kwargs else entries.get(tuple(map(type, args)))
+                if entry is None or entry[2] != version() or entry[3] is not None:
+                    entry = find(args, kwargs)      # (arrays, checks, a closure made again)
+                if entry is not None:
+                    result = entry[0](*entry[1], *args, 1.0)
+                    out = result[0]
+                    if type(out) is float or not np.ndim(out) and \
+                            not isinstance(out, (tuple, list)):
+                        grads = result[1] if single else tuple(result[1:])
+                        return grads if grads_only else (out, grads)
+                return general(*args, **kwargs)
+            except Exception as exc:
+                raise loader.with_user_line(exc)
+        gradient_call.names_user_lines = True
+        return gradient_call
+
+
+def names_user_lines(call):
+    """`call`, whose errors name the user's line the failing code came from."""
+    if getattr(call, "names_user_lines", False):
+        return call
+
+    def noted(*args, **kwargs):
+        try:
+            return call(*args, **kwargs)
+        except Exception as exc:
+            raise loader.with_user_line(exc)
+    noted.names_user_lines = True
+    return noted
 
 
 class Derived:
@@ -104,18 +144,15 @@ class Derived:
     binds its object like a function does."""
 
     def __init__(self, call, spec, remake, name: str, doc, module, call_signature):
-        self._call, self.__s2sad__, self._remake = call, spec, remake
+        self._call, self.__s2sad__, self._remake = names_user_lines(call), spec, remake
         self._bound = None     # (made when first bound) object -> this, bound to it
         self.__name__ = self.__qualname__ = name
         self.__doc__, self.__module__ = doc, module
         # always set: with __get__ defined, inspect would take it for a builtin
         self.__signature__ = call_signature or inspect.signature(call)
 
-    def __call__(self, *args, **kwargs):
-        try:
-            return self._call(*args, **kwargs)
-        except Exception as exc:      # name the user's line the failing code came from
-            raise loader.with_user_line(exc)
+    # called as the function it was made with (no frame of its own: `names_user_lines`)
+    __call__ = property(operator.attrgetter("_call"))
 
     def __get__(self, obj, objtype=None):
         """As a method (`@grad` on a `def` in a class): the operator applied to the

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -18,6 +20,9 @@ import pytest
 import s2sad
 from s2sad import api
 from s2sad.errors import NonDifferentiableError
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent.parent / "benchmarks"))
+from overhead import scalar as untyped  # noqa: E402  (the benchmark's untyped function)
 
 RNG = np.random.default_rng(21)
 
@@ -195,3 +200,39 @@ def test_second_order_of_closures_made_again():
         assert gg(0.3, 0.7) == pytest.approx(2.0, rel=1e-12)
         mixed = s2sad.grad(s2sad.grad(f), wrt=1)
         assert mixed(0.3, 0.7) == pytest.approx(c, rel=1e-12)
+
+
+POINTS = [(1.0, 2.0, 3.0), (-1.0, 2.0, 0.5), (0.3, 0.2, -0.4), (2.0, -3.0, 1.5), (0.9, 0.1, 0.2)]
+
+
+def test_the_untyped_scalar_gradient_on_every_branch():
+    g = s2sad.grad(untyped, wrt=(0, 1, 2))
+    for point in POINTS * 2:                  # the second round runs the kept derivatives
+        grads = g(*point)
+        assert all(type(d) is float for d in grads)
+        for i in range(3):
+            def along(t, i=i):
+                moved = list(point)
+                moved[i] = t
+                return untyped(*moved)
+            assert grads[i] == pytest.approx(directional(along, point[i], 1.0), rel=1e-6, abs=1e-8)
+        assert grads == pytest.approx(s2sad.grad(untyped, wrt=(0, 1, 2), mode="forward")(*point),
+                                      rel=1e-12)
+    second = s2sad.grad(s2sad.grad(untyped))
+    for point in POINTS:
+        first = s2sad.grad(untyped)
+        assert second(*point) == pytest.approx(
+            directional(lambda t: first(t, *point[1:]), point[0], 1.0), rel=1e-5, abs=1e-7)
+
+
+def logged(x):
+    return math.log(x) * 2.0
+
+
+def test_an_error_on_the_kept_path_names_the_user_line():
+    g = s2sad.grad(logged)
+    assert g(2.0) == pytest.approx(1.0)
+    with pytest.raises(ValueError) as info:
+        g(-1.0)
+    assert any("test_closure_dispatch.py" in note and "math.log(x)" in note
+               for note in getattr(info.value, "__notes__", ()))
