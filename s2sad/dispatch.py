@@ -35,7 +35,7 @@ def call_signature(args, kwargs):
         return None
     key = tuple(map(type, args))
     if _ARRAY in key:
-        key = tuple((a.ndim, a.dtype) if type(a) is _ARRAY else type(a) for a in args)
+        key += tuple([(a.ndim, a.dtype) for a in args if type(a) is _ARRAY])
     return key
 
 
@@ -109,8 +109,8 @@ class FastPath:
                 if entry is not None:
                     result = entry[0](*entry[1], *args, 1.0)
                     out = result[0]
-                    if type(out) is float or not np.ndim(out) and \
-                            not isinstance(out, (tuple, list)):
+                    if isinstance(out, float) or not np.ndim(out) and \
+                            not isinstance(out, (tuple, list)):     # (NumPy floats too)
                         grads = result[1] if single else tuple(result[1:])
                         return grads if grads_only else (out, grads)
                 return general(*args, **kwargs)
