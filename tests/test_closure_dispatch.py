@@ -236,3 +236,24 @@ def test_an_error_on_the_kept_path_names_the_user_line():
         g(-1.0)
     assert any("test_closure_dispatch.py" in note and "math.log(x)" in note
                for note in getattr(info.value, "__notes__", ()))
+
+
+def rebindable(c):
+    def f(x):
+        return np.sum(c * x ** 2)
+
+    def rebind(value):
+        nonlocal c
+        c = value
+    return f, rebind
+
+
+def test_a_cell_rebound_to_another_kind_after_the_kept_path_is_read_when_called():
+    f, rebind = rebindable(2.0)
+    g = s2sad.grad(f)
+    x = RNG.normal(size=3)
+    for c in (2.0, RNG.normal(size=(2, 3)), 0.5, RNG.normal(size=3)):
+        rebind(c)
+        got = g(x)
+        assert got.shape == x.shape
+        assert_gradient(f, got, x)
