@@ -99,13 +99,17 @@ class FastPath:
         for the call's signature where it holds and gives a scalar, else `general`.  It
         returns the gradient (a tuple of them unless `single`), with the value first
         unless `grads_only`."""
-        entries, find = self.entries, self.find
+        entries, find, still_valid = self.entries, self.find, self.compiler.still_valid
 
         def gradient_call(*args, **kwargs):
             try:
-                entry = None if kwargs else entries.get(tuple(map(type, args)))
-                if entry is None or entry[2] != version() or entry[3] is not None:
-                    entry = find(args, kwargs)      # (arrays, checks, a closure made again)
+                key = tuple(map(type, args))
+                if kwargs or _ARRAY in key:
+                    key = call_signature(args, kwargs)
+                entry = entries.get(key)
+                if entry is None or entry[2] != version() or \
+                        entry[3] is not None and not still_valid(entry[3], entry[0]):
+                    entry = find(args, kwargs)      # (None: a closure made again?)
                 if entry is not None:
                     result = entry[0](*entry[1], *args, 1.0)
                     out = result[0]
