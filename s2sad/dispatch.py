@@ -7,7 +7,9 @@ arrays, no keywords), the derivative it found and the leading arguments (a bound
 method's object, a partial's) it passes; a later call with the same signature goes
 straight to the derivative after re-checking that it still holds (no rule was
 registered since, no name it resolved was rebound, the data globals it is specialised
-on keep their kinds).  Anything else takes the general path.
+on keep their kinds).  A new function of code already called this way (a closure made
+again) starts with the derivative of the one before, bound to its own cells.  Anything
+else takes the general path.
 """
 from __future__ import annotations
 
