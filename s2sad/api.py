@@ -25,13 +25,15 @@ from .runtime.strong import all_finite
 from .parsing import unwrap_function
 
 def _made_by_s2sad(call, op: str, f, wrt=(), single=True, primals=(), call_signature=None,
-                   remake=None) -> Derived:
+                   remake=None, adapter=None) -> Derived:
     """The function an API operator returns for `f` (see dispatch.Derived): `call`
     with f's name, docstring and signature (so wrt and argument binding follow f, or
     `call_signature`) and the Spec that lets s2sad differentiate it again
-    (compose.py); `remake` is (operator name, arguments, keywords) to pickle it."""
+    (compose.py); `remake` is (operator name, arguments, keywords) to pickle it;
+    `adapter` is `needs_adapter(f)` when known."""
     name = getattr(f, "__name__", op)
-    if call_signature is None and op != "pullback" and not needs_adapter(f):
+    if call_signature is None and op != "pullback" and \
+            not (needs_adapter(f) if adapter is None else adapter):
         try:                        # (else (*args, **kwargs): as the function is called)
             call_signature = signature(f)
         except (TypeError, ValueError):   # a builtin without a signature
@@ -64,10 +66,10 @@ def _for_call(f, args, kwargs):
     return f
 
 
-def _visible_positions(f, wrt) -> tuple:
+def _visible_positions(f, wrt, adapter) -> tuple:
     """The `wrt` positions counted from the first argument the caller passes (a Spec's
-    `wrt`); for a function taking *args they are only known at each call."""
-    if needs_adapter(f):
+    `wrt`); for a function taking *args (`adapter`) they are only known at each call."""
+    if adapter:
         return tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,), \
             not isinstance(wrt, (tuple, list))
     positions, single = arguments.positions(f, wrt)
@@ -129,30 +131,28 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
                "checkpoint": checkpoint}
     if f is None:
         return functools.partial(value_and_grad, wrt=wrt, **options)
+    adapter = needs_adapter(f)
     return _made_by_s2sad(_value_and_grad_call(f, wrt, **options), "value_and_grad", f,
-                          *_visible_positions(f, wrt),
-                          remake=("value_and_grad", (f, wrt), options))
+                          *_visible_positions(f, wrt, adapter),
+                          remake=("value_and_grad", (f, wrt), options), adapter=adapter)
 
 
-def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint):
-    """The plain function behind value_and_grad(f, ...) (grad calls it too)."""
+def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, grads_only=False):
+    """The plain function behind value_and_grad(f, ...); with `grads_only`, the one
+    behind grad(f, ...), returning the gradients alone."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     check_backend(backend)
     snapshots = _checkpoint(checkpoint, mode, backend)
-    fast = FastPath(COMPILER)
+    reverse, single = mode == "reverse", not isinstance(wrt, (tuple, list))
+    share = (tuple(wrt) if not single else wrt, check_finite, backend, snapshots)
+    fast = FastPath(COMPILER, f, share if reverse and _hashable(share) else None)
 
     def value_and_grad_f(*args, **kwargs):
-        found = fast.find(args, kwargs) if mode == "reverse" else None
-        if found is not None:
-            derivative, leading, single = found
-            out, *grads = derivative(*leading, *args, 1.0)
-            if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
-                return out, grads[0] if single else tuple(grads)
-        g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
-        if mode == "reverse":
-            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
-                                   backend, snapshots)
+        g, positions, _, n_leading, values = _bound_call(f, wrt, args, kwargs)
+        if reverse:
+            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values),
+                                   check_finite, backend, snapshots)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
@@ -160,14 +160,22 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint):
             arguments.check_scalar_output(g, out)
             if g is f and compose.spec_of(f) is None and \
                     not arguments.holds_named_tuple(values):   # plain functions: per call kinds
-                fast.remember(args, kwargs, derivative, values, f, single)
+                fast.remember(args, kwargs, derivative, values, n_leading)
         else:
             out, grads = _forward_gradient(g, values, positions, check_finite, backend)
         if arguments.holds_named_tuple(values):
             grads = [arguments.restructure(d, values[i]) for d, i in zip(grads, positions)]
-        grads = tuple(grads)
-        return out, grads[0] if single else grads
-    return value_and_grad_f
+        grads = grads[0] if single else tuple(grads)
+        return grads if grads_only else (out, grads)
+    return fast.caller(value_and_grad_f, single, grads_only) if reverse else value_and_grad_f
+
+
+def _hashable(key) -> bool:
+    try:
+        hash(key)
+    except TypeError:
+        return False
+    return True
 
 
 def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
@@ -180,12 +188,10 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
                "checkpoint": checkpoint}
     if f is None:
         return functools.partial(grad, wrt=wrt, **options)
-    value_and_grad_f = _value_and_grad_call(f, wrt, **options)
-
-    def grad_f(*args, **kwargs):
-        return value_and_grad_f(*args, **kwargs)[1]
-    return _made_by_s2sad(grad_f, "grad", f, *_visible_positions(f, wrt),
-                          remake=("grad", (f, wrt), options))
+    adapter = needs_adapter(f)
+    return _made_by_s2sad(_value_and_grad_call(f, wrt, **options, grads_only=True), "grad", f,
+                          *_visible_positions(f, wrt, adapter),
+                          remake=("grad", (f, wrt), options), adapter=adapter)
 
 
 def _forward_code(f, positions, arg_kinds, check_finite=False, backend="python"):
@@ -371,7 +377,7 @@ def hessian(f=None, wrt=0, *, backend="python"):
         if single:
             return blocks[positions[0], positions[0]]
         return tuple(tuple(blocks[i, j] for j in positions) for i in positions)
-    return _made_by_s2sad(hessian_f, "hessian", f, *_visible_positions(f, wrt),
+    return _made_by_s2sad(hessian_f, "hessian", f, *_visible_positions(f, wrt, needs_adapter(f)),
                           remake=("hessian", (f, wrt), {"backend": backend}))
 
 
@@ -403,7 +409,7 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
                                                lambda ct, i=i: pullback(ct)[i - offset])
                      for i in positions]
         return matrices.assemble(parts[0][0], [p[1] for p in parts], single)
-    return _made_by_s2sad(jacobian_f, "jacobian", f, *_visible_positions(f, wrt),
+    return _made_by_s2sad(jacobian_f, "jacobian", f, *_visible_positions(f, wrt, needs_adapter(f)),
                           remake=("jacobian", (f, wrt), {"mode": mode, "backend": backend}))
 
 

@@ -5,6 +5,7 @@ kinds derivatives are specialised on.  Errors name the function and the paramete
 from __future__ import annotations
 
 import inspect
+import types
 
 import numpy as np
 
@@ -44,7 +45,24 @@ def param_names(fn) -> list:
 
 def positions(fn, wrt) -> tuple:
     """Positions (in the full parameter list) of the `wrt` parameters; positions the
-    user gives count from the first parameter after a bound method's object."""
+    user gives count from the first parameter after a bound method's object.  Those of
+    a plain function (no attributes) are remembered per code."""
+    key = (fn.__code__, wrt) if type(fn) is types.FunctionType and not fn.__dict__ and \
+        type(wrt) in (int, str) else None
+    found = _POSITIONS.get(key)
+    if found is None:
+        found = _positions(fn, wrt)
+        if key is not None:
+            if len(_POSITIONS) >= 4096:
+                _POSITIONS.clear()
+            _POSITIONS[key] = found
+    return found
+
+
+_POSITIONS: dict = {}       # (code, wrt) -> positions(fn, wrt) of a plain function
+
+
+def _positions(fn, wrt) -> tuple:
     offset = len(bound_self(fn))
     names = param_names(fn)[offset:]
     single = not isinstance(wrt, (tuple, list))

@@ -90,10 +90,19 @@ def call_arguments(fn, args) -> list[tuple[str, object]]:
 def signature(fn) -> inspect.Signature:
     """The parameters of the code that runs: a decorator's wrapper keeps its own
     `(*args, **kwargs)`, not the signature `functools.wraps` advertises.  A plain
-    function's is remembered while its code, defaults and annotations stay the same
-    objects (a call binds its arguments several times)."""
+    function's is remembered: per code for one without defaults or annotations (a
+    closure made again has the signature of the one before), else while its code,
+    defaults and annotations stay the same objects (a call binds its arguments several
+    times)."""
     if type(fn) is not types.FunctionType or "__signature__" in fn.__dict__:
         return inspect.signature(fn, follow_wrapped=False)
+    if fn.__defaults__ is None and fn.__kwdefaults__ is None and not fn.__annotations__:
+        found = _BY_CODE.get(fn.__code__)
+        if found is None:
+            if len(_BY_CODE) >= 4096:
+                _BY_CODE.clear()
+            found = _BY_CODE[fn.__code__] = inspect.signature(fn, follow_wrapped=False)
+        return found
     made_of = (fn.__code__, fn.__defaults__, fn.__kwdefaults__, fn.__annotations__)
     known = _SIGNATURES.get(fn)
     if known is not None and all(a is b for a, b in zip(known[0], made_of)):
@@ -104,6 +113,7 @@ def signature(fn) -> inspect.Signature:
 
 
 _SIGNATURES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_BY_CODE: dict = {}      # code of a function without defaults -> its signature
 
 
 def bound_arguments(fn) -> tuple:

@@ -430,6 +430,19 @@ class Compiler:
                 self._same_code.remember(fn, key, loaded)
             return loaded
 
+    def shared_derivative(self, fn, key):
+        """The derivative shared under `key` (`share_derivative`) by another function of
+        `fn`'s code, bound to fn's cells, when it still holds for fn; else None."""
+        with self._lock:
+            loaded = self._same_code.find(fn, key)
+        return loaded if loaded is not None and self.still_valid(fn, loaded) else None
+
+    def share_derivative(self, fn, key, loaded) -> None:
+        """Let other functions of `fn`'s code find `loaded` under `key` (the dispatch's
+        summary of an operator's options and argument kinds, dispatch.FastPath)."""
+        with self._lock:
+            self._same_code.remember(fn, key, loaded)
+
     @staticmethod
     def still_valid(fn, loaded) -> bool:
         """Does the derivative `loaded` that `compiled` gave for the plain function

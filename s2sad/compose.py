@@ -17,6 +17,7 @@ Plain functions are specialised on the kinds of their arguments and cached.
 from __future__ import annotations
 
 import builtins
+import inspect
 import keyword
 import linecache
 import types
@@ -456,10 +457,15 @@ def fresh_name(base: str, taken: set) -> str:
 _ADAPTERS: dict = {}    # (function, number of positional arguments, keywords) -> adapter
 
 
+_STARRED = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
 def needs_adapter(fn) -> bool:
     """Is `fn` differentiated through `call_adapter`: a function taking *args or
     **kwargs (a decorator's wrapper), or a function with a rule (`np.tanh`, a function
     given `s2sad.defvjp`), whose rule is used rather than its source?"""
+    if type(fn) is types.FunctionType and not fn.__dict__:     # a plain function, at once
+        return rules.lookup(fn) is not None or bool(fn.__code__.co_flags & _STARRED)
     if spec_of(fn) is not None:     # made by s2sad from such a function
         return needs_adapter(spec_of(fn).target)
     if rules.lookup(fn) is not None:

@@ -189,9 +189,11 @@ class ExpressionLowerer(CallLowering, SyntaxForms, AliasTracking):
                                        "(not a parameter, local, global or builtin)")])
 
     def pin(self, pin: Pin) -> None:
-        """Keep a name resolved now (see pins.py); modules are not rebound in practice
-        and library internals not monkeypatched, so they are not pinned."""
-        if isinstance(pin.value, types.ModuleType) or (id(pin.holder), pin.key) in self.pinned:
+        """Keep a name resolved now (see pins.py); global modules are not rebound in
+        practice and library internals not monkeypatched, so they are not pinned (a
+        module in a closure cell is: a closure made again may hold another)."""
+        if isinstance(pin.value, types.ModuleType) and pin.how != "cell" or \
+                (id(pin.holder), pin.key) in self.pinned:
             return
         self.pinned.add((id(pin.holder), pin.key))
         self.pins.append(pin)

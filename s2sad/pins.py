@@ -50,4 +50,7 @@ def attribute_pin(holder, key) -> Pin:
 
 def all_hold(pins) -> bool:
     """Does every name still resolve to what the derivative was generated for?"""
-    return all(pin.holds() for pin in pins)
+    for pin in pins:          # (a loop: checked before every call of a derivative)
+        if not pin.holds():
+            return False
+    return True

@@ -118,6 +118,7 @@ def defer(prefixes: tuple, rule_module: str) -> None:
     module starting with one of `prefixes` is first looked up."""
     for prefix in prefixes:
         DEFERRED[prefix] = rule_module
+    _NOT_DEFERRED.clear()
 
 
 def load_deferred(module_name: str | None = None) -> bool:
@@ -136,9 +137,15 @@ def load_deferred(module_name: str | None = None) -> bool:
 def _load_for(fn) -> bool:
     """Load the deferred table for `fn`'s module, if any (True when one loaded)."""
     module = getattr(fn, "__module__", None) if DEFERRED else None
-    return isinstance(module, str) and \
-        any(module == p or module.startswith(p + ".") for p in DEFERRED) and \
-        load_deferred(module)
+    if not isinstance(module, str) or module in _NOT_DEFERRED:
+        return False
+    if any(module == p or module.startswith(p + ".") for p in DEFERRED):
+        return load_deferred(module)
+    _NOT_DEFERRED.add(module)        # (until another table is deferred)
+    return False
+
+
+_NOT_DEFERRED: set = set()     # modules under no prefix of DEFERRED
 
 
 def lookup(fn):

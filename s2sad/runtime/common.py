@@ -13,7 +13,7 @@ import numpy as np
 
 # Floating scalar types whose cotangent is a number of the same type (cast_like
 # returns such a cotangent as it is; a list of them gets per-item cotangents at once).
-FLOAT_SCALARS = frozenset({float, np.float64, np.float32})
+FLOAT_SCALARS = frozenset({float, np.float64, np.float32, np.float16, np.longdouble})
 
 
 def unbroadcast(g, x, /):
@@ -74,7 +74,7 @@ def like(g, x):
     """
     if isinstance(x, (tuple, list)):
         types = set(map(type, x)) if type(g) is np.ndarray and g.shape == (len(x),) and \
-            g.dtype.kind == "f" else None
+            g.dtype.kind == "f" and g.dtype.itemsize <= 8 else None
         if types is not None and types <= FLOAT_SCALARS:
             # numbers (the items of a list grown in a loop): each item's type, at once
             values = g.tolist()

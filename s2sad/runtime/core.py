@@ -326,8 +326,8 @@ def cast_like(g, x, /):
     if type(g) is np.ndarray and type(x) is np.ndarray and g.shape == x.shape and \
             g.dtype == x.dtype and x.dtype.kind in "fc":
         return g
-    if type(g) is type(x) and type(x) in FLOAT_SCALARS:
-        return g                          # (a NumPy scalar's cotangent of its own type)
+    if type(x) in FLOAT_SCALARS and (type(g) is float or type(g) is type(x)):
+        return type(x)(g)                 # (a scalar's, at once)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}

@@ -99,7 +99,7 @@ def finite_mask(x):
 
 def pow_dx(x, y):
     """d x**y / dx = y * x**(y - 1); 0 when y == 0, +inf at x == 0 for 0 < y < 1."""
-    if _scalars(x, y):
+    if type(x) is float and type(y) is float or _scalars(x, y):
         if y == 0:
             return 0.0
         try:

@@ -29,6 +29,11 @@ def matmul_vjp_a(g, a, b, /):
 
 def matmul_vjp_b(g, a, b, /):
     """Cotangent of `b` in `a @ b`."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and type(g) is np.ndarray and \
+            a.ndim == 2 and b.ndim == 1 and g.ndim == 1:    # (matrix @ vector, at once)
+        contrib = g @ a
+        if contrib.dtype == b.dtype:
+            return contrib
     a_, b_, g_ = _matmul_views(g, a, b)
     contrib = np.matmul(_t(a_), g_)
     return like(unbroadcast(contrib[..., :, 0] if np.ndim(b) == 1 else contrib, b), b)

@@ -28,7 +28,7 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir_nodes import Block, Const, Eqn, Function, Loop, Var, sub_blocks, walk
+from ..ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var, sub_blocks, walk
 
 SCALAR = "shape ()"     # the class of every 0-d value
 _UNKNOWN = object()
@@ -196,7 +196,10 @@ class SameShapes:
 
 
 def _literal(atom) -> bool:
-    return isinstance(atom, Const) and type(atom.value) in (int, float, bool)
+    """A number written in the code (not a global or closure cell: read when the code
+    runs, it may hold an array then)."""
+    return isinstance(atom, Const) and not isinstance(atom, Global) and \
+        type(atom.value) in (int, float, bool)
 
 
 def identity_helper(eqn: Eqn, shapes: SameShapes) -> bool:
