@@ -327,7 +327,7 @@ def cast_like(g, x, /):
             g.dtype == x.dtype and x.dtype.kind in "fc":
         return g
     if type(x) in FLOAT_SCALARS and (type(g) is float or type(g) is type(x)):
-        return type(x)(g)                 # (a scalar's, at once)
+        return g if type(g) is type(x) else type(x)(g)      # (a scalar's, at once)
     if isinstance(x, dict):
         return {k: cast_like(g[k] if isinstance(g, dict) and k in g else 0.0, v)
                 for k, v in x.items()}
