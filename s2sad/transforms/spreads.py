@@ -5,7 +5,7 @@ literals and shapes.py proves the shapes, kinds decide what they do:
 
 * `rt.unbroadcast(g, r)`, r shaped like `red(a, axis=K, keepdims=True)` and g like
   a, is `np.sum(g, axis=K, keepdims=True)` (the axes of K where a has size 1 are
-  summed too, which changes nothing);
+  summed too, which changes nothing), and of g = -h, `-np.sum(h, ...)`;
 * `rt.sum_vjp(g, a, K, keepdims) * y`, g shaped like the sum and y like a, is
   `g * y` with keepdims, else `np.expand_dims(g, K) * y` (the spread of g is the
   broadcasting of the product);
@@ -62,8 +62,8 @@ def _axis(axes: tuple):
 
 
 def _summed(eqn: Eqn, shapes: SameShapes):
-    """`rt.unbroadcast(g, r)` -> `np.sum(g, axis=K, keepdims=True)` (no new
-    statements: returns None, having changed `eqn`)."""
+    """`rt.unbroadcast(g, r)` -> `np.sum(g, axis=K, keepdims=True)`, changing `eqn`
+    (-> None), or for g = -h, `-np.sum(h, ...)` (-> the sum's statement)."""
     if eqn.prim is not runtime.unbroadcast or len(eqn.args) != 2:
         return None
     g, r = eqn.args
@@ -71,9 +71,15 @@ def _summed(eqn: Eqn, shapes: SameShapes):
         if red.keepdims and shapes.same(r, red.out) and shapes.same(g, red.a) and \
                 _float_array(g, kinds.kind_of(red.a).ndim) and \
                 _float_array(r, kinds.kind_of(red.a).ndim):
-            eqn.prim, eqn.args = np.sum, [g]
-            eqn.kwargs = {"axis": _axis(red.axes), "keepdims": Const(True)}
-            return None
+            kwargs = {"axis": _axis(red.axes), "keepdims": Const(True)}
+            made = shapes.defs.get(g) if isinstance(g, Var) else None
+            if made is None or made.prim is not operator.neg or len(made.args) != 1:
+                eqn.prim, eqn.args, eqn.kwargs = np.sum, [g], kwargs
+                return None
+            # the sum of -h is -(the sum of h): the negation on the reduced shape
+            total = Var("sum", kinds.kind_of(g))
+            eqn.prim, eqn.args = operator.neg, [total]
+            return [Eqn([total], np.sum, [made.args[0]], kwargs, {}, eqn.loc, eqn.role)]
     return None
 
 
