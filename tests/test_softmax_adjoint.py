@@ -244,3 +244,47 @@ def test_reduction_spreads_second_order():
         dx[i] = step
         column = (grad(x + dx, y) - grad(x - dx, y)) / (2 * step)
         np.testing.assert_allclose(hess[(...,) + i], column, rtol=1e-5, atol=1e-7)
+
+
+def logsumexp_in_a_loop(x, w):
+    total = 0.0
+    for i in range(x.shape[0]):
+        row = x[i] * w
+        m = row.max()
+        total = total + m + np.log(np.sum(np.exp(row - m)))
+    return total
+
+
+def shift_carried_by_a_loop(x):
+    m = np.max(x, axis=1, keepdims=True)
+    for _ in range(2):
+        m = m * 0.5
+    s = x - m
+    return np.sum(s - np.log(np.sum(np.exp(s), axis=1, keepdims=True)))
+
+
+def spreads_in_a_loop(x, y):
+    acc = np.zeros_like(x)
+    for i in range(3):
+        z = np.tanh(x * (i + 1.0))
+        acc = acc + z / np.sum(z * y, axis=0, keepdims=True) + np.mean(z, axis=1)[:, None]
+    return np.sum(acc ** 2)
+
+
+def test_shift_in_a_loop_body():
+    args = (RNG.normal(size=(3, 4)), RNG.normal(size=4))
+    check_grads(logsumexp_in_a_loop, args)
+    assert not _differentiates_max(logsumexp_in_a_loop, args)
+
+
+def test_shift_changed_by_a_loop_is_differentiated():
+    x = RNG.normal(size=(3, 4))
+    check_grads(shift_carried_by_a_loop, (x,))
+    assert _differentiates_max(shift_carried_by_a_loop, (x,))
+
+
+def test_reduction_spreads_in_a_loop():
+    x = RNG.uniform(0.5, 1.5, size=(4, 3))
+    y = RNG.uniform(0.5, 1.5, size=(4, 3))
+    check_grads(spreads_in_a_loop, (x, y))
+    check_grads(spreads_in_a_loop, (x[:1], y[:1]))
