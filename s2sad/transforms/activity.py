@@ -3,7 +3,8 @@
 A value is *varied* when it depends differentiably on an active input, and *useful*
 when the output depends differentiably on it.  Only values that are both get
 tangents or adjoints.  Integers, booleans and outputs of non-differentiable
-functions are never varied.  Loops are solved to a fixed point.
+functions are never varied, nor the max a softmax or logsumexp subtracts, whose
+derivative is exactly zero (shift_invariance.py).  Loops are solved to a fixed point.
 """
 from __future__ import annotations
 
