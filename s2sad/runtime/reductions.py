@@ -80,7 +80,16 @@ def extremum_jvp(da, a, ans, axis=None, keepdims=False, /):
 
 
 def extremum_vjp(g, a, ans, axis=None, keepdims=False, /):
-    return _reduce_vjp(g, extremum_grad(a, ans, axis, keepdims), a, axis, keepdims)
+    """g / k on each of the k elements equal to the slice's extremum: the division
+    is done on the reduced shape, and the mask times it is the one full-size pass."""
+    a = np.asarray(a)
+    hit = np.equal(a, expand_reduced(ans, a.ndim, axis, keepdims))
+    count = np.sum(hit, axis=normalize_axes(axis, a.ndim), keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):     # (NaN slices: no hit)
+        share = np.true_divide(expand_reduced(g, a.ndim, axis, keepdims), count)
+        if share.dtype.kind == "f":
+            share = share.astype(float_dtype(a), copy=False)
+        return like(hit * share, a)
 
 
 def _ptp_grad(a, axis):

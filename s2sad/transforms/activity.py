@@ -3,7 +3,8 @@
 A value is *varied* when it depends differentiably on an active input, and *useful*
 when the output depends differentiably on it.  Only values that are both get
 tangents or adjoints.  Integers, booleans and outputs of non-differentiable
-functions are never varied.  Loops are solved to a fixed point.
+functions are never varied, nor the max a softmax or logsumexp subtracts, whose
+derivative is exactly zero (shift_invariance.py).  Loops are solved to a fixed point.
 """
 from __future__ import annotations
 
@@ -17,18 +18,22 @@ from ..errors import MissingRuleError
 from ..ir_nodes import Eqn, Function, If, Loop, Var, not_a_statement, reads, walk
 from ..kinds import can_be_active
 from ..rules import complex_safe, lookup
+from .shift_invariance import invariant_shifts
 
 
-def _blocks_differentiation(eqn: Eqn) -> bool:
+def _blocks_differentiation(eqn: Eqn, cut=frozenset()) -> bool:
+    if eqn in cut:          # a shift whose derivative is zero (shift_invariance.py)
+        return True
     if eqn.prim in (prims.ASSERT, prims.RAISE, prims.FORMAT, prims.AND, prims.OR):
         return True
     return lookup(eqn.prim) == "nondiff"
 
 
-def varied(fn: Function, active_params) -> set:
-    """Values that depend differentiably on the parameters in `active_params`."""
+def varied(fn: Function, active_params, cut=frozenset()) -> set:
+    """Values that depend differentiably on the parameters in `active_params` (not
+    through the equations in `cut`)."""
     found = {p for p in active_params if can_be_active(p.kind)}
-    while _forward(fn.body, found):
+    while _forward(fn.body, found, cut):
         pass
     return found
 
@@ -40,19 +45,19 @@ def _mark(var, found: set) -> bool:
     return False
 
 
-def _forward(block, found: set) -> bool:
+def _forward(block, found: set, cut) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
             if not any(a in found for a in reads(stmt)):
                 continue
-            if not _blocks_differentiation(stmt):
+            if not _blocks_differentiation(stmt, cut):
                 for v in stmt.outs:
                     changed |= _mark(v, found)
             elif lookup(stmt.prim) == "nondiff":
                 complex_safe.check_nondiff(stmt.prim, stmt)
         elif isinstance(stmt, If):
-            changed |= _forward(stmt.then, found) | _forward(stmt.orelse, found)
+            changed |= _forward(stmt.then, found, cut) | _forward(stmt.orelse, found, cut)
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
                 if a in found or b in found:
                     changed |= _mark(out, found)
@@ -61,16 +66,16 @@ def _forward(block, found: set) -> bool:
                                          strict=True):
                 if init in found or res in found:
                     changed |= _mark(c, found) | _mark(out, found)
-            changed |= _forward(stmt.body, found)
+            changed |= _forward(stmt.body, found, cut)
         else:
             raise not_a_statement(stmt)
     return changed
 
 
-def useful(fn: Function, outputs) -> set:
-    """Values the `outputs` depend on differentiably."""
+def useful(fn: Function, outputs, cut=frozenset()) -> set:
+    """Values the `outputs` depend on differentiably (not through `cut`)."""
     found = {v for v in outputs if isinstance(v, Var)}
-    while _backward(fn.body, found):
+    while _backward(fn.body, found, cut):
         pass
     return found
 
@@ -82,25 +87,25 @@ def _need(atom, found: set) -> bool:
     return False
 
 
-def _backward(block, found: set) -> bool:
+def _backward(block, found: set, cut) -> bool:
     changed = False
     for stmt in reversed(block.stmts):
         if isinstance(stmt, Eqn):
-            if not _blocks_differentiation(stmt) and any(v in found for v in stmt.outs):
+            if not _blocks_differentiation(stmt, cut) and any(v in found for v in stmt.outs):
                 for a in reads(stmt):
                     changed |= _need(a, found)
         elif isinstance(stmt, If):
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results, strict=True):
                 if out in found:
                     changed |= _need(a, found) | _need(b, found)
-            changed |= _backward(stmt.then, found) | _backward(stmt.orelse, found)
+            changed |= _backward(stmt.then, found, cut) | _backward(stmt.orelse, found, cut)
         elif isinstance(stmt, Loop):
             for c, init, res, out in zip(stmt.carried, stmt.inits, stmt.body.results, stmt.outs,
                                          strict=True):
                 if out in found or c in found:
                     changed |= _need(c, found) | _need(res, found) | _need(init, found)
                     changed |= _need(out, found)
-            changed |= _backward(stmt.body, found)
+            changed |= _backward(stmt.body, found, cut)
         else:
             raise not_a_statement(stmt)
     return changed
@@ -127,8 +132,9 @@ OPAQUE_ITERATORS = {
 
 
 def active(fn: Function, active_params, outputs) -> set:
-    needed = useful(fn, outputs)
-    found = varied(fn, active_params) & needed
+    cut = invariant_shifts(fn)
+    needed = useful(fn, outputs, cut)
+    found = varied(fn, active_params, cut) & needed
     for eqn in walk(fn.body):
         fix = _opaque_iterator_fix(eqn.prim) if isinstance(eqn, Eqn) else None
         if fix and any(a in found for a in reads(eqn)) and \

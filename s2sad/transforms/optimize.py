@@ -19,6 +19,7 @@ from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, defines, not
                         sub_blocks, walk)
 from . import hoist, scalar_factors, shapes
 from .rewrite import defined_vars, substitute, used_vars
+from .spreads import specialise_spreads
 from .tape_economy import share_shape_references
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
@@ -31,6 +32,7 @@ def optimize(fn: Function, param_kinds) -> Function:
     if _split_item_cotangents(fn.body):
         kinds.infer(fn, param_kinds)
     same_shapes = shapes.SameShapes(fn)
+    specialise_spreads(fn, same_shapes)
     shapes.specialise_products(fn, same_shapes)
     mapping: dict = {}
     _rewrite(fn.body, mapping, {}, same_shapes)

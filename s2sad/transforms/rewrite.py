@@ -2,7 +2,8 @@
 `ir.py` (which Vars a block reads or assigns) that the passes ask for."""
 from __future__ import annotations
 
-from ..ir_nodes import Block, Eqn, If, Loop, Var, defines, not_a_statement, uses, walk
+from ..ir_nodes import (Block, Eqn, If, Loop, Var, defines, not_a_statement, sub_blocks, uses,
+                        walk)
 
 
 def substitute(block: Block, mapping: dict) -> None:
@@ -30,6 +31,17 @@ def substitute(block: Block, mapping: dict) -> None:
         else:
             raise not_a_statement(stmt)
     block.results = [sub(a) for a in block.results]
+
+
+def replace_statements(block: Block, replace) -> None:
+    """Replace, in place and in program order (nested regions first), each statement
+    of `block` and its regions by the list `replace(stmt)` returns (None: kept)."""
+    stmts = []
+    for stmt in block.stmts:
+        for sub in sub_blocks(stmt):
+            replace_statements(sub, replace)
+        stmts.extend(replace(stmt) or [stmt])
+    block.stmts = stmts
 
 
 def used_vars(node) -> dict:

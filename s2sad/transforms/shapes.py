@@ -28,14 +28,16 @@ import operator
 import numpy as np
 
 from .. import kinds, prims, runtime
-from ..ir_nodes import Block, Const, Eqn, Function, Global, Loop, Var, sub_blocks, walk
+from ..ir_nodes import Const, Eqn, Function, Global, Loop, Var, walk
+from . import reduced
+from .rewrite import replace_statements
 
 SCALAR = "shape ()"     # the class of every 0-d value
 _UNKNOWN = object()
 
 _BINARY = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
            operator.floordiv, operator.mod, runtime.plus, runtime.accumulate,
-           runtime.pow_dx}
+           runtime.pow_dx, runtime.fdiv}
 _UNARY = {operator.neg, operator.pos, abs}
 # helpers whose result has the shape of their second argument
 _SHAPED_LIKE_SECOND = {runtime.unbroadcast, runtime.cast_like, runtime.sum_vjp,
@@ -88,6 +90,7 @@ class SameShapes:
         self.defs: dict = {}         # Var -> the Eqn defining it
         self.popped: dict = {}       # a value popped from the tape -> the value pushed
         self.slices: dict = {}       # (array, items removed from its first axis) -> a slice
+        self.reductions: list = []   # reduced.Reduction of each reduction with literal axes
         for loop, i in slots:
             self._union(loop.carried[i], loop.inits[i])
             self._union(loop.outs[i], loop.inits[i])
@@ -96,9 +99,13 @@ class SameShapes:
                 for out, pushed in zip(stmt.outs, stmt.params["push"].args):
                     self.popped[out] = pushed
                     self._union(out, pushed)
-            elif isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not stmt.kwargs:
-                self.defs[stmt.outs[0]] = stmt
-                self._learn(stmt)
+            elif isinstance(stmt, Eqn) and len(stmt.outs) == 1:
+                found = reduced.reduction(stmt, self.defs)
+                if found is not None:
+                    self.reductions.append(found)
+                if not stmt.kwargs:
+                    self.defs[stmt.outs[0]] = stmt
+                    self._learn(stmt)
 
     def origin(self, atom):
         """The value `atom` is (the one pushed, for a value popped from the tape)."""
@@ -145,9 +152,9 @@ class SameShapes:
             self._union(out, args[0])
         elif len(args) == 2 and _elementwise(prim, 2):
             a, b = args
-            if _is_scalar(b) or self.same(a, b):
+            if _is_scalar(b) or self.same(a, b) or self.reduced_from(b, a):
                 self._union(out, a)
-            elif _is_scalar(a):
+            elif _is_scalar(a) or self.reduced_from(a, b):
                 self._union(out, b)
         elif prim in _SHAPED_LIKE_FIRST and len(args) == 1:
             self._union(out, args[0])
@@ -158,6 +165,17 @@ class SameShapes:
         elif prim is operator.matmul and len(args) == 2:
             self.products.append((out, args[0], args[1]))
 
+
+    def reduction_of(self, r, a=None):
+        """The reduction whose result has r's shape (of an array shaped like `a`)."""
+        return next((red for red in self.reductions if self.same(r, red.out) and
+                     (a is None or self.same(a, red.a))), None)
+
+    def reduced_from(self, r, a) -> bool:
+        """Has r the shape of a keepdims reduction of an array shaped like `a` (so
+        that r and `a` broadcast to a's shape)?"""
+        red = self.reduction_of(r, a)
+        return red is not None and red.keepdims and _ndim(r) == _ndim(a)
 
     def constant(self, atom):
         """The value of `atom` when it is a literal or a negated literal int (`-1`
@@ -221,19 +239,14 @@ def identity_helper(eqn: Eqn, shapes: SameShapes) -> bool:
 
 def specialise_products(fn: Function, shapes: SameShapes) -> None:
     """Replace matmul cotangents proved plain (see the module docstring) in place."""
-    _block(fn.body, shapes)
+    replace_statements(fn.body, lambda stmt: _plain(stmt, shapes))
 
 
-def _block(block: Block, shapes: SameShapes) -> None:
-    stmts = []
-    for stmt in block.stmts:
-        for sub in sub_blocks(stmt):
-            _block(sub, shapes)
-        plain = _plain_product(stmt, shapes) if isinstance(stmt, Eqn) else None
-        if isinstance(stmt, Eqn):
-            plain = _spread_sum(stmt, shapes) or plain
-        stmts.extend(plain or [stmt])
-    block.stmts = stmts
+def _plain(stmt, shapes: SameShapes):
+    if not isinstance(stmt, Eqn):
+        return None
+    plain = _plain_product(stmt, shapes)
+    return _spread_sum(stmt, shapes) or plain
 
 
 def _spread_sum(eqn: Eqn, shapes: SameShapes):
