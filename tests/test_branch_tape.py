@@ -110,6 +110,67 @@ def break_and_continue(p, n):
     return x * a
 
 
+def inner_chain(p, n):
+    """A chain in a while loop inside a range loop."""
+    x, a = p[0], p[1]
+    for i in range(n):
+        k = 0
+        while k < 3:
+            r = (i + k) % 3
+            if r == 0:
+                x = x * math.cos(a)
+            elif r == 1:
+                x = math.sqrt(x * x + a)
+            else:
+                x = x + 0.1
+            k += 1
+    return x
+
+
+def range_chain(p, n):
+    """A chain in a range loop (checkpointed below)."""
+    x, a = p[0], p[1]
+    for i in range(n):
+        if i % 3 == 0:
+            x = x * math.cos(a)
+        elif i % 3 == 1:
+            x = math.sqrt(x * x + a)
+        else:
+            x = x + 0.1 * a
+    return x
+
+
+def helper(x, a):
+    k = 0
+    while k < 5:
+        if k == 1:
+            x = math.exp(-x * a)
+        elif k == 3:
+            x = x * x
+        else:
+            x = x + a
+        k += 1
+    return x
+
+
+def calls(p, n):
+    """Chains in a user function called twice (its forward half returns the tape)."""
+    return helper(p[0], p[1]) * helper(p[1], p[0]) + n
+
+
+def invariant_first(p, flag):
+    """The first test is loop-invariant (moved out of the loop), the second is not."""
+    x, a = p[0], p[1]
+    for i in range(5):
+        if flag == 0:
+            x = x * a
+        elif flag == 1:
+            x = math.sin(x)
+        else:
+            x = x + a
+    return x
+
+
 def array_arms(w, n):
     """Arrays (float32 kept), arms of different operations on a vector."""
     v = w * 1.0
@@ -130,7 +191,8 @@ P2 = np.array([0.7, 0.4])
 P3 = np.array([0.9, 0.6, 0.8])
 CASES = [
     (two_arms, P2, 6), (three_arms, P3, 7), (four_arms, P2, 9), (nested_in_elif, P2, 9),
-    (break_and_continue, P2, 20), (break_and_continue, P2, 5),
+    (break_and_continue, P2, 20), (break_and_continue, P2, 5), (inner_chain, P2, 4),
+    (range_chain, P2, 7), (calls, P2, 1), (invariant_first, P2, 1), (invariant_first, P2, 2),
 ]
 
 
@@ -145,6 +207,13 @@ def test_array_arms(dtype, n):
     w = np.array([0.3, -0.5, 0.8], dtype=dtype)
     check_grads(array_arms, (w, n))
     assert s2sad.grad(array_arms)(w, n).dtype == dtype
+
+
+@pytest.mark.parametrize("f, n", [(range_chain, 7), (inner_chain, 4)])
+@pytest.mark.parametrize("checkpoint", [True, 2, ("revolve", 2)])
+def test_checkpointed(f, n, checkpoint):
+    want = s2sad.grad(f)(P2, n)
+    np.testing.assert_allclose(s2sad.grad(f, checkpoint=checkpoint)(P2, n), want, rtol=1e-14)
 
 
 def gradient_differences(grad, p, rest=(), eps=1e-5):
@@ -201,3 +270,9 @@ def test_arms_share_slots_of_values_of_the_same_kind():
     # tanh(y) and its square (arm 1), 1 + y^2 (arm 2), x y and cos(x y) (arm 3).
     assert sum(name.startswith("branch") for name in names) == 1
     assert len([v for v in names if not v.startswith(("branch", "x", "y"))]) == 2
+
+
+def test_a_chain_whose_first_test_is_loop_invariant():
+    (names,) = pushes(invariant_first, (P2, 1))
+    assert sum(name.startswith("branch") for name in names) == 1
+    assert not any(name.startswith("cond") for name in names)
