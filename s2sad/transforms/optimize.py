@@ -17,7 +17,7 @@ import numpy as np
 from .. import kinds, prims, runtime
 from ..ir_nodes import (Block, Const, Eqn, Function, If, Loop, Var, defines, not_a_statement, reads,
                         sub_blocks, walk)
-from . import hoist, scalar_factors, shapes
+from . import hoist, scalar_factors, shapes, signs
 from .rewrite import defined_vars, substitute, used_vars
 from .spreads import specialise_spreads
 from .tape_economy import share_shape_references
@@ -41,6 +41,8 @@ def optimize(fn: Function, param_kinds) -> Function:
     _eliminate_dead_code(fn)
     if scalar_factors.gather(fn):      # (on live code: it merges only single uses;
         _eliminate_dead_code(fn)       # the kinds it needs it sets)
+    if signs.fold_negations(fn):
+        _eliminate_dead_code(fn)
     hoist.hoist(fn)
     share_shape_references(fn, shapes.SameShapes(fn))
     shared: dict = {}

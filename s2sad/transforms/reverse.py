@@ -24,6 +24,7 @@ from .checkpoint import (checkpointed, eligible, outside_loops, put_back,
                          refuse_nothing_to_checkpoint)
 from .common import bind, missing_term, term_env, rule_for, scalar, zeros_like
 from .hoist import hoist
+from .tape_economy import read_for_value
 from .rewrite import defined_vars, direct_defs, substitute, used_vars
 from .templates import Emitter
 
@@ -60,6 +61,8 @@ class _Reverse:
         self.emit = Emitter([], role="adjoint")
         self.aliases: dict = {}
         self.loop_depth = 0
+        self.loop_locals: list = []     # the values each enclosing loop defines
+        self.chains: dict = {}          # id(If) -> (branch index Var, its then-arm's number)
 
     def run(self) -> Function:
         fn = self.fn
@@ -174,6 +177,7 @@ class _Reverse:
             self.accumulate(eqn.args[i], grad, adj)
 
     def adjoint_if(self, stmt: If, adj: dict) -> None:
+        arm = self._chain_arm(stmt) if self.loop_depth else None
         incoming = {out: adj.pop(out) for out in stmt.outs if out in adj}
         base = dict(adj)
         branches = []
@@ -207,27 +211,70 @@ class _Reverse:
             blocks.append(Block(stmts, results))
         if self.loop_depth:
             self._lift_branch_values(stmt, blocks)
-        self.emit.stmts.append(If(stmt.cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
+        cond = stmt.cond
+        if arm is not None:
+            self.emit.loc = stmt.loc
+            cond = self.emit(operator.eq, [arm[0], Const(arm[1])], hint="taken")
+        self.emit.stmts.append(If(cond, blocks[0], blocks[1], outs, stmt.loc, "adjoint"))
         for var, out in zip(changed, outs, strict=True):
             adj[var] = out
 
+    def _chain_arm(self, stmt: If):
+        """(branch index, number of `stmt`'s then-arm) when `stmt` is a link of an
+        if/elif chain inside a loop, else None.  A chain is an If whose else-block
+        holds (directly: it runs exactly once when that block runs) another If, and so
+        on; its arms are numbered 0.. in order and the forward If yields the number of
+        the arm that ran, which the loop tapes instead of each link's condition: the
+        reverse link j tests `branch == j` (inside the reverse else-block of link j-1,
+        so it runs only when arm j or a later one ran)."""
+        if id(stmt) in self.chains:
+            return self.chains[id(stmt)]
+        chain = [stmt]
+        while inner := [s for s in chain[-1].orelse.stmts if isinstance(s, If)]:
+            chain.append(inner[0])
+        local = self.loop_locals[-1] if self.loop_locals else ()
+        if len(chain) < 2 or not any(link.cond in local for link in chain
+                                     if isinstance(link.cond, Var)):
+            return None
+        arms = [Var("branch", kinds.INT) for _ in chain] + [Const(len(chain))]
+        for j, link in enumerate(chain):
+            link.outs.append(arms[j])
+            link.then.results.append(Const(j))
+            link.orelse.results.append(arms[j + 1])
+            self.chains[id(link)] = (arms[0], j)
+        return self.chains[id(stmt)]
+
     def _lift_branch_values(self, stmt: If, adjoint_blocks) -> None:
         """Inside a loop, a later iteration overwrites (or skips) a branch's values, so
-        those the adjoint branch reads become outs of the forward If (None from the
-        other branch) and are taped with the loop body's other values: one push per
-        iteration, whichever branches ran."""
-        for side, (forward_block, adjoint_block) in enumerate(zip((stmt.then, stmt.orelse),
-                                                                  adjoint_blocks, strict=True)):
-            local = direct_defs(forward_block)
-            needed = [v for v in used_vars(adjoint_block) if v in local]
-            lifted = {}
-            for v in needed:
-                out = Var(v.hint, v.kind)
-                stmt.outs.append(out)
-                stmt.then.results.append(v if side == 0 else Const(None))
-                stmt.orelse.results.append(v if side == 1 else Const(None))
-                lifted[v] = out
-            substitute(adjoint_block, lifted)
+        those the adjoint branch reads become outs of the forward If and are taped with
+        the loop body's other values: one push per iteration, whichever branches ran.
+        A value of each branch may share an out (a slot) with one of the same kind of
+        the other branch (the reverse If takes the branch the forward one took, so it
+        reads the value of that branch); a value without a partner pairs with None."""
+        needed = [[v for v in used_vars(adjoint) if v in direct_defs(forward)]
+                  for forward, adjoint in zip((stmt.then, stmt.orelse), adjoint_blocks,
+                                              strict=True)]
+        valued = read_for_value(adjoint_blocks[0]) | read_for_value(adjoint_blocks[1])
+        partners = [w for w in needed[1] if w in valued]
+        pairs = [(None, w) for w in needed[1] if w not in valued]
+        for v in needed[0]:
+            w = next((w for w in partners if v in valued and v.kind is not None and
+                      w.kind == v.kind), None)
+            if w is not None:
+                partners.remove(w)
+            pairs.append((v, w))
+        pairs += [(None, w) for w in partners]
+        lifted: tuple = ({}, {})
+        for pair in pairs:
+            named = [v for v in pair if v is not None]
+            out = Var(_slot_hint(named), named[0].kind)
+            stmt.outs.append(out)
+            for side, (v, block) in enumerate(zip(pair, (stmt.then, stmt.orelse))):
+                block.results.append(Const(None) if v is None else v)
+                if v is not None:
+                    lifted[side][v] = out
+        for side, adjoint in enumerate(adjoint_blocks):
+            substitute(adjoint, lifted[side])
 
     def adjoint_loop(self, loop: Loop, adj: dict) -> None:
         slots = [(c, init, res, out) for c, init, res, out in
@@ -265,7 +312,9 @@ class _Reverse:
                 results.append(value)
             return results + [badj[v] for v in outer]
         self.loop_depth += 1
+        self.loop_locals.append(local)
         results = self.in_block(stmts, run)
+        self.loop_locals.pop()
         self.loop_depth -= 1
         reverse_loop = self._reverse_loop(loop, Block(stmts, results), carried, inits)
         if self.checkpoint is not None and id(loop) in self.top and eligible(loop):
@@ -316,6 +365,14 @@ class _Reverse:
         substitute(adjoint, dict(zip(needed, popped, strict=True)))
         adjoint.stmts.insert(0, Eqn(popped, prims.TAPE_POP, [], params={"push": push},
                                     role="adjoint"))
+
+
+def _slot_hint(values) -> str:
+    """The name of a slot shared by `values`: theirs when it is the same, else theirs
+    joined by _or_ (the first two and _etc for more than three)."""
+    hints = list(dict.fromkeys(h for v in values for h in v.hint.split("_or_")
+                               if h != "etc"))
+    return "_or_".join(hints) if len(hints) <= 3 else "_or_".join(hints[:2]) + "_or_etc"
 
 
 __all__ = ["reverse"]

@@ -16,6 +16,18 @@ from .. import kinds, prims, runtime
 from ..ir_nodes import Eqn, Function, If, Loop, Var, sub_blocks, uses, walk
 
 _SHAPE_READERS = (runtime.unbroadcast, runtime.sum_vjp, runtime.mean_vjp)
+# Helpers reading only the type, shape and dtype of their second argument, which
+# optimize may drop when kinds prove them identities.
+_LIKE_READERS = _SHAPE_READERS + (runtime.match_shape, runtime.cast_like)
+
+
+def read_for_value(block) -> set:
+    """The Vars `block` reads other than as the model of a shape helper (the second
+    argument of `rt.unbroadcast`, `rt.cast_like`, ...): those optimize cannot free."""
+    reads = Counter(a for a in uses(block) if isinstance(a, Var))
+    models = Counter(s.args[1] for s in walk(block) if isinstance(s, Eqn) and
+                     s.prim in _LIKE_READERS and len(s.args) > 1 and isinstance(s.args[1], Var))
+    return {v for v, n in reads.items() if n > models[v]}
 
 
 def share_shape_references(fn: Function, same) -> int:
