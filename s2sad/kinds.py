@@ -32,6 +32,28 @@ class Kind:
     items: tuple = ()
     fields: tuple = ()     # a named tuple's field names (`p.a` reads item 0: resolve.py)
 
+    # Equality and hashing by the fields, as a dataclass's, but quicker (kinds are
+    # compared and hashed for every equation): the same object is equal at once, and
+    # the hash is remembered (not pickled: a str's hash differs between processes).
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if other.__class__ is not Kind:
+            return NotImplemented
+        return self.tag == other.tag and self.ndim == other.ndim and \
+            self.dtype == other.dtype and self.items == other.items and \
+            self.fields == other.fields
+
+    def __hash__(self) -> int:
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.tag, self.ndim, self.dtype, self.items, self.fields))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __reduce__(self):
+        return Kind, (self.tag, self.ndim, self.dtype, self.items, self.fields)
+
     def __str__(self) -> str:
         if self.tag == "array":
             return f"{self.dtype}[{self.ndim}d]"
@@ -409,7 +431,10 @@ def infer(fn: Function, param_kinds, fresh: bool = False, result_kind=None) -> N
     for p, k in zip(fn.params, param_kinds):
         p.kind = k
     for _ in range(20):
-        if not _block(fn.body, result_kind):
+        # one pass in program order is a fixed point unless a loop did not settle
+        # within its own iterations (`_loop`): only then pass again
+        unsettled: list = []
+        if not _block(fn.body, result_kind, unsettled) or not unsettled:
             return
 
 
@@ -426,7 +451,7 @@ def _set(var: Var, kind) -> bool:
     return False
 
 
-def _block(block: Block, result_kind) -> bool:
+def _block(block: Block, result_kind, unsettled: list) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
@@ -442,15 +467,16 @@ def _block(block: Block, result_kind) -> bool:
                     if v.kind is None:
                         changed |= _set(v, UNKNOWN)
         elif isinstance(stmt, If):
-            changed |= _block(stmt.then, result_kind) | _block(stmt.orelse, result_kind)
+            changed |= _block(stmt.then, result_kind, unsettled) | \
+                _block(stmt.orelse, result_kind, unsettled)
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
                 changed |= _set(out, join(kind_of(a), kind_of(b)))
         elif isinstance(stmt, Loop):
-            changed |= _loop(stmt, result_kind)
+            changed |= _loop(stmt, result_kind, unsettled)
     return changed
 
 
-def _loop(loop: Loop, result_kind) -> bool:
+def _loop(loop: Loop, result_kind, unsettled: list) -> bool:
     changed = False
     if loop.index is not None:
         changed |= _set(loop.index, INT)
@@ -462,11 +488,13 @@ def _loop(loop: Loop, result_kind) -> bool:
             step |= _set(c, join(join(c.kind, kind_of(init)), kind_of(res) if
                                  res.__class__ is not Var or res.kind is not None else None))
         if loop.cond is not None:
-            step |= _block(loop.cond, result_kind)
-        step |= _block(loop.body, result_kind)
+            step |= _block(loop.cond, result_kind, unsettled)
+        step |= _block(loop.body, result_kind, unsettled)
         changed |= step
         if not step:
             break
+    else:
+        unsettled.append(loop)
     for out, c in zip(loop.outs, loop.carried):
         changed |= _set(out, c.kind)
     return changed
