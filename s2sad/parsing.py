@@ -115,8 +115,11 @@ def _source_lines(fn) -> tuple:
     """(the lines of the def or lambda whose code `fn` runs, its first line number), as
     `inspect.getsourcelines(fn.__code__)` gives them, read through `linecache` with
     the function's own module globals (so without searching every loaded module for
-    the one that defines it, which costs milliseconds when many are loaded)."""
+    the one that defines it, which costs milliseconds when many are loaded).  The
+    cached lines of a file changed since they were read are read again (a module
+    edited and reloaded: its new functions must not be paired with its old text)."""
     code = fn.__code__
+    linecache.checkcache(code.co_filename)
     lines = linecache.getlines(code.co_filename, fn.__globals__)
     start = code.co_firstlineno - 1
     if not lines or not 0 <= start < len(lines):
