@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import prims, runtime
-from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
+from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, reads as reads_of, \
+    walk_stmts
 from .callables import is_derivative, is_user_function
 from .rules import lookup, not_evaluated
 
@@ -103,8 +104,14 @@ def list_of(item: Kind, tag: str = "listof") -> Kind:
     return Kind(tag, items=(item,))
 
 
+_OF_TYPE = {float: FLOAT, int: INT, bool: BOOL, type(None): NONE}   # (the common cases)
+
+
 def of_value(value) -> Kind:
     """The kind of a runtime value (used for argument signatures and constants)."""
+    exact = _OF_TYPE.get(value.__class__)
+    if exact is not None:
+        return exact
     if value is None or value is prims.UNDEFINED:
         return NONE
     if isinstance(value, (bool, np.bool_)):
@@ -267,10 +274,11 @@ def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
     if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
         # its length is known even where an item's kind is not (`*args` of a call)
         return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
-    if any(k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and not isinstance(a, Const)
-           for k, a in zip(arg_kinds + list(kw_kinds.values()),
-                           list(eqn.args) + list(eqn.kwargs.values()))):
-        return UNKNOWN
+    for k, a in zip(arg_kinds + list(kw_kinds.values()), reads_of(eqn)) if kw_kinds else \
+            zip(arg_kinds, eqn.args):
+        if k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and \
+                not isinstance(a, Const):
+            return UNKNOWN
     declared = not_evaluated(eqn.prim)
     if declared is not False:          # calls user code: not run on example values
         return UNKNOWN if declared is None else array(*declared)
@@ -345,9 +353,8 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
     arguments' kinds (remembered: the examples of a kind are always the same)."""
     try:
         key = (eqn.prim, bool(eqn.params.get("attribute")), tuple(arg_kinds),
-               tuple(kw_kinds.items()), variant, length,
-               tuple(_const_key(a) for a in eqn.args),
-               tuple(_const_key(a) for a in eqn.kwargs.values()))
+               tuple(kw_kinds.items()), variant, length, tuple(map(_const_key, eqn.args)),
+               tuple(map(_const_key, eqn.kwargs.values())))
         hash(key)
     except TypeError:         # an unhashable constant: not remembered
         return _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length)
@@ -361,7 +368,7 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
 
 def _const_key(atom):
     """What of `atom` the example evaluation uses: a literal's value (with its type)."""
-    if isinstance(atom, Const) and not hasattr(atom, "name"):
+    if atom.__class__ is Const:      # (not a Global: that has a name)
         return (type(atom.value), atom.value)
     return None
 
@@ -405,14 +412,14 @@ def _run_on_examples(eqn, arg_kinds, kw_kinds, variant, length, arrays_too) -> K
 
 
 def _example_atom(atom, kind, variant=0, length=2):
-    if isinstance(atom, Const) and not hasattr(atom, "name"):
+    if atom.__class__ is Const:
         return atom.value
     return example(kind, variant, length)
 
 
 def const_kind(atom: Const) -> Kind:
-    if hasattr(atom, "name"):  # a global read at call time: its kind only if specialised on
-        return atom.kind or UNKNOWN
+    if atom.__class__ is not Const:  # a Global, read at call time: its kind only if
+        return atom.kind or UNKNOWN  # specialised on
     return of_value(atom.value)
 
 

@@ -173,3 +173,59 @@ def test_redefined_function_and_rebound_global_give_new_derivatives(tmp_path, mo
     assert s2sad.grad(m.f)(2.0) == pytest.approx(24.0)
     m.SCALE = np.float32(1.0)
     assert s2sad.grad(m.f)(2.0) == pytest.approx(12.0)
+
+
+TRICKY = '''
+import numpy as np
+def docstring_at_column_0(x):
+    """A docstring with a line at column 0:
+if this ended the function, the rest would be lost
+    """
+    y = x * 2.0
+    return y * y
+def bracket_at_column_0(x):
+    y = (x *
+3.0)
+    return np.sin(y) * x
+def continued(x):
+    y = x + \\
+1.0
+    return y * y * x
+def comments_after(x):
+    return x ** 3
+# a comment at column 0
+    # and one indented
+def indented_helper(x):
+    def inner(v):
+        return v * v * 0.5
+    return inner(x) + x
+def uses_global(x):
+    global COUNT
+    COUNT = 1
+    return x
+'''
+
+
+@pytest.mark.parametrize("name, x", [("docstring_at_column_0", 0.7), ("bracket_at_column_0", 0.4),
+                                     ("continued", 1.3), ("comments_after", -0.6),
+                                     ("indented_helper", 0.9)])
+def test_functions_whose_lines_end_unusually(tmp_path, monkeypatch, name, x):
+    """A def's lines are found by indentation first: lines at column 0 inside a string,
+    brackets or after a backslash fall back to tokenizing, not to a shorter body."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "first_call_tricky.py").write_text(TRICKY)
+    m = importlib.import_module("first_call_tricky")
+    f = getattr(m, name)
+    check_grads(f, (x,))
+    g = s2sad.grad(f)
+    want = (g(x + 1e-5) - g(x - 1e-5)) / 2e-5
+    assert s2sad.grad(s2sad.grad(f))(x) == pytest.approx(want, rel=1e-5)
+    assert s2sad.grad(f)(np.float32(x)) == pytest.approx(g(x), rel=1e-5)
+
+
+def test_a_global_write_is_still_refused(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "first_call_tricky.py").write_text(TRICKY)
+    m = importlib.import_module("first_call_tricky")
+    with pytest.raises(s2sad.S2SADError, match="declared global"):
+        s2sad.grad(m.uses_global)(1.0)
