@@ -24,7 +24,7 @@ import pytest
 
 import s2sad
 from s2sad import kinds
-from s2sad.ir_nodes import uses, walk
+from s2sad.ir_nodes import Block, Eqn, Var, reads, sub_blocks, uses, walk
 from s2sad.kinds import FLOAT, INT, Kind, array
 from s2sad.testing import check_grads, numerical_jvp
 from s2sad.transforms.rewrite import used_vars
@@ -62,6 +62,10 @@ def branch_local(x, c):
     else:
         d = np.cos(x) - b
     return np.sum(a * b + np.cos(x) * d)
+
+
+def with_keywords(x):
+    return np.sum(np.sum(x * np.sin(x), axis=0, keepdims=True) * x)
 
 
 def gradient_differences(f, x, rest):
@@ -107,15 +111,30 @@ def test_widening_loops_derivatives():
     assert tangent == pytest.approx((g(0.7 + 1e-5) - g(0.7 - 1e-5)) / 2e-5, rel=1e-6)
 
 
-def test_used_vars_follows_uses():
-    for f, arg_kinds in [(widening, [FLOAT, INT]), (branch_local, [array(1, "float64"), INT])]:
+def _reference_uses(node):
+    """ir.uses as it was defined before it became a list: a recursive generator."""
+    if isinstance(node, Block):
+        for stmt in node.stmts:
+            yield from _reference_uses(stmt)
+        yield from node.results
+        return
+    for sub in sub_blocks(node):
+        yield from _reference_uses(sub)
+    yield from reads(node)
+
+
+def test_uses_and_used_vars_keep_their_order():
+    for f, arg_kinds in [(widening, [FLOAT, INT]), (branch_local, [array(1, "float64"), INT]),
+                         (while_widening, [FLOAT]), (with_keywords, [array(2, "float64")])]:
         program = s2sad.compiler.DEFAULT.derivative(f, "reverse", (0,), tuple(arg_kinds))
         body = program.entry.body
-        want = list(dict.fromkeys(a for a in uses(body) if type(a).__name__ == "Var"))
-        assert list(used_vars(body)) == want and want
-        for stmt in walk(body):
-            assert list(used_vars(stmt)) == list(dict.fromkeys(
-                a for a in uses(stmt) if type(a).__name__ == "Var"))
+        nodes = [body] + list(walk(body))
+        assert any(isinstance(s, Eqn) and s.kwargs for s in walk(body)) or f is not with_keywords
+        for node in nodes:
+            want = list(_reference_uses(node))
+            assert uses(node) == want
+            assert list(used_vars(node)) == list(dict.fromkeys(a for a in want
+                                                                if isinstance(a, Var)))
 
 
 def test_kinds_compare_hash_and_pickle_by_fields():

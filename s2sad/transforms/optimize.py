@@ -78,8 +78,7 @@ def _lookup(atom, mapping):
 
 
 def _literal(atom) -> bool:
-    return isinstance(atom, Const) and not hasattr(atom, "name") and \
-        type(atom.value) in (int, float, bool)
+    return atom.__class__ is Const and type(atom.value) in (int, float, bool)   # (no Global)
 
 
 def _key(atom):

@@ -2,7 +2,7 @@
 `ir.py` (which Vars a block reads or assigns) that the passes ask for."""
 from __future__ import annotations
 
-from ..ir_nodes import Block, Eqn, If, Loop, Var, defines, not_a_statement, reads, sub_blocks, walk
+from ..ir_nodes import Block, Eqn, If, Loop, Var, defines, not_a_statement, uses, walk
 
 
 def substitute(block: Block, mapping: dict) -> None:
@@ -35,26 +35,7 @@ def substitute(block: Block, mapping: dict) -> None:
 def used_vars(node) -> dict:
     """Vars read anywhere in `node`, a Block or a statement (nested regions and results
     included), as the keys of a dict in the order of `ir.uses` (deterministic)."""
-    found: dict = {}
-    _collect_uses(node, found)
-    return found
-
-
-def _collect_uses(node, found: dict) -> None:
-    """`ir.uses` without generators (passes ask for the Vars a function reads often)."""
-    if isinstance(node, Block):
-        for stmt in node.stmts:
-            _collect_uses(stmt, found)
-        atoms = node.results
-    elif isinstance(node, Eqn):
-        atoms = reads(node) if node.kwargs else node.args
-    else:
-        for sub in sub_blocks(node):
-            _collect_uses(sub, found)
-        atoms = reads(node)
-    for a in atoms:
-        if a.__class__ is Var:
-            found[a] = None
+    return dict.fromkeys([a for a in uses(node) if a.__class__ is Var])
 
 
 def defined_vars(block: Block) -> set:
