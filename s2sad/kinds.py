@@ -446,9 +446,10 @@ def infer(fn: Function, param_kinds, fresh: bool = False, result_kind=None) -> N
 
 
 def kind_of(atom) -> Kind:
-    if isinstance(atom, Const):
+    if atom.__class__ is not Var and isinstance(atom, Const):
         return const_kind(atom)
-    return atom.kind if atom.kind is not None else NONE
+    kind = atom.kind
+    return kind if kind is not None else NONE
 
 
 def _set(var: Var, kind) -> bool:
