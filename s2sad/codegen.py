@@ -39,7 +39,8 @@ class CodeGen(Expressions):
 
     def __init__(self, fn: Function, title: str, table: Objects | None = None):
         table = table or Objects()
-        globals_read = {a.name for a in uses(fn.body) if isinstance(a, Global)}
+        read = uses(fn.body)
+        globals_read = {a.name for a in read if isinstance(a, Global)}
         namer = Namer(reserved=set(globals_read) | set(TAPE_NAMES) | set(dir(builtins))
                       | set(table.objects) | table.function_names)
         for p, name in zip(fn.params, fn.param_names, strict=True):
@@ -50,10 +51,10 @@ class CodeGen(Expressions):
             else:
                 namer.bind(p, name)
         defined = (v for stmt in walk(fn.body) for v in defines(stmt))
-        for v in itertools.chain(defined, uses(fn.body)):
+        for v in itertools.chain(defined, read):
             if isinstance(v, Var) and v.hint == TAPE_HINT:
                 namer.bind(v, "tape")
-        self.uses = Counter(a for a in uses(fn.body) if isinstance(a, Var))
+        self.uses = Counter([a for a in read if isinstance(a, Var)])
         plan = Plan(fn, self.uses)
         super().__init__(fn, table, namer, plan.alias)
         self.foldable = plan.foldable

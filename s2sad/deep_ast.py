@@ -47,12 +47,23 @@ def postorder(root, children_of=lambda node: [c for _, _, c in children(node)]) 
 def parse(text: str):
     """`gast.parse(text)`, for source whose expressions nest to any depth."""
     tree = ast.parse(text)
-    pieces = _cut(tree)
+    pieces = _cut(tree) if _deeper_than(tree, PIECE) else {}   # (nothing to cut otherwise)
     converted = {name: gast.ast_to_gast(piece) for name, piece in pieces.items()}
     module = gast.ast_to_gast(tree)
     if converted:
         _splice(module, converted)
     return module
+
+
+def _deeper_than(tree, levels: int) -> bool:
+    """Does `tree` have more than `levels` levels of nodes (breadth first, without
+    recursion; a quick test, stopping at `levels`)?"""
+    level = [tree]
+    for _ in range(levels):
+        level = [child for node in level for child in ast.iter_child_nodes(node)]
+        if not level:
+            return False
+    return True
 
 
 def _cut(tree) -> dict:

@@ -290,7 +290,13 @@ def check(parsed) -> None:
     (a ParsedFunction); return None when the whole function is supported."""
     found: dict[int, tuple] = {}   # id(node) -> (node, message): one problem per node
     top = parsed.node
-    for node, message in _check_signature(top) + _outer_writes(top, parsed.loc) + _nesting(top):
+    problems = _check_signature(top)
+    # (quicker: a declaration needs its keyword in the text, each conditional an `if`)
+    if not parsed.text or "global" in parsed.text or "nonlocal" in parsed.text:
+        problems += _outer_writes(top, parsed.loc)
+    if not parsed.text or parsed.text.count("if") > MAX_CONDITIONALS:
+        problems += _nesting(top)
+    for node, message in problems:
         found.setdefault(id(node), (node, message))
     for stmt in top.body:
         _visit(stmt, found)

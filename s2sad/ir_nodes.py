@@ -199,17 +199,28 @@ def defines(stmt) -> list:
     raise not_a_statement(stmt)
 
 
-def uses(node):
-    """Yield every atom read in `node` (a Block or a statement), inside nested regions
-    and by their results too; a region's atoms come before those its statement reads."""
+def uses(node) -> list:
+    """Every atom read in `node` (a Block or a statement), inside nested regions and by
+    their results too; a region's atoms come before those its statement reads.  A
+    list, built without generators (passes ask for it on whole functions)."""
+    found: list = []
+    _uses_into(node, found)
+    return found
+
+
+def _uses_into(node, found: list) -> None:
     if isinstance(node, Block):
         for stmt in node.stmts:
-            yield from uses(stmt)
-        yield from node.results
-        return
-    for sub in sub_blocks(node):
-        yield from uses(sub)
-    yield from reads(node)
+            _uses_into(stmt, found)
+        found += node.results
+    elif isinstance(node, Eqn):
+        found += node.args
+        if node.kwargs:
+            found += node.kwargs.values()
+    else:
+        for sub in sub_blocks(node):
+            _uses_into(sub, found)
+        found += reads(node)
 
 
 # ---- copying ---------------------------------------------------------------------------

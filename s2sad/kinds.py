@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import prims, runtime
-from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, walk_stmts
+from .ir_nodes import Block, Const, Eqn, Function, If, Loop, Var, reads as reads_of, \
+    walk_stmts
 from .callables import is_derivative, is_user_function
 from .rules import lookup, not_evaluated
 
@@ -31,6 +32,28 @@ class Kind:
     dtype: str | None = None
     items: tuple = ()
     fields: tuple = ()     # a named tuple's field names (`p.a` reads item 0: resolve.py)
+
+    # Equality and hashing by the fields, as a dataclass's, but quicker (kinds are
+    # compared and hashed for every equation): the same object is equal at once, and
+    # the hash is remembered (not pickled: a str's hash differs between processes).
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if other.__class__ is not Kind:
+            return NotImplemented
+        return self.tag == other.tag and self.ndim == other.ndim and \
+            self.dtype == other.dtype and self.items == other.items and \
+            self.fields == other.fields
+
+    def __hash__(self) -> int:
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.tag, self.ndim, self.dtype, self.items, self.fields))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __reduce__(self):
+        return Kind, (self.tag, self.ndim, self.dtype, self.items, self.fields)
 
     def __str__(self) -> str:
         if self.tag == "array":
@@ -81,8 +104,14 @@ def list_of(item: Kind, tag: str = "listof") -> Kind:
     return Kind(tag, items=(item,))
 
 
+_OF_TYPE = {float: FLOAT, int: INT, bool: BOOL, type(None): NONE}   # (the common cases)
+
+
 def of_value(value) -> Kind:
     """The kind of a runtime value (used for argument signatures and constants)."""
+    exact = _OF_TYPE.get(value.__class__)
+    if exact is not None:
+        return exact
     if value is None or value is prims.UNDEFINED:
         return NONE
     if isinstance(value, (bool, np.bool_)):
@@ -245,10 +274,11 @@ def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
     if (eqn.prim is prims.BUILD_TUPLE or eqn.prim is prims.BUILD_LIST) and len(arg_kinds) <= 64:
         # its length is known even where an item's kind is not (`*args` of a call)
         return Kind("tuple" if eqn.prim is prims.BUILD_TUPLE else "list", items=tuple(arg_kinds))
-    if any(k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and not isinstance(a, Const)
-           for k, a in zip(arg_kinds + list(kw_kinds.values()),
-                           list(eqn.args) + list(eqn.kwargs.values()))):
-        return UNKNOWN
+    for k, a in zip(arg_kinds + list(kw_kinds.values()), reads_of(eqn)) if kw_kinds else \
+            zip(arg_kinds, eqn.args):
+        if k == UNKNOWN or k.tag == "object" and k not in (SLICE, STR) and \
+                not isinstance(a, Const):
+            return UNKNOWN
     declared = not_evaluated(eqn.prim)
     if declared is not False:          # calls user code: not run on example values
         return UNKNOWN if declared is None else array(*declared)
@@ -323,9 +353,8 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
     arguments' kinds (remembered: the examples of a kind are always the same)."""
     try:
         key = (eqn.prim, bool(eqn.params.get("attribute")), tuple(arg_kinds),
-               tuple(kw_kinds.items()), variant, length,
-               tuple(_const_key(a) for a in eqn.args),
-               tuple(_const_key(a) for a in eqn.kwargs.values()))
+               tuple(kw_kinds.items()), variant, length, tuple(map(_const_key, eqn.args)),
+               tuple(map(_const_key, eqn.kwargs.values())))
         hash(key)
     except TypeError:         # an unhashable constant: not remembered
         return _evaluate_kind(eqn, arg_kinds, kw_kinds, variant, length)
@@ -339,7 +368,7 @@ def _evaluated_kind(eqn, arg_kinds, kw_kinds, variant, length=2) -> Kind:
 
 def _const_key(atom):
     """What of `atom` the example evaluation uses: a literal's value (with its type)."""
-    if isinstance(atom, Const) and not hasattr(atom, "name"):
+    if atom.__class__ is Const:      # (not a Global: that has a name)
         return (type(atom.value), atom.value)
     return None
 
@@ -383,14 +412,14 @@ def _run_on_examples(eqn, arg_kinds, kw_kinds, variant, length, arrays_too) -> K
 
 
 def _example_atom(atom, kind, variant=0, length=2):
-    if isinstance(atom, Const) and not hasattr(atom, "name"):
+    if atom.__class__ is Const:
         return atom.value
     return example(kind, variant, length)
 
 
 def const_kind(atom: Const) -> Kind:
-    if hasattr(atom, "name"):  # a global read at call time: its kind only if specialised on
-        return atom.kind or UNKNOWN
+    if atom.__class__ is not Const:  # a Global, read at call time: its kind only if
+        return atom.kind or UNKNOWN  # specialised on
     return of_value(atom.value)
 
 
@@ -409,14 +438,18 @@ def infer(fn: Function, param_kinds, fresh: bool = False, result_kind=None) -> N
     for p, k in zip(fn.params, param_kinds):
         p.kind = k
     for _ in range(20):
-        if not _block(fn.body, result_kind):
+        # one pass in program order is a fixed point unless a loop did not settle
+        # within its own iterations (`_loop`): only then pass again
+        unsettled: list = []
+        if not _block(fn.body, result_kind, unsettled) or not unsettled:
             return
 
 
 def kind_of(atom) -> Kind:
-    if isinstance(atom, Const):
+    if atom.__class__ is not Var and isinstance(atom, Const):
         return const_kind(atom)
-    return atom.kind if atom.kind is not None else NONE
+    kind = atom.kind
+    return kind if kind is not None else NONE
 
 
 def _set(var: Var, kind) -> bool:
@@ -426,7 +459,7 @@ def _set(var: Var, kind) -> bool:
     return False
 
 
-def _block(block: Block, result_kind) -> bool:
+def _block(block: Block, result_kind, unsettled: list) -> bool:
     changed = False
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
@@ -442,15 +475,16 @@ def _block(block: Block, result_kind) -> bool:
                     if v.kind is None:
                         changed |= _set(v, UNKNOWN)
         elif isinstance(stmt, If):
-            changed |= _block(stmt.then, result_kind) | _block(stmt.orelse, result_kind)
+            changed |= _block(stmt.then, result_kind, unsettled) | \
+                _block(stmt.orelse, result_kind, unsettled)
             for out, a, b in zip(stmt.outs, stmt.then.results, stmt.orelse.results):
                 changed |= _set(out, join(kind_of(a), kind_of(b)))
         elif isinstance(stmt, Loop):
-            changed |= _loop(stmt, result_kind)
+            changed |= _loop(stmt, result_kind, unsettled)
     return changed
 
 
-def _loop(loop: Loop, result_kind) -> bool:
+def _loop(loop: Loop, result_kind, unsettled: list) -> bool:
     changed = False
     if loop.index is not None:
         changed |= _set(loop.index, INT)
@@ -462,11 +496,13 @@ def _loop(loop: Loop, result_kind) -> bool:
             step |= _set(c, join(join(c.kind, kind_of(init)), kind_of(res) if
                                  res.__class__ is not Var or res.kind is not None else None))
         if loop.cond is not None:
-            step |= _block(loop.cond, result_kind)
-        step |= _block(loop.body, result_kind)
+            step |= _block(loop.cond, result_kind, unsettled)
+        step |= _block(loop.body, result_kind, unsettled)
         changed |= step
         if not step:
             break
+    else:
+        unsettled.append(loop)
     for out, c in zip(loop.outs, loop.carried):
         changed |= _set(out, c.kind)
     return changed

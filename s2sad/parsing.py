@@ -35,6 +35,7 @@ class ParsedFunction:
     node: gast.FunctionDef
     filename: str
     line_offset: int
+    text: str = ""      # the lines parsed (syntax checks look for keywords in it first)
 
     @property
     def name(self) -> str:
@@ -81,47 +82,79 @@ def parse_function(fn) -> ParsedFunction:
     """
     fn = unwrap_function(fn)
     filename = fn.__code__.co_filename
-    try:
-        # the code object's lines: `inspect.getsourcelines(fn)` would follow
-        # `__wrapped__` to the function a decorator wraps, not the wrapper that runs
-        lines, first_line = _source_lines(fn)
-    except (OSError, TypeError) as exc:
-        where = ("it was defined in an interactive session or with exec/eval"
-                 if filename.startswith("<") else f"{filename} cannot be read ({exc})")
-        raise SourceUnavailableError(
-            f"cannot read the source of function '{fn.__name__}' ({filename}): {where}; "
-            f"{_HOW_TO_FIX}") from None
-    first_line = max(first_line, 1)
-    text = "".join(lines)
-    # An indented def (a method, a nested function) is parsed under `if 1:` so that
-    # columns stay those of the real file.
-    wrapped = bool(lines) and lines[0][:1] in (" ", "\t")
-    if wrapped:
-        text = "if 1:\n" + text
-    line_offset = first_line - 1 - (1 if wrapped else 0)
-    try:
-        module = deep_ast.parse(text)   # expressions may nest to any depth
-    except SyntaxError:
-        raise SourceUnavailableError(
-            f"cannot parse the source of '{fn.__name__}' at {filename}:{first_line}: the "
-            f"lines around it do not form a complete statement; define it with `def` on "
-            f"lines of its own") from None
+    for quick in (True, False):
+        try:
+            # the code object's lines: `inspect.getsourcelines(fn)` would follow
+            # `__wrapped__` to the function a decorator wraps, not the wrapper that runs
+            lines, first_line = _source_lines(fn, quick)
+        except (OSError, TypeError) as exc:
+            where = ("it was defined in an interactive session or with exec/eval"
+                     if filename.startswith("<") else f"{filename} cannot be read ({exc})")
+            raise SourceUnavailableError(
+                f"cannot read the source of function '{fn.__name__}' ({filename}): {where}; "
+                f"{_HOW_TO_FIX}") from None
+        first_line = max(first_line, 1)
+        text = "".join(lines)
+        # An indented def (a method, a nested function) is parsed under `if 1:` so that
+        # columns stay those of the real file.
+        wrapped = bool(lines) and lines[0][:1] in (" ", "\t")
+        if wrapped:
+            text = "if 1:\n" + text
+        line_offset = first_line - 1 - (1 if wrapped else 0)
+        try:
+            module = deep_ast.parse(text)   # expressions may nest to any depth
+            break
+        except SyntaxError:
+            if quick:
+                continue        # the lines by indentation were not the block: tokenize
+            raise SourceUnavailableError(
+                f"cannot parse the source of '{fn.__name__}' at {filename}:{first_line}: the "
+                f"lines around it do not form a complete statement; define it with `def` on "
+                f"lines of its own") from None
     body = module.body[0].body if wrapped else module.body
     node = _find_function(body, fn, filename, first_line)
-    return ParsedFunction(fn, node, filename, line_offset)
+    return ParsedFunction(fn, node, filename, line_offset, text)
 
 
-def _source_lines(fn) -> tuple:
+def _source_lines(fn, quick: bool = False) -> tuple:
     """(the lines of the def or lambda whose code `fn` runs, its first line number), as
     `inspect.getsourcelines(fn.__code__)` gives them, read through `linecache` with
     the function's own module globals (so without searching every loaded module for
-    the one that defines it, which costs milliseconds when many are loaded)."""
+    the one that defines it, which costs milliseconds when many are loaded).  The
+    cached lines of a file changed since they were read are read again (a module
+    edited and reloaded: its new functions must not be paired with its old text)."""
     code = fn.__code__
+    linecache.checkcache(code.co_filename)
     lines = linecache.getlines(code.co_filename, fn.__globals__)
     start = code.co_firstlineno - 1
     if not lines or not 0 <= start < len(lines):
         raise OSError("could not get source code")
-    return inspect.getblock(lines[start:]), start + 1
+    block = _block_by_indentation(lines, start) if quick and code.co_name != "<lambda>" \
+        else None
+    return block or inspect.getblock(lines[start:]), start + 1
+
+
+def _block_by_indentation(lines, start):
+    """The lines of the def at `start` up to the next line, not blank or a comment,
+    indented no deeper than the def; None for a decorated def or indentation that is
+    not plain spaces.  Quicker than tokenizing; a line that ends it too early (in a
+    string or in brackets) leaves text that does not parse, and the caller then asks
+    `inspect.getblock` (a line can end it neither later nor early otherwise)."""
+    first = lines[start]
+    stripped = first.lstrip(" ")
+    if not stripped.startswith(("def ", "async def ")):
+        return None
+    indent, end = len(first) - len(stripped), start + 1
+    while end < len(lines):
+        line = lines[end]
+        stripped = line.lstrip(" ")
+        if stripped[:1] in ("\t", "\f"):
+            return None
+        if stripped.strip() and not stripped.startswith("#") and \
+                len(line) - len(stripped) <= indent:
+            break
+        end += 1
+    return lines[start:end]
 
 
 def _find_function(body, fn, filename, first_line) -> gast.FunctionDef:

@@ -82,8 +82,7 @@ def _lookup(atom, mapping):
 
 
 def _literal(atom) -> bool:
-    return isinstance(atom, Const) and not hasattr(atom, "name") and \
-        type(atom.value) in (int, float, bool)
+    return atom.__class__ is Const and type(atom.value) in (int, float, bool)   # (no Global)
 
 
 def _key(atom):
@@ -97,8 +96,9 @@ def _key(atom):
 def _rewrite(block: Block, mapping: dict, available: dict, same_shapes) -> None:
     """One pass in program order: substitute earlier results, drop helpers that kinds
     prove unnecessary, fold constant arithmetic and reuse equal pure computations
-    (from this block or an enclosing one)."""
-    available = dict(available)
+    (from this block or an enclosing one: `available` is shared with the enclosing
+    blocks, and what this block adds to it is taken out again at its end)."""
+    added: list = []
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
             stmt.args = [_lookup(a, mapping) for a in stmt.args]
@@ -123,6 +123,7 @@ def _rewrite(block: Block, mapping: dict, available: dict, same_shapes) -> None:
                     mapping[out] = available[key]
                 else:
                     available[key] = out
+                    added.append(key)
         elif isinstance(stmt, If):
             stmt.cond = _lookup(stmt.cond, mapping)
             _rewrite(stmt.then, mapping, available, same_shapes)
@@ -137,6 +138,8 @@ def _rewrite(block: Block, mapping: dict, available: dict, same_shapes) -> None:
         else:
             raise not_a_statement(stmt)
     block.results = [_lookup(a, mapping) for a in block.results]
+    for key in added:
+        del available[key]
 
 
 def _evaluate(eqn: Eqn):

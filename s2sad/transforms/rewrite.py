@@ -47,7 +47,7 @@ def replace_statements(block: Block, replace) -> None:
 def used_vars(node) -> dict:
     """Vars read anywhere in `node`, a Block or a statement (nested regions and results
     included), as the keys of a dict in the order of `ir.uses` (deterministic)."""
-    return dict.fromkeys(a for a in uses(node) if isinstance(a, Var))
+    return dict.fromkeys([a for a in uses(node) if a.__class__ is Var])
 
 
 def defined_vars(block: Block) -> set:
