@@ -21,6 +21,7 @@ from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .runtime import ode_adjoint
 from .transforms.checkpoint import checkpoint_option
+from .variants import GRAD, PLAIN
 from .runtime.strong import all_finite
 from .parsing import unwrap_function
 
@@ -92,8 +93,9 @@ def clear_caches() -> None:
 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
-              backend: str = "python", checkpoint=None):
-    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint)
+              backend: str = "python", checkpoint=None, variant=PLAIN):
+    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                             variant)
 
 
 def _checkpoint(checkpoint, mode: str, backend: str):
@@ -134,13 +136,15 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
                           remake=("value_and_grad", (f, wrt), options))
 
 
-def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint):
-    """The plain function behind value_and_grad(f, ...) (grad calls it too)."""
+def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, value=True):
+    """The plain function behind value_and_grad(f, ...); grad's, with `value=False`,
+    may return None for the value (its code does not compute it, variants.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     check_backend(backend)
     snapshots = _checkpoint(checkpoint, mode, backend)
     fast = FastPath(COMPILER)
+    variant = PLAIN if value else GRAD
 
     def value_and_grad_f(*args, **kwargs):
         found = fast.find(args, kwargs) if mode == "reverse" else None
@@ -152,7 +156,7 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint):
         g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
         if mode == "reverse":
             derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
-                                   backend, snapshots)
+                                   backend, snapshots, variant)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
@@ -180,7 +184,7 @@ def grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend="python",
                "checkpoint": checkpoint}
     if f is None:
         return functools.partial(grad, wrt=wrt, **options)
-    value_and_grad_f = _value_and_grad_call(f, wrt, **options)
+    value_and_grad_f = _value_and_grad_call(f, wrt, **options, value=False)
 
     def grad_f(*args, **kwargs):
         return value_and_grad_f(*args, **kwargs)[1]
@@ -409,7 +413,8 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
 
 def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
            checkpoint=None) -> str:
-    """The generated derivative source of `f`, specialised on the kinds of
+    """The generated derivative source of `f` (`mode="grad"`: the reverse-mode code
+    `grad(f)` runs, which may leave out the value), specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool); with
     `backend="numba"`, in the forms the Numba backend compiles; `checkpoint` as for
     value_and_grad.  A function with an elementwise rule (`np.tanh`) given no examples
@@ -419,9 +424,13 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
     if example_args is not None:     # *args, **kwargs, a rule's function: as when called
         f = _for_call(f, tuple(example_args), {})
     positions, _ = arguments.positions(f, wrt)
+    variant = PLAIN
+    if mode == "grad":     # what s2sad.grad(f)(*example_args) runs
+        mode, variant = "reverse", GRAD
     return COMPILER.derivative(unwrap_function(f), mode, positions,
                                arguments.example_kinds(f, example_args), backend=backend,
-                               checkpoint=_checkpoint(checkpoint, mode, backend)).text
+                               checkpoint=_checkpoint(checkpoint, mode, backend),
+                               variant=variant).text
 
 
 class IRView:

@@ -26,11 +26,13 @@ _pure = hoist.pure
 _has_effect = hoist.has_effect
 
 
-def optimize(fn: Function, param_kinds) -> Function:
+def optimize(fn: Function, param_kinds, pattern=None) -> Function:
+    """`fn` cleaned up in place; `pattern` (variants.py) is the shape pattern of its
+    first parameters, when it is specialised on one."""
     kinds.infer(fn, param_kinds)
     if _split_item_cotangents(fn.body):
         kinds.infer(fn, param_kinds)
-    same_shapes = shapes.SameShapes(fn)
+    same_shapes = shapes.SameShapes(fn, pattern)
     shapes.specialise_products(fn, same_shapes)
     mapping: dict = {}
     _rewrite(fn.body, mapping, {}, same_shapes)
@@ -40,7 +42,7 @@ def optimize(fn: Function, param_kinds) -> Function:
     if scalar_factors.gather(fn):      # (on live code: it merges only single uses;
         _eliminate_dead_code(fn)       # the kinds it needs it sets)
     hoist.hoist(fn)
-    share_shape_references(fn, shapes.SameShapes(fn))
+    share_shape_references(fn, shapes.SameShapes(fn, pattern))
     shared: dict = {}
     _prune_tape(fn.body, set(used_vars(fn.body)), shared, _in_loops(fn.body))
     if shared:

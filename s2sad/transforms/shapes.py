@@ -68,7 +68,7 @@ def _elementwise(prim, n: int) -> bool:
 class SameShapes:
     """Classes of atoms of one function proved to have the same shape."""
 
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, pattern=None):
         # A loop-carried value keeps its initial value's shape if every iteration's
         # result has the shape of the value it starts from: assume it for every
         # carried value, learn, and drop the assumptions that fail until none does.
