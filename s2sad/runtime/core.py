@@ -245,6 +245,10 @@ def without_last_inplace(items):
 
 def add_at_inplace(acc, index, g):
     """`add_at`, adding into `acc` itself when it is a writable array (or a list)."""
+    if type(acc) is np.ndarray and type(index) is slice and acc.flags.writeable and (
+            type(g) is float or type(g) is np.ndarray and g.dtype.kind == "f"):
+        acc[index] += g          # (the common case, at once: as below, without the checks)
+        return acc
     if isinstance(acc, (list, tuple)):
         if type(acc) is not list:
             acc = list(acc)
