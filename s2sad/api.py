@@ -155,16 +155,19 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, value=
                 return out, grads[0] if single else tuple(grads)
         g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
         if mode == "reverse":
-            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values), check_finite,
-                                   backend, snapshots, variant)
+            arg_kinds = arguments.kinds_of(values)
+            derivative = _compiled(g, "reverse", positions, arg_kinds, check_finite, backend,
+                                   snapshots, variant)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
-            out, *grads = derivative(*values, 1.0)
-            arguments.check_scalar_output(g, out)
             if g is f and compose.spec_of(f) is None and \
                     not arguments.holds_named_tuple(values):   # plain functions: per call kinds
-                fast.remember(args, kwargs, derivative, values, f, single)
+                derivative = fast.remember(args, kwargs, derivative, values, f, single, None if
+                                           backend != "python" or snapshots else
+                                           (positions, arg_kinds, check_finite, variant))
+            out, *grads = derivative(*values, 1.0)
+            arguments.check_scalar_output(g, out)
         else:
             out, grads = _forward_gradient(g, values, positions, check_finite, backend)
         if arguments.holds_named_tuple(values):
@@ -427,6 +430,7 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
     variant = PLAIN
     if mode == "grad":     # what s2sad.grad(f)(*example_args) runs
         mode, variant = "reverse", GRAD
+        variant = GRAD.for_values(example_args or ())
     return COMPILER.derivative(unwrap_function(f), mode, positions,
                                arguments.example_kinds(f, example_args), backend=backend,
                                checkpoint=_checkpoint(checkpoint, mode, backend),

@@ -38,6 +38,7 @@ from .naming import Namer
 from .pins import Pin, all_hold
 from .resolve import resolve
 from .parsing import parse_function, unwrap_function
+from .transforms.dims import may_decide
 from .transforms.forward import forward
 from .transforms.inplace import make_updates_in_place
 from .transforms.optimize import optimize
@@ -60,6 +61,7 @@ class GeneratedProgram:
     pins: list = field(default_factory=list)
     origins: list = field(default_factory=list)   # the user's Loc of each line
     output_kind: object = None    # the kind of the function's output
+    shape_helpers: bool = False   # does the entry keep helpers a shape pattern may decide
 
 
 @dataclass
@@ -371,7 +373,8 @@ class Compiler:
                                                  origins=origins, numba=backend != "python")
         return GeneratedProgram(text, objects, deriv, f"<s2sad {mode} of {entry.name} at {where}>",
                                 list(entry.pins) + requests.pins, origins,
-                                kinds.kind_of(entry.body.results[0]))
+                                kinds.kind_of(entry.body.results[0]),
+                                any(may_decide(s) for s in walk(deriv.body)))
 
     def _transform(self, ir: Function, mode: str, wrt, arg_kinds, requests,
                    checkpoint=None, variant: Variant = PLAIN) -> Function:
@@ -425,6 +428,12 @@ class Compiler:
             else:
                 program = self.derivative(fn, mode, wrt, arg_kinds, check_finite, global_kinds,
                                           backend, checkpoint, variant)
+                generic = self._without_pattern(fn, mode, wrt, arg_kinds, check_finite,
+                                                backend, checkpoint, variant)
+                if generic is not None and generic.source == program.text:
+                    loaded = per_fn[key] = generic      # the pattern changes nothing
+                    self._same_code.remember(fn, key, loaded)
+                    return loaded
                 if backend == "python":
                     loaded = loader.load(program.text, program.entry.name, program.filename,
                                          program.objects, fn.__globals__, program.origins)
@@ -433,11 +442,20 @@ class Compiler:
                     loaded = numba_backend.load(program, self.compiled(
                         fn, mode, wrt, arg_kinds, check_finite), fn, arg_kinds, backend)
                 loaded.output_kind = program.output_kind
+                loaded.shape_helpers = program.shape_helpers
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
                 self._same_code.remember(fn, key, loaded)
             return loaded
+
+    def _without_pattern(self, fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                         variant):
+        """For a variant with a shape pattern, the loaded code made without it."""
+        if variant.pattern is None:
+            return None
+        return self.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                             Variant(variant.drop_value))
 
     @staticmethod
     def still_valid(fn, loaded) -> bool:

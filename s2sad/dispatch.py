@@ -8,6 +8,9 @@ method's object, a partial's) it passes; a later call with the same signature go
 straight to the derivative after re-checking that it still holds (no rule was
 registered since, no name it resolved was rebound, the data globals it is specialised
 on keep their kinds).  Anything else takes the general path.
+
+Where the derivative keeps array helpers that shapes could decide, a `ShapeVariants`
+takes its place: it runs code specialised on the call's shape pattern (variants.py).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import weakref
 import numpy as np
 
 from . import loader
+from .variants import pattern_of
 
 _PLAIN = (float, int, bool)
 
@@ -54,18 +58,65 @@ class FastPath:
         entry = self.entries.get(key) if key is not None else None
         if entry is None or not self.compiler.still_valid(entry[2], entry[0]):
             return None
-        return entry[0], entry[1], entry[3]
+        return entry[4], entry[1], entry[3]
 
-    def remember(self, args, kwargs, derivative, values, fn, extra=None) -> None:
+    def remember(self, args, kwargs, derivative, values, fn, extra=None, made=None) -> None:
         """Keep `derivative` for calls like this one, when its bound values are the
-        leading arguments followed by exactly `args` (no defaults filled in)."""
+        leading arguments followed by exactly `args` (no defaults filled in).  With
+        `made` = (wrt, argument kinds, check_finite, variant), the reverse-mode code it
+        was compiled with, code specialised on each call's shape pattern runs where it
+        pays (see ShapeVariants).  Returns what such calls run."""
         key = call_signature(args, kwargs)
         n_leading = len(values) - len(args)
         if key is None or n_leading < 0 or any(
                 a is not v for a, v in zip(args, values[n_leading:])):
-            return
+            return derivative
         plain = self.compiler.source_function(fn, [])
-        self.entries[key] = (derivative, tuple(values[:n_leading]), plain, extra)
+        call = derivative
+        if made is not None and getattr(derivative, "shape_helpers", False):
+            wrt, arg_kinds, check_finite, variant = made
+            call = ShapeVariants(derivative, lambda pattern: self.compiler.compiled(
+                fn, "reverse", wrt, arg_kinds, check_finite, variant=variant.with_pattern(pattern)))
+        self.entries[key] = (derivative, tuple(values[:n_leading]), plain, extra, call)
+        return call
+
+
+class ShapeVariants:
+    """A derivative run as the code made for the shape pattern of each call's
+    arguments (all but the last, the seed): `variant(pattern)` makes it (the same
+    object as `generic` where the pattern changes nothing).  Found by the tuple of
+    argument shapes, so a call pays one dict lookup; a new shape tuple is mapped to its
+    pattern, and only a new pattern is compiled, at most MAX_PATTERNS of them (then
+    the generic code runs for further patterns)."""
+
+    MAX_PATTERNS = 8
+    MAX_SHAPES = 256
+
+    def __init__(self, generic, variant):
+        self.generic, self.variant = generic, variant
+        self.by_shapes: dict = {}
+        self.by_pattern: dict = {}
+
+    def __call__(self, *args):
+        shapes = tuple([a.shape if type(a) is np.ndarray else None for a in args[:-1]])
+        code = self.by_shapes.get(shapes)
+        if code is None:
+            code = self._miss(shapes)
+        return code(*args)
+
+    def _miss(self, shapes):
+        pattern = pattern_of(shapes)
+        code = self.by_pattern.get(pattern)
+        if code is None:
+            if len(self.by_pattern) < self.MAX_PATTERNS:
+                code = self.variant(pattern)
+            else:
+                code = self.generic
+            self.by_pattern[pattern] = code
+        if len(self.by_shapes) >= self.MAX_SHAPES:
+            self.by_shapes.clear()
+        self.by_shapes[shapes] = code
+        return code
 
 
 class Derived:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import kinds
 
 
@@ -35,6 +37,16 @@ class Variant:
         out = kinds.kind_of(entry.body.results[0])
         scalar = out.tag == "float" or (out.tag == "array" and out.ndim == 0)
         return Variant(self.drop_value and scalar, pattern)
+
+    def with_pattern(self, pattern) -> "Variant":
+        return Variant(self.drop_value, pattern)
+
+    def for_values(self, values) -> "Variant":
+        """This variant with the shape pattern of `values` (if one is an array)."""
+        if not any(type(a) is np.ndarray for a in values):
+            return self
+        return self.with_pattern(pattern_of(tuple(
+            a.shape if type(a) is np.ndarray else None for a in values)))
 
 
 PLAIN = Variant()
