@@ -151,7 +151,8 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, value=
         if found is not None:
             derivative, leading, single = found
             out, *grads = derivative(*leading, *args, 1.0)
-            if type(out) is float or not np.ndim(out) and not isinstance(out, (tuple, list)):
+            if out is None or type(out) is float or not np.ndim(out) and \
+                    not isinstance(out, (tuple, list)):     # (None: grad's code, variants.py)
                 return out, grads[0] if single else tuple(grads)
         g, positions, single, _, values = _bound_call(f, wrt, args, kwargs)
         if mode == "reverse":

@@ -2,15 +2,16 @@
 
 Binding arguments, inferring their kinds and finding the cached derivative costs tens
 of microseconds per call.  A function returned by `grad`/`value_and_grad` remembers,
-per *call signature* (the types of plain float/int/bool arguments, ndim and dtype of
+per *call signature* (the types of plain float/int/bool arguments, dtype and shape of
 arrays, no keywords), the derivative it found and the leading arguments (a bound
 method's object, a partial's) it passes; a later call with the same signature goes
 straight to the derivative after re-checking that it still holds (no rule was
 registered since, no name it resolved was rebound, the data globals it is specialised
-on keep their kinds).  Anything else takes the general path.
-
-Where the derivative keeps array helpers that shapes could decide, a `ShapeVariants`
-takes its place: it runs code specialised on the call's shape pattern (variants.py).
+on keep their kinds).  A signature not seen yet whose kinds (ndim and dtype of
+arrays) were seen is added without the general path: it runs the derivative found
+for those kinds, or where that derivative keeps array helpers a shape pattern may
+decide, the code made for the pattern of its shapes (`ShapeVariants`, variants.py).
+Anything else takes the general path.
 """
 from __future__ import annotations
 
@@ -27,8 +28,8 @@ _PLAIN = (float, int, bool)
 
 
 def call_signature(args, kwargs):
-    """A hashable summary of the arguments' kinds, or None when the fast path does
-    not apply (keywords, containers, NumPy scalars, objects)."""
+    """A hashable summary of the arguments' kinds and shapes, or None when the fast
+    path does not apply (keywords, containers, NumPy scalars, objects)."""
     if kwargs:
         return None
     key = []
@@ -37,74 +38,94 @@ def call_signature(args, kwargs):
         if t in _PLAIN:
             key.append(t)
         elif t is np.ndarray:
-            key.append((a.ndim, a.dtype))
+            key.append((a.dtype, a.shape))
         else:
             return None
     return tuple(key)
 
 
+def _kinds_part(signature) -> tuple:
+    """A call signature without the shapes (ndim instead)."""
+    return tuple(k if type(k) is type else (k[0], len(k[1])) for k in signature)
+
+
 class FastPath:
     """Call signature -> (derivative, leading arguments, the function it was made
-    for, what the caller keeps with it), checked with `compiler.still_valid` before
-    each use."""
+    for, what the caller keeps with it, what the call runs), checked with
+    `compiler.still_valid` before each use; `groups` keeps, per signature without
+    shapes, the first four and the ShapeVariants (or None)."""
+
+    MAX_SIGNATURES = 256
 
     def __init__(self, compiler):
         self.compiler = compiler
         self.entries: dict = {}
+        self.groups: dict = {}
 
     def find(self, args, kwargs):
-        """(derivative, leading arguments, extra) for this call, or None."""
+        """(what to run, leading arguments, extra) for this call, or None."""
         key = call_signature(args, kwargs)
-        entry = self.entries.get(key) if key is not None else None
+        if key is None:
+            return None
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = self._add(key)
         if entry is None or not self.compiler.still_valid(entry[2], entry[0]):
             return None
         return entry[4], entry[1], entry[3]
 
-    def remember(self, args, kwargs, derivative, values, fn, extra=None, made=None) -> None:
+    def _add(self, key):
+        """The entry of a new signature whose kinds have a group, or None."""
+        group = self.groups.get(_kinds_part(key))
+        if group is None:
+            return None
+        *first, variants = group
+        call = first[0]
+        if variants is not None:
+            call = variants.code_for(tuple(k[1] if type(k) is tuple else None for k in key))
+        if len(self.entries) >= self.MAX_SIGNATURES:
+            self.entries.clear()
+        entry = self.entries[key] = (*first, call)
+        return entry
+
+    def remember(self, args, kwargs, derivative, values, fn, extra=None, made=None):
         """Keep `derivative` for calls like this one, when its bound values are the
         leading arguments followed by exactly `args` (no defaults filled in).  With
         `made` = (wrt, argument kinds, check_finite, variant), the reverse-mode code it
         was compiled with, code specialised on each call's shape pattern runs where it
-        pays (see ShapeVariants).  Returns what such calls run."""
+        pays (see ShapeVariants; not with leading arrays, whose shapes the signature
+        does not hold).  Returns what calls with these arguments run."""
         key = call_signature(args, kwargs)
         n_leading = len(values) - len(args)
         if key is None or n_leading < 0 or any(
                 a is not v for a, v in zip(args, values[n_leading:])):
             return derivative
         plain = self.compiler.source_function(fn, [])
-        call = derivative
-        if made is not None and getattr(derivative, "shape_helpers", False):
+        variants = None
+        if made is not None and getattr(derivative, "shape_helpers", False) and \
+                not n_leading:
             wrt, arg_kinds, check_finite, variant = made
-            call = ShapeVariants(derivative, lambda pattern: self.compiler.compiled(
+            variants = ShapeVariants(derivative, lambda pattern: self.compiler.compiled(
                 fn, "reverse", wrt, arg_kinds, check_finite, variant=variant.with_pattern(pattern)))
-        self.entries[key] = (derivative, tuple(values[:n_leading]), plain, extra, call)
-        return call
+        self.groups[_kinds_part(key)] = (derivative, tuple(values[:n_leading]), plain, extra,
+                                         variants)
+        self.entries.pop(key, None)
+        return self._add(key)[4]
 
 
 class ShapeVariants:
-    """A derivative run as the code made for the shape pattern of each call's
-    arguments (all but the last, the seed): `variant(pattern)` makes it (the same
-    object as `generic` where the pattern changes nothing).  Found by the tuple of
-    argument shapes, so a call pays one dict lookup; a new shape tuple is mapped to its
-    pattern, and only a new pattern is compiled, at most MAX_PATTERNS of them (then
-    the generic code runs for further patterns)."""
+    """Pattern -> the derivative made for it (`variant(pattern)`; the same object as
+    `generic` where the pattern changes nothing).  Only a new pattern is compiled, at
+    most MAX_PATTERNS of them; further patterns run the generic code."""
 
     MAX_PATTERNS = 8
-    MAX_SHAPES = 256
 
     def __init__(self, generic, variant):
         self.generic, self.variant = generic, variant
-        self.by_shapes: dict = {}
         self.by_pattern: dict = {}
 
-    def __call__(self, *args):
-        shapes = tuple([a.shape if type(a) is np.ndarray else None for a in args[:-1]])
-        code = self.by_shapes.get(shapes)
-        if code is None:
-            code = self._miss(shapes)
-        return code(*args)
-
-    def _miss(self, shapes):
+    def code_for(self, shapes):
+        """The code for arguments of these shapes (None: not an array)."""
         pattern = pattern_of(shapes)
         code = self.by_pattern.get(pattern)
         if code is None:
@@ -113,9 +134,6 @@ class ShapeVariants:
             else:
                 code = self.generic
             self.by_pattern[pattern] = code
-        if len(self.by_shapes) >= self.MAX_SHAPES:
-            self.by_shapes.clear()
-        self.by_shapes[shapes] = code
         return code
 
 
