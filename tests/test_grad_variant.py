@@ -8,6 +8,8 @@ non-scalar output is still refused, effects and errors of the function remain, a
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -120,3 +122,36 @@ def test_check_finite_still_names_a_non_finite_derivative():
     np.testing.assert_allclose(grad(np.full(3, 4.0)), np.full(3, 0.25))
     with pytest.raises(NonDifferentiableError, match="root_sum|sqrt"):
         grad(np.array([1.0, 0.0, 4.0]))
+
+
+def weighted_rosen(x, s):
+    return np.sum(s * (x[1:] - x[:-1] ** 2) ** 2)
+
+
+def test_rosenbrock_adjoint_is_lean():
+    text = s2sad.source(rosenbrock, mode="grad", example_args=(np.ones(6),))
+    # the slices' cotangents keep x's kind (no cast back), and -g * (2.0 * t) is one
+    # product of arrays times a scalar
+    assert "rt.cast_like" not in text and "-bdiff" not in text and "* (bdiff * t_1)" in text
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_products_of_scaled_arrays(dtype):
+    x, s = RNG.normal(size=7).astype(dtype), dtype(3.0)
+    text = s2sad.source(weighted_rosen, mode="grad", example_args=(x, s))
+    assert re.search(r"-2\.0 \* \(\w+ \* \w+\)", text)       # (-g) * (2.0 * t): one product
+    grad = s2sad.grad(weighted_rosen)
+    for _ in range(2):
+        g = grad(x, s)
+        assert g.dtype == dtype
+        x64, d = x.astype(np.float64), RNG.normal(size=7)
+        want = (weighted_rosen(x64 + 1e-6 * d, 3.0) - weighted_rosen(x64 - 1e-6 * d, 3.0)) / 2e-6
+        tol = 1e-6 if dtype == np.float64 else 1e-3
+        assert float(np.dot(g, d)) == pytest.approx(want, rel=tol, abs=tol)
+    x64 = x.astype(np.float64)
+    h = s2sad.hessian(weighted_rosen)(x64, 3.0)
+    e = np.zeros(7)
+    e[3] = 1e-6
+    np.testing.assert_allclose(h[:, 3], (s2sad.grad(weighted_rosen)(x64 + e, 3.0) -
+                                         s2sad.grad(weighted_rosen)(x64 - e, 3.0)) / 2e-6,
+                               rtol=1e-5, atol=1e-5)
