@@ -196,3 +196,21 @@ def test_pattern_of_and_dimension_rules():
     assert dims.unbroadcast_axes((2, 3), (2, 3)) == ((), ())
     assert dims.unbroadcast_axes((2, None), (ONE,)) is None
     assert dims.unbroadcast_axes((2, 3), (None,)) is None
+
+
+def rnn(W, U, b, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t] + b)
+    return np.sum(h ** 2)
+
+
+def test_loop_with_broadcasting_for_each_pattern():
+    grad = s2sad.grad(rnn, wrt=(0, 1, 2))
+    for n, m, b_size in [(4, 3, 4), (4, 3, 1), (3, 3, 3), (1, 2, 1), (4, 3, 4)]:
+        args = (RNG.normal(size=(n, n)) * 0.5, RNG.normal(size=(n, m)) * 0.5,
+                RNG.normal(size=b_size), RNG.normal(size=(5, m)))
+        for _ in range(2):
+            grads = grad(*args)
+            assert [g.shape for g in grads] == [a.shape for a in args[:3]]
+            directional_check(rnn, args, grads, (0, 1, 2), rtol=1e-5)

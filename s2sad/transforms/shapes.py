@@ -134,8 +134,9 @@ class SameShapes:
         if dims is None or root == SCALAR:
             return
         known = self._dims.get(root)
-        if known is not None and len(known) == len(dims):
-            dims = tuple(k if k is not None else d for k, d in zip(known, dims))
+        if known is not None and len(known) == len(dims):   # (two ids: none proved)
+            dims = tuple(d if k is None else k if d is None or d == k else None
+                         for k, d in zip(known, dims))
         self._dims[root] = dims
 
     def dims(self, atom):
