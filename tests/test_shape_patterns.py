@@ -20,6 +20,7 @@ from s2sad.dispatch import ShapeVariants
 from s2sad.testing import check_grads
 from s2sad.transforms import dims
 from s2sad.variants import ONE, pattern_of
+from tests.stages.test_tape_economy import recurrent as rnn
 
 RNG = np.random.default_rng(21)
 
@@ -196,13 +197,6 @@ def test_pattern_of_and_dimension_rules():
     assert dims.unbroadcast_axes((2, 3), (2, 3)) == ((), ())
     assert dims.unbroadcast_axes((2, None), (ONE,)) is None
     assert dims.unbroadcast_axes((2, 3), (None,)) is None
-
-
-def rnn(W, U, b, xs):
-    h = np.zeros(W.shape[0])
-    for t in range(xs.shape[0]):
-        h = np.tanh(W @ h + U @ xs[t] + b)
-    return np.sum(h ** 2)
 
 
 def test_loop_with_broadcasting_for_each_pattern():
