@@ -75,9 +75,10 @@ class FastPath:
         return entry[4], entry[1], entry[3]
 
     def _add(self, key):
-        """The entry of a new signature whose kinds have a group, or None."""
+        """The entry of a new signature whose kinds have a group that still holds,
+        or None."""
         group = self.groups.get(_kinds_part(key))
-        if group is None:
+        if group is None or not self.compiler.still_valid(group[2], group[0]):
             return None
         *first, variants = group
         call = first[0]

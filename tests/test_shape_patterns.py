@@ -208,3 +208,29 @@ def test_loop_with_broadcasting_for_each_pattern():
             grads = grad(*args)
             assert [g.shape for g in grads] == [a.shape for a in args[:3]]
             directional_check(rnn, args, grads, (0, 1, 2), rtol=1e-5)
+
+
+def square(v):
+    return v * v
+
+
+def uses_helper(a, b):
+    return np.sum(HELPER(a + b) * a)
+
+
+HELPER = square
+
+
+def test_rebound_name_is_seen_for_new_shapes_too(monkeypatch):
+    grad = s2sad.grad(uses_helper, wrt=(0, 1))
+    a, b = RNG.normal(size=(3, 4)), RNG.normal(size=4)
+    for _ in range(2):
+        directional_check(uses_helper, (a, b), grad(a, b), (0, 1))
+    monkeypatch.setitem(globals(), "HELPER", np.sin)
+    for shape_a, shape_b in [((5, 2), (2,)), ((3, 4), (4,)), ((5, 2), (1,))]:
+        a, b = RNG.normal(size=shape_a), RNG.normal(size=shape_b)
+        ga, gb = grad(a, b)
+        spread = np.cos(a + b) * a
+        want = np.sum(spread, axis=0) if b.size > 1 else np.sum(spread).reshape(1)
+        np.testing.assert_allclose(gb, want, rtol=1e-10)
+        directional_check(uses_helper, (a, b), (ga, gb), (0, 1))
