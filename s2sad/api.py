@@ -430,8 +430,7 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
     positions, _ = arguments.positions(f, wrt)
     variant = PLAIN
     if mode == "grad":     # what s2sad.grad(f)(*example_args) runs
-        mode, variant = "reverse", GRAD
-        variant = GRAD.for_values(example_args or ())
+        mode, variant = "reverse", GRAD.for_values(example_args or ())
     return COMPILER.derivative(unwrap_function(f), mode, positions,
                                arguments.example_kinds(f, example_args), backend=backend,
                                checkpoint=_checkpoint(checkpoint, mode, backend),

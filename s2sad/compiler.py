@@ -342,7 +342,7 @@ class Compiler:
         # the entry's own name (forward.py, reverse.py): no callee's derivative takes it
         requests.fresh_name(f"{entry.name}_{'vjp' if mode == 'reverse' else 'jvp'}")
         deriv = self._transform(entry, mode, wrt, arg_kinds, requests, checkpoint,
-                                variant.applied(mode, entry, check_finite, backend))
+                                variant.applied(mode, entry, backend))
         where = f"{os.path.basename(parsed.filename)}:{parsed.first_line}"
         title = (f"{'Reverse' if mode == 'reverse' else 'Forward'}-mode derivative of "
                  f"{entry.name} ({where}){' with strong zeros' * requests.strong_zeros}, "

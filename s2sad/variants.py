@@ -28,7 +28,7 @@ class Variant:
     drop_value: bool = False
     pattern: tuple | None = None
 
-    def applied(self, mode: str, entry, check_finite: bool, backend: str) -> "Variant":
+    def applied(self, mode: str, entry, backend: str) -> "Variant":
         """The part of this variant that applies to the derivative of `entry`."""
         if mode != "reverse" or backend != "python" or self == PLAIN:
             return PLAIN
