@@ -234,3 +234,17 @@ def test_rebound_name_is_seen_for_new_shapes_too(monkeypatch):
         want = np.sum(spread, axis=0) if b.size > 1 else np.sum(spread).reshape(1)
         np.testing.assert_allclose(gb, want, rtol=1e-10)
         directional_check(uses_helper, (a, b), (ga, gb), (0, 1))
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((5, 6), (1, 6)), ((5, 6), (5, 1)),
+                                              ((2, 5, 6), (1, 6)), ((5, 1), (1, 6)),
+                                              ((1, 1), (3, 4))])
+def test_size_one_axes_kept(shape_a, shape_b):
+    grad = s2sad.grad(broadcast_sum, wrt=(0, 1))
+    a, b = RNG.normal(size=shape_a), RNG.normal(size=shape_b)
+    text = s2sad.source(broadcast_sum, mode="grad", wrt=(0, 1), example_args=(a, b))
+    assert "rt.unbroadcast" not in text
+    for _ in range(2):
+        ga, gb = grad(a, b)
+        assert ga.shape == a.shape and gb.shape == b.shape
+        directional_check(broadcast_sum, (a, b), (ga, gb), (0, 1))
