@@ -21,6 +21,7 @@ from .errors import MissingRuleError, NonDifferentiableError
 from .printer import print_function
 from .runtime import ode_adjoint
 from .transforms.checkpoint import checkpoint_option
+from .variants import GRAD, PLAIN
 from .runtime.strong import all_finite
 from .parsing import unwrap_function
 
@@ -94,8 +95,9 @@ def clear_caches() -> None:
 
 
 def _compiled(fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
-              backend: str = "python", checkpoint=None):
-    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint)
+              backend: str = "python", checkpoint=None, variant=PLAIN):
+    return COMPILER.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                             variant)
 
 
 def _checkpoint(checkpoint, mode: str, backend: str):
@@ -139,28 +141,33 @@ def value_and_grad(f=None, wrt=0, *, mode="reverse", check_finite=False, backend
 
 def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, grads_only=False):
     """The plain function behind value_and_grad(f, ...); with `grads_only`, the one
-    behind grad(f, ...), returning the gradients alone."""
+    behind grad(f, ...), returning the gradients alone (its code need not compute
+    the value: variants.py)."""
     if mode not in ("reverse", "forward"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
     check_backend(backend)
     snapshots = _checkpoint(checkpoint, mode, backend)
     reverse, single = mode == "reverse", not isinstance(wrt, (tuple, list))
-    share = (tuple(wrt) if not single else wrt, check_finite, backend, snapshots)
+    variant = GRAD if grads_only else PLAIN
+    share = (tuple(wrt) if not single else wrt, check_finite, backend, snapshots, variant)
     fast = FastPath(COMPILER, f, share if reverse and _hashable(share) else None)
 
     def value_and_grad_f(*args, **kwargs):
         g, positions, _, n_leading, values = _bound_call(f, wrt, args, kwargs)
         if reverse:
-            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values),
-                                   check_finite, backend, snapshots)
+            arg_kinds = arguments.kinds_of(values)
+            derivative = _compiled(g, "reverse", positions, arg_kinds, check_finite, backend,
+                                   snapshots, variant)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
-            out, *grads = derivative(*values, 1.0)
-            arguments.check_scalar_output(g, out)
             if g is f and compose.spec_of(f) is None and \
                     not arguments.holds_named_tuple(values):   # plain functions: per call kinds
-                fast.remember(args, kwargs, derivative, values, n_leading)
+                derivative = fast.remember(
+                    args, kwargs, derivative, values, n_leading, None if backend != "python"
+                    or snapshots else (positions, arg_kinds, check_finite, variant))
+            out, *grads = derivative(*values, 1.0)
+            arguments.check_scalar_output(g, out)
         else:
             out, grads = _forward_gradient(g, values, positions, check_finite, backend)
         if arguments.holds_named_tuple(values):
@@ -415,7 +422,8 @@ def jacobian(f=None, wrt=0, *, mode="reverse", backend="python"):
 
 def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
            checkpoint=None) -> str:
-    """The generated derivative source of `f`, specialised on the kinds of
+    """The generated derivative source of `f` (`mode="grad"`: the reverse-mode code
+    `grad(f)` runs, which may leave out the value), specialised on the kinds of
     `example_args` (or on the parameter annotations float/int/bool); with
     `backend="numba"`, in the forms the Numba backend compiles; `checkpoint` as for
     value_and_grad.  A function with an elementwise rule (`np.tanh`) given no examples
@@ -425,9 +433,13 @@ def source(f, mode="reverse", wrt=0, *, example_args=None, backend="python",
     if example_args is not None:     # *args, **kwargs, a rule's function: as when called
         f = _for_call(f, tuple(example_args), {})
     positions, _ = arguments.positions(f, wrt)
+    variant = PLAIN
+    if mode == "grad":     # what s2sad.grad(f)(*example_args) runs
+        mode, variant = "reverse", GRAD.for_values(example_args or ())
     return COMPILER.derivative(unwrap_function(f), mode, positions,
                                arguments.example_kinds(f, example_args), backend=backend,
-                               checkpoint=_checkpoint(checkpoint, mode, backend)).text
+                               checkpoint=_checkpoint(checkpoint, mode, backend),
+                               variant=variant).text
 
 
 class IRView:

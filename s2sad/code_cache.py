@@ -23,7 +23,7 @@ class Recipe:
     free-variable name."""
 
     __slots__ = ("globals", "factory", "objects", "cell_objects", "pins", "cell_pins",
-                 "source", "output_kind", "made_for")
+                 "source", "output_kind", "made_for", "shape_helpers")
 
     def __init__(self, fn, loaded):
         cells = _cells(fn)
@@ -37,6 +37,7 @@ class Recipe:
         self.cell_pins = [(by_identity[id(p.holder)], p.key, p.value, p.how)
                           for p in loaded.pins if id(p.holder) in by_identity]
         self.output_kind, self.made_for = loaded.output_kind, loaded.made_for
+        self.shape_helpers = getattr(loaded, "shape_helpers", False)
 
     def bind(self, fn):
         """The derivative for `fn` (same code), or None when it does not apply: other
@@ -52,6 +53,7 @@ class Recipe:
         objects.update({k: cells[name] for k, name in self.cell_objects.items()})
         loaded = loader.bound(self.factory, objects, self.source)
         loaded.pins, loaded.output_kind, loaded.made_for = pins, self.output_kind, self.made_for
+        loaded.shape_helpers = self.shape_helpers
         return loaded
 
 

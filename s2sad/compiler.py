@@ -32,7 +32,7 @@ from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, 
     UnsupportedSyntaxError
 from .fence import check as fence
 from .global_kinds import global_kind, specialised_globals, still_hold
-from .ir_nodes import Function, Global, walk
+from .ir_nodes import Const, Function, Global, walk
 from .lower import lower, result_freshness
 from .lower_dicts import guard_dict_loops, keys_found
 from .lower_expr import NOT_FRESH
@@ -40,11 +40,13 @@ from .naming import Namer
 from .pins import Pin, all_hold
 from .resolve import resolve
 from .parsing import parse_function, unwrap_function
+from .transforms.dims import may_decide
 from .transforms.forward import forward
 from .transforms.inplace import make_updates_in_place
 from .transforms.optimize import optimize
 from .transforms.reverse import refuse_nothing_to_checkpoint, reverse
 from .transforms.split import split
+from .variants import PLAIN, Variant
 from .verify import verify
 
 
@@ -60,6 +62,8 @@ class GeneratedProgram:
     filename: str
     pins: list = field(default_factory=list)
     origins: list = field(default_factory=list)   # the user's Loc of each line
+    output_kind: object = None    # the kind of the function's output
+    shape_helpers: bool = False   # does the entry keep helpers a shape pattern may decide
 
 
 @dataclass
@@ -317,7 +321,8 @@ class Compiler:
 
     def derivative(self, fn, mode: str, wrt: tuple, arg_kinds: tuple,
                    check_finite: bool = False, global_kinds=None,
-                   backend: str = "python", checkpoint=None) -> GeneratedProgram:
+                   backend: str = "python", checkpoint=None,
+                   variant: Variant = PLAIN) -> GeneratedProgram:
         """The derivative program of `fn` (mode "forward" or "reverse", or a forward
         mode of STRONG_MODES; w.r.t. the parameter positions `wrt`, for arguments of
         `arg_kinds`): the entry's derivative and those of the user functions it calls,
@@ -325,7 +330,8 @@ class Compiler:
         `global_kinds` (default: their kinds now, see `specialised_globals`).  With a
         Numba `backend`, the text takes the forms Numba compiles.  `checkpoint`
         (reverse mode, transforms/checkpoint.py) checkpoints the range loops outside
-        other loops of the entry and its callees (refused if there is none)."""
+        other loops of the entry and its callees (refused if there is none).
+        `variant` (variants.py) may drop the value and name a shape pattern."""
         fn = self.source_function(fn, arg_kinds)
         if global_kinds is None:
             global_kinds = specialised_globals(fn)
@@ -337,7 +343,8 @@ class Compiler:
         requests.strong_zeros = mode in STRONG_MODES
         # the entry's own name (forward.py, reverse.py): no callee's derivative takes it
         requests.fresh_name(f"{entry.name}_{'vjp' if mode == 'reverse' else 'jvp'}")
-        deriv = self._transform(entry, mode, wrt, arg_kinds, requests, checkpoint)
+        deriv = self._transform(entry, mode, wrt, arg_kinds, requests, checkpoint,
+                                variant.applied(mode, entry, backend))
         where = f"{os.path.basename(parsed.filename)}:{parsed.first_line}"
         title = (f"{'Reverse' if mode == 'reverse' else 'Forward'}-mode derivative of "
                  f"{entry.name} ({where}){' with strong zeros' * requests.strong_zeros}, "
@@ -367,11 +374,14 @@ class Compiler:
         text, objects = codegen.generate_program(functions, check_finite=check_finite,
                                                  origins=origins, numba=backend != "python")
         return GeneratedProgram(text, objects, deriv, f"<s2sad {mode} of {entry.name} at {where}>",
-                                list(entry.pins) + requests.pins, origins)
+                                list(entry.pins) + requests.pins, origins,
+                                kinds.kind_of(entry.body.results[0]),
+                                any(may_decide(s) for s in walk(deriv.body)))
 
     def _transform(self, ir: Function, mode: str, wrt, arg_kinds, requests,
-                   checkpoint=None) -> Function:
-        """forward | reverse, then optimize, verified before and after."""
+                   checkpoint=None, variant: Variant = PLAIN) -> Function:
+        """forward | reverse, then optimize, verified before and after; `variant` as
+        for `derivative` (applied to the entry only)."""
         if mode != "reverse":
             deriv = forward(ir, list(wrt), requests)
             if mode == "strong tangent":
@@ -380,9 +390,11 @@ class Compiler:
         else:
             deriv = reverse(ir, list(wrt), requests, checkpoint)
             param_kinds = list(arg_kinds) + [kinds.kind_of(ir.body.results[0])]
+            if variant.drop_value:
+                deriv.body.results[0] = Const(None)
         if self.verify:
             verify(deriv, scoped=False)
-        optimize(deriv, param_kinds)
+        optimize(deriv, param_kinds, variant.pattern)
         if self.verify:
             verify(deriv, scoped=False)
         return deriv
@@ -398,15 +410,15 @@ class Compiler:
         return unwrap_function(fn)
 
     def compiled(self, fn, mode: str, wrt: tuple, arg_kinds: tuple, check_finite: bool = False,
-                 backend: str = "python", checkpoint=None):
+                 backend: str = "python", checkpoint=None, variant: Variant = PLAIN):
         """The loaded derivative of `fn` (see `derivative`), cached per specialisation
         and backend and generated again when a name it rests on was rebound.  A Numba
         `backend` compiles the program with numba.njit (backends/numba_backend.py),
         falling back to the Python derivative where Numba cannot compile it.
-        `checkpoint` as for `derivative`."""
+        `checkpoint` and `variant` as for `derivative`."""
         fn = self.source_function(fn, arg_kinds)
         global_kinds = specialised_globals(fn)
-        key = (mode, wrt, arg_kinds, check_finite, global_kinds, backend, checkpoint)
+        key = (mode, wrt, arg_kinds, check_finite, global_kinds, backend, checkpoint, variant)
         with self._lock:
             self._forget_if_rules_changed()
             per_fn = self._compiled.setdefault(fn, {})
@@ -418,7 +430,13 @@ class Compiler:
             else:
                 with _collector_paused():
                     program = self.derivative(fn, mode, wrt, arg_kinds, check_finite,
-                                              global_kinds, backend, checkpoint)
+                                              global_kinds, backend, checkpoint, variant)
+                generic = self._without_pattern(fn, mode, wrt, arg_kinds, check_finite,
+                                                backend, checkpoint, variant)
+                if generic is not None and generic.source == program.text:
+                    loaded = per_fn[key] = generic      # the pattern changes nothing
+                    self._same_code.remember(fn, key, loaded)
+                    return loaded
                 if backend == "python":
                     loaded = loader.load(program.text, program.entry.name, program.filename,
                                          program.objects, fn.__globals__, program.origins)
@@ -426,7 +444,8 @@ class Compiler:
                     from .backends import numba_backend
                     loaded = numba_backend.load(program, self.compiled(
                         fn, mode, wrt, arg_kinds, check_finite), fn, arg_kinds, backend)
-                loaded.output_kind = kinds.kind_of(program.entry.body.results[0])
+                loaded.output_kind = program.output_kind
+                loaded.shape_helpers = program.shape_helpers
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
@@ -445,6 +464,14 @@ class Compiler:
         summary of an operator's options and argument kinds, dispatch.FastPath)."""
         with self._lock:
             self._same_code.remember(fn, key, loaded)
+
+    def _without_pattern(self, fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                         variant):
+        """For a variant with a shape pattern, the loaded code made without it."""
+        if variant.pattern is None:
+            return None
+        return self.compiled(fn, mode, wrt, arg_kinds, check_finite, backend, checkpoint,
+                             Variant(variant.drop_value))
 
     @staticmethod
     def still_valid(fn, loaded) -> bool:

@@ -2,14 +2,18 @@
 
 Binding arguments, inferring their kinds and finding the cached derivative costs tens
 of microseconds per call.  A function returned by `grad`/`value_and_grad` remembers,
-per *call signature* (the types of plain float/int/bool arguments, ndim and dtype of
+per *call signature* (the types of plain float/int/bool arguments, dtype and shape of
 arrays, no keywords), the derivative it found and the leading arguments (a bound
 method's object, a partial's) it passes; a later call with the same signature goes
 straight to the derivative after re-checking that it still holds (no rule was
 registered since, no name it resolved was rebound, the data globals it is specialised
-on keep their kinds).  A new function of code already called this way (a closure made
-again) starts with the derivative of the one before, bound to its own cells.  Anything
-else takes the general path.
+on keep their kinds).  A signature not seen yet whose kinds (ndim and dtype of
+arrays) were seen is added without the general path: it runs the derivative found
+for those kinds, or, where that derivative keeps array helpers a shape pattern may
+decide, the code made for the pattern of its shapes (`ShapeVariants`, variants.py).
+A new function of code already called this way (a closure made again) starts with
+the derivative of the one before, bound to its own cells.  Anything else takes the
+general path.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import numpy as np
 from . import loader
 from .callables import is_user_function
 from .rules import version
+from .variants import pattern_of
 
 _PLAIN = (float, int, bool)
 _ARRAY = np.ndarray
@@ -30,14 +35,14 @@ _FAST_TYPES = frozenset(_PLAIN + (_ARRAY,))
 
 
 def call_signature(args, kwargs):
-    """A hashable summary of the arguments' kinds: their types, with the ndim and dtype
-    of arrays; None with keywords.  The fast path keeps only summaries of plain
+    """A hashable summary of the arguments: their types, with the dtype and shape of
+    arrays; None with keywords.  The fast path keeps only summaries of plain
     float/int/bool and array arguments (`fast_signature`)."""
     if kwargs:
         return None
     key = tuple(map(type, args))
     if _ARRAY in key:
-        key += tuple([(a.ndim, a.dtype) for a in args if type(a) is _ARRAY])
+        key += tuple([(a.dtype, a.shape) for a in args if type(a) is _ARRAY])
     return key
 
 
@@ -49,59 +54,102 @@ def fast_signature(args, kwargs):
     return call_signature(args, kwargs)
 
 
+def _kinds_part(signature) -> tuple:
+    """A call signature without the shapes (ndim instead): what kinds see."""
+    return tuple(k if type(k) is type else (k[0], len(k[1])) for k in signature)
+
+
 class FastPath:
-    """Call signature -> (derivative, leading arguments, the rules version it was made
-    at, what else to check before each use: None, or the function it was made for,
-    whose pins and globals `compiler.still_valid` checks), for calls of `fn`.
+    """Calls of `fn` by signature.  `entries`: call signature -> (what the call runs,
+    leading arguments, the rules version it was made at, None or the function whose
+    pins and globals `compiler.still_valid` checks, the derivative checked);
+    `groups`: the same per signature without shapes (the derivative found for those
+    kinds), with the ShapeVariants (or None) in last place, from which a new
+    signature of known kinds is added.
 
     With `share` (a hashable summary of the operator's options), a plain user function
     called for the first time finds the derivative another function of its code was
     called with (a closure made again: the compiler's `shared_derivative`, bound to its
     own cells), and a derivative it finds itself is shared in turn."""
 
+    MAX_SIGNATURES = 256
+
     def __init__(self, compiler, fn, share=None):
         self.compiler, self.fn, self.share = compiler, fn, share
         self.entries: dict = {}
+        self.groups: dict = {}
+
+    def _holds(self, entry) -> bool:
+        return entry[2] == version() and (
+            entry[3] is None or self.compiler.still_valid(entry[3], entry[4]))
 
     def find(self, args, kwargs):
-        """(derivative, leading arguments, ...) for this call, or None."""
+        """The entry for this call (see the class docstring), or None."""
         key = call_signature(args, kwargs)
         entry = self.entries.get(key)
         if entry is not None:
-            if entry[2] == version() and (entry[3] is None or
-                                          self.compiler.still_valid(entry[3], entry[0])):
-                return entry
+            return entry if self._holds(entry) else None
+        if key is None or not _FAST_TYPES.issuperset(map(type, args)):
             return None
-        if self.share is None or key is None or not is_user_function(self.fn) or \
-                not _FAST_TYPES.issuperset(map(type, args)):
-            return None
-        loaded = self.compiler.shared_derivative(self.fn, ("call", self.share, key))
-        return None if loaded is None else self._keep(key, loaded, (), self.fn)
+        kinds_key = _kinds_part(key)
+        group = self.groups.get(kinds_key)
+        if group is None:
+            if self.share is None or not is_user_function(self.fn):
+                return None
+            loaded = self.compiler.shared_derivative(self.fn, ("call", self.share, kinds_key))
+            if loaded is None:
+                return None
+            group = self.groups[kinds_key] = self._group(loaded, (), self.fn, None)
+        return self._add(key, group, args) if self._holds(group) else None
 
-    def remember(self, args, kwargs, derivative, values, n_leading: int) -> None:
+    def remember(self, args, kwargs, derivative, values, n_leading: int, made=None):
         """Keep `derivative` for calls like this one, when its bound values are
-        `n_leading` leading arguments followed by exactly `args` (no defaults filled in)."""
+        `n_leading` leading arguments followed by exactly `args` (no defaults filled
+        in).  With `made` = (wrt, argument kinds, check_finite, variant), the
+        reverse-mode code it was compiled with, code specialised on each call's shape
+        pattern runs where it pays (ShapeVariants; not with leading arguments, whose
+        shapes the signature does not hold).  Returns what calls like this one run."""
         key = fast_signature(args, kwargs)
         if key is None or len(values) != n_leading + len(args) or any(
                 a is not v for a, v in zip(args, values[n_leading:])):
-            return
-        self._keep(key, derivative, tuple(values[:n_leading]),
-                   self.compiler.source_function(self.fn, []))
+            return derivative
+        variants = None
+        if made is not None and getattr(derivative, "shape_helpers", False) and not n_leading:
+            wrt, arg_kinds, check_finite, variant = made
+            variants = ShapeVariants(derivative, lambda pattern: self.compiler.compiled(
+                self.fn, "reverse", wrt, arg_kinds, check_finite,
+                variant=variant.with_pattern(pattern)))
+        kinds_key = _kinds_part(key)
+        group = self.groups[kinds_key] = self._group(
+            derivative, tuple(values[:n_leading]), self.compiler.source_function(self.fn, []),
+            variants)
         if self.share is not None and not n_leading and is_user_function(self.fn):
-            self.compiler.share_derivative(self.fn, ("call", self.share, key), derivative)
+            self.compiler.share_derivative(self.fn, ("call", self.share, kinds_key), derivative)
+        self.entries.pop(key, None)
+        return self._add(key, group, args)[0]
 
-    def _keep(self, key, derivative, leading, plain):
+    @staticmethod
+    def _group(derivative, leading, plain, variants):
         made_at, global_kinds = derivative.made_for
         checked = plain if derivative.pins or global_kinds else None
-        entry = self.entries[key] = (derivative, leading, made_at, checked)
+        return (derivative, leading, made_at, checked, derivative, variants)
+
+    def _add(self, key, group, args):
+        """The entry of signature `key` (of `args`), made from its kinds' group."""
+        derivative, leading, made_at, checked, _, variants = group
+        run = derivative if variants is None else variants.code_for(
+            tuple([a.shape if type(a) is _ARRAY else None for a in args]))
+        if len(self.entries) >= self.MAX_SIGNATURES:
+            self.entries.clear()
+        entry = self.entries[key] = (run, leading, made_at, checked, derivative)
         return entry
 
     def caller(self, general, single: bool, grads_only: bool):
-        """The function computing a reverse-mode gradient of `fn`: the derivative kept
-        for the call's signature where it holds and gives a scalar, else `general`.  It
-        returns the gradient (a tuple of them unless `single`), with the value first
-        unless `grads_only`."""
-        entries, find, still_valid = self.entries, self.find, self.compiler.still_valid
+        """The function computing a reverse-mode gradient of `fn`: the code kept for
+        the call's signature where it holds and gives a scalar (or None: `grad`'s code
+        without the value, variants.py), else `general`.  It returns the gradient (a
+        tuple of them unless `single`), with the value first unless `grads_only`."""
+        entries, find, holds = self.entries, self.find, self._holds
 
         def gradient_call(*args, **kwargs):
             try:
@@ -109,13 +157,12 @@ class FastPath:
                 if kwargs or _ARRAY in key:
                     key = call_signature(args, kwargs)
                 entry = entries.get(key)
-                if entry is None or entry[2] != version() or \
-                        entry[3] is not None and not still_valid(entry[3], entry[0]):
+                if entry is None or not holds(entry):
                     entry = find(args, kwargs)      # (None: a closure made again?)
                 if entry is not None:
                     result = entry[0](*entry[1], *args, 1.0)
                     out = result[0]
-                    if isinstance(out, float) or not np.ndim(out) and \
+                    if out is None or isinstance(out, float) or not np.ndim(out) and \
                             not isinstance(out, (tuple, list)):     # (NumPy floats too)
                         grads = result[1] if single else tuple(result[1:])
                         return grads if grads_only else (out, grads)
@@ -124,6 +171,30 @@ class FastPath:
                 raise loader.with_user_line(exc)
         gradient_call.names_user_lines = True
         return gradient_call
+
+
+class ShapeVariants:
+    """Pattern -> the derivative made for it (`variant(pattern)`; the same object as
+    `generic` where the pattern changes nothing).  Only a new pattern is compiled, at
+    most MAX_PATTERNS of them; further patterns run the generic code."""
+
+    MAX_PATTERNS = 8
+
+    def __init__(self, generic, variant):
+        self.generic, self.variant = generic, variant
+        self.by_pattern: dict = {}
+
+    def code_for(self, shapes):
+        """The code for arguments of these shapes (None: not an array)."""
+        pattern = pattern_of(shapes)
+        code = self.by_pattern.get(pattern)
+        if code is None:
+            if len(self.by_pattern) < self.MAX_PATTERNS:
+                code = self.variant(pattern)
+            else:
+                code = self.generic
+            self.by_pattern[pattern] = code
+        return code
 
 
 def names_user_lines(call):

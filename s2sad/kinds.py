@@ -267,7 +267,8 @@ def _eqn_kind(eqn: Eqn, kind_of, result_kind) -> Kind:
         if result_kind is not None:
             return result_kind(eqn.prim, arg_kinds)
         return eqn.outs[0].kind or UNKNOWN
-    if eqn.prim is runtime.setitem and arg_kinds[0].tag == "array":
+    if eqn.prim in (runtime.setitem, runtime.add_at, runtime.add_at_inplace) and \
+            arg_kinds[0].tag == "array":
         return arg_kinds[0]     # a write into an array keeps its dtype and ndim
     if eqn.prim is runtime.appended and arg_kinds[0].tag in SEQUENCE_TAGS:
         return _appended_kind(*arg_kinds)   # a list stays a list, whatever its items

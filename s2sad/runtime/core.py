@@ -250,6 +250,10 @@ def add_at_inplace(acc, index, g):
         if type(item) is float or type(item) in FLOAT_SCALARS:
             acc[index] = item + g
             return acc
+    if type(acc) is np.ndarray and type(index) is slice and acc.flags.writeable and (
+            type(g) is float or type(g) is np.ndarray and g.dtype.kind == "f"):
+        acc[index] += g          # (the common case, at once: as below, without the checks)
+        return acc
     if isinstance(acc, (list, tuple)):
         if type(acc) is not list:
             acc = list(acc)

@@ -298,6 +298,11 @@ def getitem_vjp(g, a, index, /):
     For a tuple or list `a`, a tuple with g at the index and zeros elsewhere; for a
     dict, a dict with g at the key and zeros elsewhere.
     """
+    if type(a) is np.ndarray and type(index) is slice and a.dtype.kind == "f" and (
+            type(g) is float or type(g) is np.ndarray and g.dtype.kind == "f"):
+        out = np.zeros(a.shape, a.dtype)     # (the common case, at once: as below)
+        out[index] = g
+        return out
     if isinstance(a, dict):
         out = {k: zeros_like(v) for k, v in a.items()}
         out[index] = g

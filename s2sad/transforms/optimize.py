@@ -27,11 +27,13 @@ _pure = hoist.pure
 _has_effect = hoist.has_effect
 
 
-def optimize(fn: Function, param_kinds) -> Function:
+def optimize(fn: Function, param_kinds, pattern=None) -> Function:
+    """`fn` cleaned up in place; `pattern` (variants.py) is the shape pattern of its
+    first parameters, when it is specialised on one."""
     kinds.infer(fn, param_kinds)
     if _split_item_cotangents(fn.body):
         kinds.infer(fn, param_kinds)
-    same_shapes = shapes.SameShapes(fn)
+    same_shapes = shapes.SameShapes(fn, pattern)
     specialise_spreads(fn, same_shapes)
     shapes.specialise_products(fn, same_shapes)
     mapping: dict = {}
@@ -44,7 +46,7 @@ def optimize(fn: Function, param_kinds) -> Function:
     if signs.fold_negations(fn):
         _eliminate_dead_code(fn)
     hoist.hoist(fn)
-    share_shape_references(fn, shapes.SameShapes(fn))
+    share_shape_references(fn, shapes.SameShapes(fn, pattern))
     shared: dict = {}
     _prune_tape(fn.body, set(used_vars(fn.body)), shared, _in_loops(fn.body))
     if shared:

@@ -14,12 +14,16 @@ result is proved to have the shape of the value it started from), and
 * `rt.unbroadcast(g, x)` is `g` when g has x's shape (nothing was broadcast);
 * `rt.cast_like(g, x)` is `g` when it has x's shape and the same kind (array of the
   same ndim and float dtype);
-* `rt.sum_vjp(g, a) * y`, y shaped like a, is `g * y`;
+* `rt.sum_vjp(g, a) * y`, y shaped like a, is `g * y`, and `rt.mean_vjp(g, a) * y`
+  is `(g / y.size) * y`;
 * `rt.matmul_vjp_a/b(g, a, b)` of 1-D and 2-D operands of one float dtype, whose `g`
   has the shape of `a @ b`, is the plain product (`g @ b.T`, `a.T @ g`, `np.outer`).
 
 Only facts that hold for every call with arguments of the derivative's kinds are
-used; where nothing is proved, the generic helper stays.
+used; where nothing is proved, the generic helper stays.  Code made for a shape
+pattern (variants.py) also knows which dimensions are 1 and which are equal
+(dims.py): shapes are equal where those dims are, and `rt.unbroadcast(g, x)` becomes
+the sums it does (`np.sum(g, axis=0)`) or nothing.
 """
 from __future__ import annotations
 
@@ -29,21 +33,15 @@ import numpy as np
 
 from .. import kinds, prims, runtime
 from ..ir_nodes import Const, Eqn, Function, Global, Loop, Var, walk
+from . import dims as dim_facts
 from . import reduced
+from .dims import SHAPED_LIKE_FIRST as _SHAPED_LIKE_FIRST, \
+    SHAPED_LIKE_SECOND as _SHAPED_LIKE_SECOND, elementwise as _elementwise
 from .rewrite import replace_statements
 
 SCALAR = "shape ()"     # the class of every 0-d value
 _UNKNOWN = object()
 
-_BINARY = {operator.add, operator.sub, operator.mul, operator.truediv, operator.pow,
-           operator.floordiv, operator.mod, runtime.plus, runtime.accumulate,
-           runtime.pow_dx, runtime.fdiv}
-_UNARY = {operator.neg, operator.pos, abs}
-# helpers whose result has the shape of their second argument
-_SHAPED_LIKE_SECOND = {runtime.unbroadcast, runtime.cast_like, runtime.sum_vjp,
-                       runtime.mean_vjp, runtime.extremum_vjp, runtime.getitem_vjp}
-# functions of one argument whose result has its shape
-_SHAPED_LIKE_FIRST = {np.zeros_like, np.ones_like, np.empty_like, runtime.zeros_like}
 _NUMERIC = ("array", "float", "int", "bool")
 
 
@@ -61,16 +59,11 @@ def _ndim(atom):
     return 0 if kind.tag in ("float", "int", "bool") else kind.ndim
 
 
-def _elementwise(prim, n: int) -> bool:
-    if isinstance(prim, np.ufunc):      # (not generalised ufuncs such as np.matmul)
-        return prim.nin == n and prim.nout == 1 and prim.signature is None
-    return prim in (_BINARY if n == 2 else _UNARY)
-
-
 class SameShapes:
     """Classes of atoms of one function proved to have the same shape."""
 
-    def __init__(self, fn: Function):
+    def __init__(self, fn: Function, pattern=None):
+        self.pattern = pattern       # (variants.py) its dimension facts: dims.py
         # A loop-carried value keeps its initial value's shape if every iteration's
         # result has the shape of the value it starts from: assume it for every
         # carried value, learn, and drop the assumptions that fail until none does.
@@ -91,6 +84,10 @@ class SameShapes:
         self.popped: dict = {}       # a value popped from the tape -> the value pushed
         self.slices: dict = {}       # (array, items removed from its first axis) -> a slice
         self.reductions: list = []   # reduced.Reduction of each reduction with literal axes
+        self._dims: dict = {}        # class root -> the dims proved (dims.py)
+        for param, dims in zip(fn.params, self.pattern or ()):
+            if dims is not None and _ndim(param) == len(dims):
+                self._dims[self._find(self._key(param))] = dims
         for loop, i in slots:
             self._union(loop.carried[i], loop.inits[i])
             self._union(loop.outs[i], loop.inits[i])
@@ -106,6 +103,9 @@ class SameShapes:
                 if not stmt.kwargs:
                     self.defs[stmt.outs[0]] = stmt
                     self._learn(stmt)
+                    if self.pattern is not None:
+                        self._merge_dims(self._find(self._key(stmt.outs[0])),
+                                         dim_facts.derive(stmt, self.dims))
 
     def origin(self, atom):
         """The value `atom` is (the one pushed, for a value popped from the tape)."""
@@ -133,9 +133,39 @@ class SameShapes:
             if rb == SCALAR:
                 ra, rb = rb, ra
             self._parent[rb] = ra
+            self._merge_dims(ra, self._dims.pop(rb, None))
+
+    def _merge_dims(self, root, dims) -> None:
+        """Add `dims` to what is proved of the class `root` (dimension by dimension:
+        both are true of its values, so a proved one wins over None)."""
+        if dims is None or root == SCALAR:
+            return
+        known = self._dims.get(root)
+        if known is not None and len(known) == len(dims):   # (two ids: none proved)
+            dims = tuple(d if k is None else k if d is None or d == k else None
+                         for k, d in zip(known, dims))
+        self._dims[root] = dims
+
+    def dims(self, atom):
+        """What the shape pattern proves of `atom`'s dimensions (dims.py): () for a
+        scalar, a tuple of class ids or None per dimension, or None."""
+        if _is_scalar(atom) or _literal(atom):
+            return ()
+        if not _numeric(atom):
+            return None
+        known = self._dims.get(self._find(self._key(atom)))
+        ndim = _ndim(atom)
+        if known is not None and len(known) == ndim:
+            return known
+        return (None,) * ndim if ndim is not None else None
 
     def same(self, a, b) -> bool:
-        return self._find(self._key(a)) == self._find(self._key(b))
+        if self._find(self._key(a)) == self._find(self._key(b)):
+            return True
+        if self.pattern is None:
+            return False
+        da, db = self.dims(a), self.dims(b)
+        return da is not None and da == db and None not in da
 
     def _learn(self, eqn: Eqn) -> None:
         out, args, prim = eqn.outs[0], eqn.args, eqn.prim
@@ -222,9 +252,15 @@ def _literal(atom) -> bool:
 
 def identity_helper(eqn: Eqn, shapes: SameShapes) -> bool:
     """Is `eqn` (`rt.unbroadcast(g, x)` or `rt.cast_like(g, x)`) just `g`?"""
-    if eqn.kwargs or len(eqn.args) != 2 or not shapes.same(*eqn.args):
+    if eqn.kwargs or len(eqn.args) != 2:
         return False
     g, x = eqn.args
+    if eqn.prim is runtime.unbroadcast and shapes.pattern is not None and \
+            _ndim(g) == _ndim(x) and kinds.kind_of(x).tag == "array" and \
+            dim_facts.unbroadcast_axes(shapes.dims(g), shapes.dims(x)) == ((), ()):
+        return True
+    if not shapes.same(g, x):
+        return False
     if eqn.prim is runtime.unbroadcast:
         return _numeric(g) and _numeric(x)
     if eqn.prim is runtime.cast_like:
@@ -246,14 +282,19 @@ def _plain(stmt, shapes: SameShapes):
     if not isinstance(stmt, Eqn):
         return None
     plain = _plain_product(stmt, shapes)
-    return _spread_sum(stmt, shapes) or plain
+    plain = _spread_sum(stmt, shapes) or plain
+    if shapes.pattern is not None:
+        plain = dim_facts.plain_unbroadcast(stmt, shapes) or plain
+    return plain
 
 
 def _spread_sum(eqn: Eqn, shapes: SameShapes):
     """`rt.sum_vjp(g, a, None, False) * y` with y of a's shape and float dtype is
     `g * y` (the scalar g broadcasts the same way), when g cannot change y's dtype;
     times a literal number c it is `rt.sum_vjp(g * c, a, None, False)` (returned as
-    the statements that replace `eqn`), so the spread reaches the array factor."""
+    the statements that replace `eqn`), so the spread reaches the array factor.
+    The same for `rt.mean_vjp`, whose spread `g * y` is `(g / y.size) * y` (the size
+    read from an array of y's shape that is there anyway, e.g. d for y = 2.0 * d)."""
     if eqn.prim is not operator.mul or len(eqn.args) != 2 or eqn.kwargs:
         return None
     for i in (0, 1):
@@ -262,18 +303,35 @@ def _spread_sum(eqn: Eqn, shapes: SameShapes):
         if made is None:
             continue
         g, a = made.args[:2]
+        mean = made.prim is runtime.mean_vjp
         if _literal(y):
             scaled = Var("g", kinds.kind_of(g))
             return [Eqn([scaled], operator.mul, [g, y], {}, {}, eqn.loc, eqn.role),
-                    _redefine(eqn, runtime.sum_vjp, [scaled] + list(made.args[1:]))]
+                    _redefine(eqn, made.prim, [scaled] + list(made.args[1:]))]
         ky, ka = kinds.kind_of(y), kinds.kind_of(a)
         if ky.tag != "array" or ka.tag != "array" or not shapes.same(a, y) or \
                 ka.dtype != ky.dtype or not np.issubdtype(np.dtype(ky.dtype), np.floating):
             continue
+        if ky.dtype == "float64" and mean:
+            return _spread_mean(eqn, g, y, shapes)
         if ky.dtype == "float64":       # (float32: see identity_helper)
             eqn.args = [g, y] if i == 0 else [y, g]
             return None
     return None
+
+
+def _spread_mean(eqn: Eqn, g, y, shapes: SameShapes) -> list:
+    base = y
+    while isinstance(base, Var) and base in shapes.defs:
+        made = shapes.defs[base]
+        arrays = [a for a in made.args if not _is_scalar(a) and not _literal(a)]
+        if made.prim not in (operator.mul, operator.neg) or len(arrays) != 1:
+            break          # (through the products scalar_factors.py folds, no further)
+        base = arrays[0]
+    size, share = Var("n", kinds.INT), Var("g", kinds.kind_of(g))
+    return [Eqn([size], prims.method("size"), [base], {}, {"attribute": True}, eqn.loc, eqn.role),
+            Eqn([share], operator.truediv, [g, size], {}, {}, eqn.loc, eqn.role),
+            _redefine(eqn, operator.mul, [share, y])]
 
 
 def _whole_sum_spread(atom, shapes: SameShapes):
@@ -282,7 +340,8 @@ def _whole_sum_spread(atom, shapes: SameShapes):
     made = shapes.defs.get(atom) if isinstance(atom, Var) else None
     if made is not None and identity_helper(made, shapes):   # (removed later)
         made = shapes.defs.get(made.args[0]) if isinstance(made.args[0], Var) else None
-    if made is None or made.prim is not runtime.sum_vjp or len(made.args) != 4:
+    if made is None or made.prim not in (runtime.sum_vjp, runtime.mean_vjp) or \
+            len(made.args) != 4:
         return None
     axis, keepdims = (shapes.constant(a) for a in made.args[2:])
     return made if axis is None and keepdims is False else None
