@@ -155,17 +155,14 @@ def _value_and_grad_call(f, wrt, mode, check_finite, backend, checkpoint, grads_
     def value_and_grad_f(*args, **kwargs):
         g, positions, _, n_leading, values = _bound_call(f, wrt, args, kwargs)
         if reverse:
-            arg_kinds = arguments.kinds_of(values)
-            derivative = _compiled(g, "reverse", positions, arg_kinds, check_finite, backend,
-                                   snapshots, variant)
+            derivative = _compiled(g, "reverse", positions, arguments.kinds_of(values),
+                                   check_finite, backend, snapshots, variant)
             if derivative.output_kind.tag in ("tuple", "list", "listof", "tupleof", "dict") or (
                     derivative.output_kind.tag == "array" and derivative.output_kind.ndim):
                 arguments.check_scalar_output(g, unwrap_function(g)(*values))
             if g is f and compose.spec_of(f) is None and \
                     not arguments.holds_named_tuple(values):   # plain functions: per call kinds
-                derivative = fast.remember(
-                    args, kwargs, derivative, values, n_leading, None if backend != "python"
-                    or snapshots else (positions, arg_kinds, check_finite, variant))
+                derivative = fast.remember(args, kwargs, derivative, values, n_leading)
             out, *grads = derivative(*values, 1.0)
             arguments.check_scalar_output(g, out)
         else:

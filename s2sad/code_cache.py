@@ -23,7 +23,7 @@ class Recipe:
     free-variable name."""
 
     __slots__ = ("globals", "factory", "objects", "cell_objects", "pins", "cell_pins",
-                 "source", "output_kind", "made_for", "shape_helpers")
+                 "source", "output_kind", "made_for", "shape_helpers", "made_with")
 
     def __init__(self, fn, loaded):
         cells = _cells(fn)
@@ -38,6 +38,7 @@ class Recipe:
                           for p in loaded.pins if id(p.holder) in by_identity]
         self.output_kind, self.made_for = loaded.output_kind, loaded.made_for
         self.shape_helpers = getattr(loaded, "shape_helpers", False)
+        self.made_with = getattr(loaded, "made_with", None)
 
     def bind(self, fn):
         """The derivative for `fn` (same code), or None when it does not apply: other
@@ -53,7 +54,7 @@ class Recipe:
         objects.update({k: cells[name] for k, name in self.cell_objects.items()})
         loaded = loader.bound(self.factory, objects, self.source)
         loaded.pins, loaded.output_kind, loaded.made_for = pins, self.output_kind, self.made_for
-        loaded.shape_helpers = self.shape_helpers
+        loaded.shape_helpers, loaded.made_with = self.shape_helpers, self.made_with
         return loaded
 
 

@@ -25,11 +25,11 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from . import code_cache, codegen, compose, kinds, loader, prims, rules, scopes
+from . import code_cache, codegen, compose, kinds, loader, prims, rules
 from .aliasing import check_inplace
 from .callables import is_user_class
-from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError, \
-    UnsupportedSyntaxError
+from .entry_checks import check_entry_parameters, check_returns_value
+from .errors import NonDifferentiableError, S2SADError, SourceUnavailableError
 from .fence import check as fence
 from .global_kinds import global_kind, specialised_globals, still_hold
 from .ir_nodes import Const, Function, Global, walk
@@ -105,7 +105,7 @@ class _Requests:
                 f"{loc}: '{fn.__name__}' is called here with a differentiable argument, so "
                 f"its derivative is needed, but {exc}") from None
         self.pins.extend(ir.pins)
-        _check_returns_value(self.compiler.parsed(self.compiler.source_function(fn, arg_kinds)),
+        check_returns_value(self.compiler.parsed(self.compiler.source_function(fn, arg_kinds)),
                              ir)
         return ir
 
@@ -337,8 +337,8 @@ class Compiler:
             global_kinds = specialised_globals(fn)
         entry = self.lowered(fn, arg_kinds, global_kinds)
         parsed = self.parsed(fn)
-        _check_entry_parameters(parsed)
-        _check_returns_value(parsed, entry)
+        check_entry_parameters(parsed)
+        check_returns_value(parsed, entry)
         requests = _Requests(self)
         requests.strong_zeros = mode in STRONG_MODES
         # the entry's own name (forward.py, reverse.py): no callee's derivative takes it
@@ -446,6 +446,8 @@ class Compiler:
                         fn, mode, wrt, arg_kinds, check_finite), fn, arg_kinds, backend)
                 loaded.output_kind = program.output_kind
                 loaded.shape_helpers = program.shape_helpers
+                loaded.made_with = (wrt, arg_kinds, check_finite, variant) if \
+                    mode == "reverse" and backend == "python" and checkpoint is None else None
                 loaded.pins = program.pins
                 loaded.made_for = (self._rules_version, global_kinds)
                 per_fn[key] = loaded
@@ -496,32 +498,6 @@ def _collector_paused():
     finally:
         if running:
             gc.enable()
-
-
-def _check_entry_parameters(parsed) -> None:
-    """The differentiated function names its parameters: `wrt` and the gradients'
-    structure follow them, so a *args parameter there is refused (callees may have one)."""
-    star = parsed.node.args.vararg
-    if star is not None:
-        raise UnsupportedSyntaxError(
-            [(parsed.loc(star), f"the differentiated function takes *{star.id}; derivatives "
-                                "are taken with respect to named parameters")],
-            fix=f"give it named parameters (helpers it calls may take *{star.id}), or take "
-                f"one tuple parameter `{star.id}` and differentiate with respect to it")
-
-
-def _check_returns_value(parsed, ir) -> None:
-    """A function whose result is differentiated (the entry, or a callee whose result
-    depends on the arguments differentiated) must return a value on every path."""
-    if scopes.falls_off(parsed.node.body):
-        why = "can reach the end of its body without a `return`, and then returns None"
-    elif kinds.kind_of(ir.body.results[0]) == kinds.NONE and not scopes.raises(parsed.node.body):
-        why = "returns None"     # (a function that only raises raises, as in Python)
-    else:
-        return
-    raise NonDifferentiableError(
-        f"'{parsed.name}' {why}, which has no derivative", parsed.loc(parsed.node),
-        fix="return the value to differentiate on every path (`return ...` at the end)")
 
 
 DEFAULT = Compiler()

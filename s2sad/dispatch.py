@@ -99,39 +99,39 @@ class FastPath:
             loaded = self.compiler.shared_derivative(self.fn, ("call", self.share, kinds_key))
             if loaded is None:
                 return None
-            group = self.groups[kinds_key] = self._group(loaded, (), self.fn, None)
+            group = self.groups[kinds_key] = self._group(loaded, (), self.fn)
         return self._add(key, group, args) if self._holds(group) else None
 
-    def remember(self, args, kwargs, derivative, values, n_leading: int, made=None):
+    def remember(self, args, kwargs, derivative, values, n_leading: int):
         """Keep `derivative` for calls like this one, when its bound values are
         `n_leading` leading arguments followed by exactly `args` (no defaults filled
-        in).  With `made` = (wrt, argument kinds, check_finite, variant), the
-        reverse-mode code it was compiled with, code specialised on each call's shape
-        pattern runs where it pays (ShapeVariants; not with leading arguments, whose
-        shapes the signature does not hold).  Returns what calls like this one run."""
+        in).  Returns what calls like this one run."""
         key = fast_signature(args, kwargs)
         if key is None or len(values) != n_leading + len(args) or any(
                 a is not v for a, v in zip(args, values[n_leading:])):
             return derivative
-        variants = None
-        if made is not None and getattr(derivative, "shape_helpers", False) and not n_leading:
-            wrt, arg_kinds, check_finite, variant = made
-            variants = ShapeVariants(derivative, lambda pattern: self.compiler.compiled(
-                self.fn, "reverse", wrt, arg_kinds, check_finite,
-                variant=variant.with_pattern(pattern)))
         kinds_key = _kinds_part(key)
         group = self.groups[kinds_key] = self._group(
-            derivative, tuple(values[:n_leading]), self.compiler.source_function(self.fn, []),
-            variants)
+            derivative, tuple(values[:n_leading]), self.compiler.source_function(self.fn, []))
         if self.share is not None and not n_leading and is_user_function(self.fn):
             self.compiler.share_derivative(self.fn, ("call", self.share, kinds_key), derivative)
         self.entries.pop(key, None)
         return self._add(key, group, args)[0]
 
-    @staticmethod
-    def _group(derivative, leading, plain, variants):
+    def _group(self, derivative, leading, plain):
+        """The group of `derivative`: where the reverse-mode code it was compiled with
+        (`made_with`: wrt, argument kinds, check_finite, variant) keeps array helpers a
+        shape pattern may decide, code made for each call's pattern runs (ShapeVariants;
+        not with leading arguments, whose shapes the signature does not hold)."""
         made_at, global_kinds = derivative.made_for
         checked = plain if derivative.pins or global_kinds else None
+        made, variants = getattr(derivative, "made_with", None), None
+        if made is not None and getattr(derivative, "shape_helpers", False) and not leading:
+            wrt, arg_kinds, check_finite, variant = made
+            fn, compiled = self.fn, self.compiler.compiled
+            variants = ShapeVariants(derivative, lambda pattern: compiled(
+                fn, "reverse", wrt, arg_kinds, check_finite,
+                variant=variant.with_pattern(pattern)))
         return (derivative, leading, made_at, checked, derivative, variants)
 
     def _add(self, key, group, args):

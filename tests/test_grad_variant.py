@@ -8,6 +8,7 @@ non-scalar output is still refused, effects and errors of the function remain, a
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -155,3 +156,37 @@ def test_products_of_scaled_arrays(dtype):
     np.testing.assert_allclose(h[:, 3], (s2sad.grad(weighted_rosen)(x64 + e, 3.0) -
                                          s2sad.grad(weighted_rosen)(x64 - e, 3.0)) / 2e-6,
                                rtol=1e-5, atol=1e-5)
+
+
+def floor_term(x, d):
+    return x * x + x // d            # the floor's derivative is 0: only the value reads it
+
+
+def log_term(x):
+    return 3.0 * x + 0.0 * math.log(x)
+
+
+def exp_term(x, s):
+    big = math.exp(s)                # overflows for s > 709 (OverflowError in Python)
+    return x * x + 0.0 * big
+
+
+@pytest.mark.parametrize("f, args, error", [
+    (floor_term, (1.5, 0.0), ZeroDivisionError),
+    (log_term, (-1.0,), ValueError),
+    (exp_term, (1.5, 1000.0), OverflowError),
+])
+def test_grad_raises_where_the_function_raises(f, args, error):
+    """Statements only the value needs but that raise for some numbers (math functions,
+    divisions of Python numbers) stay in grad's code: the gradient raises as f does."""
+    with pytest.raises(error):
+        f(*args)
+    for derivative in (s2sad.grad(f), s2sad.value_and_grad(f), s2sad.grad(s2sad.grad(f))):
+        with pytest.raises(error):
+            derivative(*args)
+
+
+def test_grad_of_the_raising_forms_where_they_do_not_raise():
+    assert s2sad.grad(floor_term, wrt=0)(1.5, 2.0) == pytest.approx(3.0)
+    assert s2sad.grad(log_term)(2.0) == pytest.approx(3.0)
+    assert s2sad.grad(exp_term)(1.5, 2.0) == pytest.approx(3.0)

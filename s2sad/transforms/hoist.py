@@ -62,7 +62,19 @@ def has_effect(eqn: Eqn) -> bool:
     (it may raise, as the function does: a derivative must raise where it raises)."""
     return eqn.prim in EFFECTS or bool(eqn.params.get("effect")) or (
         eqn.role == "primal" and (isinstance(eqn.prim, prims.DerivativeCall) or
-                                  is_user_function(eqn.prim)))
+                                  is_user_function(eqn.prim) or raises_for_some_numbers(eqn)))
+
+
+def raises_for_some_numbers(eqn: Eqn) -> bool:
+    """A `math` function (`math.log(-1.0)`, `math.exp(1000.0)` raise) or a division
+    or power of Python numbers that may raise (ZeroDivisionError, OverflowError): kept
+    in the primal sweep where its value is not needed (grad's code, which leaves out
+    the value, variants.py), so that the derivative raises where the function does."""
+    if getattr(eqn.prim, "__module__", None) == "math":
+        return True
+    if not (eqn.prim in _DIVISION or eqn.prim is operator.pow) or cannot_raise(eqn):
+        return False
+    return not any(kinds.kind_of(a).tag == "array" and kinds.kind_of(a).ndim for a in eqn.args)
 
 
 def hoist(fn: Function) -> int:
