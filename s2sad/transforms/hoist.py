@@ -62,7 +62,13 @@ def has_effect(eqn: Eqn) -> bool:
     (it may raise, as the function does: a derivative must raise where it raises)."""
     return eqn.prim in EFFECTS or bool(eqn.params.get("effect")) or (
         eqn.role == "primal" and (isinstance(eqn.prim, prims.DerivativeCall) or
-                                  is_user_function(eqn.prim) or raises_for_some_numbers(eqn)))
+                                  is_user_function(eqn.prim)))
+
+
+def kept_when_unread(eqn: Eqn) -> bool:
+    """Kept by dead-code elimination: an effect (`has_effect`), or a primal operation
+    that raises for some numbers (`raises_for_some_numbers`), which may still move."""
+    return has_effect(eqn) or eqn.role == "primal" and raises_for_some_numbers(eqn)
 
 
 def raises_for_some_numbers(eqn: Eqn) -> bool:

@@ -24,7 +24,7 @@ from .tape_economy import share_shape_references
 
 _IDENTITY_HELPERS = (runtime.unbroadcast, runtime.match_shape, runtime.cast_like)
 _pure = hoist.pure
-_has_effect = hoist.has_effect
+_kept_when_unread = hoist.kept_when_unread
 
 
 def optimize(fn: Function, param_kinds, pattern=None) -> Function:
@@ -207,7 +207,7 @@ def _dce(block: Block, used: set, mapping: dict) -> bool:
     kept = []
     for stmt in block.stmts:
         if isinstance(stmt, Eqn):
-            if not _has_effect(stmt) and not any(v in used for v in stmt.outs):
+            if not _kept_when_unread(stmt) and not any(v in used for v in stmt.outs):
                 changed = True
                 continue
         elif isinstance(stmt, If):
@@ -223,7 +223,7 @@ def _dce(block: Block, used: set, mapping: dict) -> bool:
                 continue
         elif isinstance(stmt, Loop):
             changed |= _dce_loop(stmt, used, mapping)
-            if not stmt.carried and stmt.count is None and not _has_effects(stmt.body):
+            if not stmt.carried and stmt.count is None and not _keeps_any(stmt.body):
                 changed = True
                 continue
         else:
@@ -233,8 +233,8 @@ def _dce(block: Block, used: set, mapping: dict) -> bool:
     return changed
 
 
-def _has_effects(block: Block) -> bool:
-    return any(isinstance(s, Eqn) and _has_effect(s) for s in walk(block))
+def _keeps_any(block: Block) -> bool:
+    return any(isinstance(s, Eqn) and _kept_when_unread(s) for s in walk(block))
 
 
 def _dce_loop(loop: Loop, used: set, mapping: dict) -> bool:
@@ -275,7 +275,7 @@ def _needed(loop: Loop, results: set) -> set:
         needed |= set(used_vars(loop.cond))
     for stmt in reversed(loop.body.stmts):
         if isinstance(stmt, Eqn):
-            if _has_effect(stmt) or any(v in needed for v in stmt.outs):
+            if _kept_when_unread(stmt) or any(v in needed for v in stmt.outs):
                 needed |= {a for a in reads(stmt) if isinstance(a, Var)}
         else:
             needed |= set(used_vars(stmt))
