@@ -186,12 +186,19 @@ def _peers(quick: bool):
         peers.append(("autograd", lambda loss, wrt: autograd[0].grad(loss, wrt), autograd[1]))
     jax = common.load_jax()
     if jax is not None:
-        peers.append(("jax.jit", lambda loss, wrt: jax[0].jit(jax[0].grad(loss, wrt)), jax[1]))
+        peers.append(("jax.jit", lambda loss, wrt: _blocking(jax[0], jax[0].jit(jax[0].grad(
+            loss, wrt))), jax[1]))
     torch = torch_peer.load_torch()
     if torch is not None:
         peers.append(("torch", lambda loss, wrt: torch_peer.torch_grad(torch, loss, wrt),
                       torch_peer.TorchNumpy(torch)))
     return peers
+
+
+def _blocking(jax, fn):
+    """`fn` waiting for its result: jax dispatches asynchronously, so a timing loop of
+    unblocked calls would only measure the dispatch (and queue work without bound)."""
+    return lambda *args: jax.block_until_ready(fn(*args))
 
 
 def main() -> None:

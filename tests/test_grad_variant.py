@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -190,3 +191,27 @@ def test_grad_of_the_raising_forms_where_they_do_not_raise():
     assert s2sad.grad(floor_term, wrt=0)(1.5, 2.0) == pytest.approx(3.0)
     assert s2sad.grad(log_term)(2.0) == pytest.approx(3.0)
     assert s2sad.grad(exp_term)(1.5, 2.0) == pytest.approx(3.0)
+
+
+def mean_square(x):
+    return np.mean(x ** 2)
+
+
+def log_sum(x):
+    return np.sum(np.log(x))
+
+
+def test_a_mean_over_an_empty_array_and_a_division_by_a_zero_entry():
+    """The spread of a mean divides by the array's size (0 for an empty array) and a
+    division of arrays is NumPy's: inf and nan, never ZeroDivisionError."""
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # (the mean of an empty array)
+        g = s2sad.grad(mean_square)(np.zeros(0))
+        value, g2 = s2sad.value_and_grad(mean_square)(np.zeros(0))
+    assert g.shape == g2.shape == (0,) and np.isnan(value)
+    x = np.array([0.0, 2.0, 4.0])
+    with np.errstate(divide="ignore"):
+        g = s2sad.grad(log_sum)(x)
+        value, g2 = s2sad.value_and_grad(log_sum)(x)
+    assert np.isinf(g[0]) and g[1:] == pytest.approx([0.5, 0.25])
+    assert np.array_equal(g, g2) and value == -np.inf

@@ -83,6 +83,11 @@ def _lookup(atom, mapping):
     return atom
 
 
+def _array_of_ndim(atom) -> bool:
+    kind = kinds.kind_of(atom)
+    return kind.tag == "array" and bool(kind.ndim)
+
+
 def _literal(atom) -> bool:
     return atom.__class__ is Const and type(atom.value) in (int, float, bool)   # (no Global)
 
@@ -108,6 +113,9 @@ def _rewrite(block: Block, mapping: dict, available: dict, same_shapes) -> None:
             if len(stmt.outs) != 1 or stmt.params.get("effect") or not _pure(stmt.prim):
                 continue
             out = stmt.outs[0]
+            if stmt.prim is runtime.fdiv and not stmt.kwargs and any(
+                    _array_of_ndim(a) for a in stmt.args):
+                stmt.prim = operator.truediv    # NumPy's division: inf and nan, no raise
             if stmt.prim in _IDENTITY_HELPERS and all(_float_like(a) for a in stmt.args) or \
                     shapes.identity_helper(stmt, same_shapes):
                 mapping[out] = stmt.args[0]

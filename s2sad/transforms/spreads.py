@@ -25,7 +25,7 @@ import operator
 
 import numpy as np
 
-from .. import kinds, runtime
+from .. import kinds, prims, runtime
 from ..ir_nodes import Const, Eqn, Function, Var
 from .reduced import normalized_axes
 from .rewrite import replace_statements
@@ -114,8 +114,9 @@ def _whole(eqn: Eqn, shapes: SameShapes):
         if kinds.kind_of(g) != kinds.FLOAT or not _float64_array(b):
             return None
         size, scaled = Var("size", kinds.INT), Var("g", kinds.kind_of(g))
-        first = [Eqn([size], np.size, [b], {}, {}, eqn.loc, eqn.role),
-                 Eqn([scaled], np.true_divide, [g, size], {}, {}, eqn.loc, eqn.role)]
+        first = [Eqn([size], prims.method("size"), [b], {}, {"attribute": True}, eqn.loc,
+                     eqn.role),   # (b.size, and rt.fdiv: an empty b's size is 0)
+                 Eqn([scaled], runtime.fdiv, [g, size], {}, {}, eqn.loc, eqn.role)]
         eqn.prim, eqn.args = runtime.sum_vjp, [scaled, b, Const(None), Const(False)]
         return first
     found = _sum_vjp_args(eqn.outs[0], shapes) if eqn.prim is runtime.sum_vjp else None
