@@ -215,3 +215,25 @@ def test_a_mean_over_an_empty_array_and_a_division_by_a_zero_entry():
         value, g2 = s2sad.value_and_grad(log_sum)(x)
     assert np.isinf(g[0]) and g[1:] == pytest.approx([0.5, 0.25])
     assert np.array_equal(g, g2) and value == -np.inf
+
+
+def row_mean(w, x, labels):
+    p = np.tanh(x @ w)
+    return -np.mean(np.sum(p * labels, axis=1))
+
+
+@pytest.mark.parametrize("label_shape", [(6, 3), (1, 3), (6, 1), (3,)])
+def test_the_mean_of_row_sums_reads_its_size_from_a_parameter(label_shape):
+    """The spread of a mean of row sums divides by the number of rows: read from the
+    parameter shaped like the rows' array where that is proved (labels of the product's
+    shape), from the value otherwise (labels that broadcast)."""
+    w, x = RNG.normal(size=(4, 3)), RNG.normal(size=(6, 4))
+    labels = RNG.normal(size=label_shape)
+    g = s2sad.grad(row_mean)(w, x, labels)
+    direction = RNG.normal(size=w.shape)
+    eps = 1e-6
+    fd = (row_mean(w + eps * direction, x, labels) -
+          row_mean(w - eps * direction, x, labels)) / (2 * eps)
+    assert np.sum(g * direction) == pytest.approx(fd, rel=1e-6, abs=1e-9)
+    text = s2sad.source(row_mean, mode="grad", example_args=(w, x, labels))
+    assert ("np.size(labels, 0)" in text) == (label_shape == (6, 3))

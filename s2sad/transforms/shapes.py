@@ -85,6 +85,7 @@ class SameShapes:
         self.slices: dict = {}       # (array, items removed from its first axis) -> a slice
         self.reductions: list = []   # reduced.Reduction of each reduction with literal axes
         self._dims: dict = {}        # class root -> the dims proved (dims.py)
+        self.params = set(fn.params)
         for param, dims in zip(fn.params, self.pattern or ()):
             if dims is not None and _ndim(param) == len(dims):
                 self._dims[self._find(self._key(param))] = dims
@@ -316,8 +317,29 @@ def _spread_sum(eqn: Eqn, shapes: SameShapes):
             return _spread_mean(eqn, g, y, shapes)
         if ky.dtype == "float64":       # (float32: see identity_helper)
             eqn.args = [g, y] if i == 0 else [y, g]
+            _size_from_parameter(g, y, shapes)
             return None
     return None
+
+
+def _size_from_parameter(g, y, shapes: SameShapes) -> None:
+    """g = rt.fdiv(c, b.size), b a reduction of an array shaped like the parameter y
+    over every axis but k (the spread of a mean of row sums: `np.mean(np.sum(p, 1))`):
+    read the size as `np.size(y, k)`, so that b and what only it needs are not
+    computed for it (grad's code computes no value)."""
+    scaled = shapes.defs.get(g) if isinstance(g, Var) else None
+    if scaled is None or scaled.prim is not runtime.fdiv or y not in shapes.params:
+        return
+    size = shapes.defs.get(scaled.args[1]) if isinstance(scaled.args[1], Var) else None
+    if size is None or size.prim != prims.method("size") or len(size.args) != 1:
+        return
+    for red in shapes.reductions:
+        ndim = _ndim(red.a)
+        if red.out is size.args[0] and not red.keepdims and ndim is not None and \
+                len(red.axes) == ndim - 1 and shapes.same(red.a, y):
+            kept = next(k for k in range(ndim) if k not in red.axes)
+            size.prim, size.args, size.params = np.size, [y, Const(kept)], {}
+            return
 
 
 def _spread_mean(eqn: Eqn, g, y, shapes: SameShapes) -> list:
