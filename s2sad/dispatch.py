@@ -21,6 +21,7 @@ import inspect
 import operator
 import types
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,13 +60,20 @@ def _kinds_part(signature) -> tuple:
     return tuple(k if type(k) is type else (k[0], len(k[1])) for k in signature)
 
 
+class Entry(NamedTuple):
+    """What a call of one signature runs, and what to check before it does."""
+
+    run: object          # the derivative code the call runs
+    leading: tuple       # leading arguments passed before the call's (a bound object)
+    made_at: object      # the rules version the derivative was made at
+    checked: object      # None, or the function whose pins and globals still_valid checks
+    derivative: object   # the derivative checked (made for the kinds; run may be a variant)
+
+
 class FastPath:
-    """Calls of `fn` by signature.  `entries`: call signature -> (what the call runs,
-    leading arguments, the rules version it was made at, None or the function whose
-    pins and globals `compiler.still_valid` checks, the derivative checked);
-    `groups`: the same per signature without shapes (the derivative found for those
-    kinds), with the ShapeVariants (or None) in last place, from which a new
-    signature of known kinds is added.
+    """Calls of `fn` by signature.  `entries`: call signature -> Entry; `groups`: per
+    signature without shapes, (the Entry of the derivative found for those kinds, its
+    ShapeVariants or None), from which a new signature of known kinds is added.
 
     With `share` (a hashable summary of the operator's options), a plain user function
     called for the first time finds the derivative another function of its code was
@@ -79,9 +87,9 @@ class FastPath:
         self.entries: dict = {}
         self.groups: dict = {}
 
-    def _holds(self, entry) -> bool:
-        return entry[2] == version() and (
-            entry[3] is None or self.compiler.still_valid(entry[3], entry[4]))
+    def _holds(self, entry: Entry) -> bool:
+        return entry.made_at == version() and (
+            entry.checked is None or self.compiler.still_valid(entry.checked, entry.derivative))
 
     def find(self, args, kwargs):
         """The entry for this call (see the class docstring), or None."""
@@ -100,7 +108,7 @@ class FastPath:
             if loaded is None:
                 return None
             group = self.groups[kinds_key] = self._group(loaded, (), self.fn)
-        return self._add(key, group, args) if self._holds(group) else None
+        return self._add(key, group, args) if self._holds(group[0]) else None
 
     def remember(self, args, kwargs, derivative, values, n_leading: int):
         """Keep `derivative` for calls like this one, when its bound values are
@@ -116,7 +124,7 @@ class FastPath:
         if self.share is not None and not n_leading and is_user_function(self.fn):
             self.compiler.share_derivative(self.fn, ("call", self.share, kinds_key), derivative)
         self.entries.pop(key, None)
-        return self._add(key, group, args)[0]
+        return self._add(key, group, args).run
 
     def _group(self, derivative, leading, plain):
         """The group of `derivative`: where the reverse-mode code it was compiled with
@@ -132,16 +140,17 @@ class FastPath:
             variants = ShapeVariants(derivative, lambda pattern: compiled(
                 fn, "reverse", wrt, arg_kinds, check_finite,
                 variant=variant.with_pattern(pattern)))
-        return (derivative, leading, made_at, checked, derivative, variants)
+        return Entry(derivative, leading, made_at, checked, derivative), variants
 
     def _add(self, key, group, args):
         """The entry of signature `key` (of `args`), made from its kinds' group."""
-        derivative, leading, made_at, checked, _, variants = group
-        run = derivative if variants is None else variants.code_for(
-            tuple([a.shape if type(a) is _ARRAY else None for a in args]))
+        entry, variants = group
+        if variants is not None:
+            entry = entry._replace(run=variants.code_for(
+                tuple([a.shape if type(a) is _ARRAY else None for a in args])))
         if len(self.entries) >= self.MAX_SIGNATURES:
             self.entries.clear()
-        entry = self.entries[key] = (run, leading, made_at, checked, derivative)
+        self.entries[key] = entry
         return entry
 
     def caller(self, general, single: bool, grads_only: bool):
@@ -160,7 +169,7 @@ class FastPath:
                 if entry is None or not holds(entry):
                     entry = find(args, kwargs)      # (None: a closure made again?)
                 if entry is not None:
-                    result = entry[0](*entry[1], *args, 1.0)
+                    result = entry.run(*entry.leading, *args, 1.0)
                     out = result[0]
                     if out is None or isinstance(out, float) or not np.ndim(out) and \
                             not isinstance(out, (tuple, list)):     # (NumPy floats too)

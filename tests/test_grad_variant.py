@@ -237,3 +237,13 @@ def test_the_mean_of_row_sums_reads_its_size_from_a_parameter(label_shape):
     assert np.sum(g * direction) == pytest.approx(fd, rel=1e-6, abs=1e-9)
     text = s2sad.source(row_mean, mode="grad", example_args=(w, x, labels))
     assert ("np.size(labels, 0)" in text) == (label_shape == (6, 3))
+    # differentiated again: grad of a function that calls grad, and the Hessian
+    outer = s2sad.grad(lambda w: np.sum(s2sad.grad(row_mean)(w, x, labels) ** 2))
+    hvp = s2sad.hessian(row_mean)(w, x, labels).reshape(w.size, w.size) @ direction.ravel()
+    fd_grads = (s2sad.grad(row_mean)(w + eps * direction, x, labels) -
+                s2sad.grad(row_mean)(w - eps * direction, x, labels)) / (2 * eps)
+    assert hvp == pytest.approx(fd_grads.ravel(), rel=1e-5, abs=1e-8)
+    squared = lambda w: np.sum(s2sad.grad(row_mean)(w, x, labels) ** 2)   # noqa: E731
+    assert np.sum(outer(w) * direction) == pytest.approx(
+        (squared(w + eps * direction) - squared(w - eps * direction)) / (2 * eps),
+        rel=1e-5, abs=1e-8)

@@ -108,6 +108,11 @@ class SameShapes:
                         self._merge_dims(self._find(self._key(stmt.outs[0])),
                                          dim_facts.derive(stmt, self.dims))
 
+    def define(self, eqns) -> None:
+        """Remember the definitions of statements a specialisation put in (no shape
+        facts are learnt from them)."""
+        self.defs.update({e.outs[0]: e for e in eqns if len(e.outs) == 1 and not e.kwargs})
+
     def origin(self, atom):
         """The value `atom` is (the one pushed, for a value popped from the tape)."""
         while atom in self.popped:

@@ -118,7 +118,7 @@ def _whole(eqn: Eqn, shapes: SameShapes):
                      eqn.role),   # (b.size, and rt.fdiv: an empty b's size is 0)
                  Eqn([scaled], runtime.fdiv, [g, size], {}, {}, eqn.loc, eqn.role)]
         eqn.prim, eqn.args = runtime.sum_vjp, [scaled, b, Const(None), Const(False)]
-        shapes.defs.update({size: first[0], scaled: first[1]})   # (read by shapes.py)
+        shapes.define(first)      # (_size_from_parameter reads them)
         return first
     found = _sum_vjp_args(eqn.outs[0], shapes) if eqn.prim is runtime.sum_vjp else None
     if found is None or found[4]:
